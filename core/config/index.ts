@@ -1,0 +1,136 @@
+// The only module that reads the environment. Process settings come from environment variables;
+// server configuration properties (Janssen names) from defaults, then the DCR_CONFIG file.
+// Both are validated once and frozen; a run-time change swaps the whole object.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { ServerProperties, type ServerConfig } from './properties.ts';
+
+export { ServerProperties, describeProperties, type ServerConfig, type PropertyDoc } from './properties.ts';
+
+export interface Settings {
+  /** TCP port (PORT, default 8080). */
+  port: number;
+  /** Listen address (DCR_HOST, default 0.0.0.0). */
+  host: string;
+  /** Public base URL without trailing slash (DCR_ISSUER, default http://localhost:PORT). */
+  issuer: string;
+  /** JSON file of server configuration properties (DCR_CONFIG). */
+  configFile: string | undefined;
+  /** Embedded store directory (DCR_DATA_DIR, default ./data). */
+  dataDir: string;
+  /** Interception scripts folder (DCR_SCRIPTS_DIR, default ./scripts). */
+  scriptsDir: string;
+  /** 32-byte key for client secrets at rest, base64 or hex (DCR_ENCRYPTION_KEY). */
+  encryptionKey: string | undefined;
+  /** pino level (DCR_LOG_LEVEL, default info). */
+  logLevel: string;
+}
+
+export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; description: string }> = [
+  { name: 'PORT', default: '8080', description: 'TCP port to listen on.' },
+  { name: 'DCR_HOST', default: '0.0.0.0', description: 'Listen address (`127.0.0.1` to accept local connections only, `::` for IPv6).' },
+  { name: 'DCR_ISSUER', default: 'http://localhost:PORT', description: 'Public base URL; endpoint URLs in discovery and responses are built from it.' },
+  { name: 'DCR_CONFIG', default: '(none)', description: 'Path to a JSON file of server configuration properties (table below).' },
+  { name: 'DCR_DATA_DIR', default: './data', description: 'Directory of the embedded store (`registrar.db`, and the generated dev key).' },
+  { name: 'DCR_SCRIPTS_DIR', default: './scripts', description: 'Folder of interception scripts.' },
+  { name: 'DCR_ENCRYPTION_KEY', default: '(generated dev key)', description: '32-byte AES-256-GCM key for client secrets at rest, base64 or hex. Without it a dev key is generated in DCR_DATA_DIR, with a warning.' },
+  { name: 'DCR_LOG_LEVEL', default: 'info', description: 'Log level (`fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`).' },
+];
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`PORT must be a TCP port number, got "${env.PORT}"`);
+  const issuer = (env.DCR_ISSUER || `http://localhost:${port}`).replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new TypeError(`DCR_ISSUER must be an absolute URL, got "${issuer}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('DCR_ISSUER must be an http(s) URL');
+  if (url.search || url.hash) throw new TypeError('DCR_ISSUER must not have a query or fragment');
+  return Object.freeze({
+    port,
+    host: env.DCR_HOST || '0.0.0.0',
+    issuer,
+    configFile: env.DCR_CONFIG || undefined,
+    dataDir: resolve(env.DCR_DATA_DIR || 'data'),
+    scriptsDir: resolve(env.DCR_SCRIPTS_DIR || 'scripts'),
+    encryptionKey: env.DCR_ENCRYPTION_KEY || undefined,
+    logLevel: env.DCR_LOG_LEVEL || 'info',
+  });
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const validateProperties = ajv.compile<ServerConfig>(ServerProperties);
+
+function describeError(e: ErrorObject): string {
+  const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(root)';
+  if (e.keyword === 'additionalProperties') return `unknown property "${String(e.params.additionalProperty)}"`;
+  return `${where} ${e.message ?? 'is invalid'}`;
+}
+
+/** Validates properties over the defaults. Throws a TypeError naming every bad property. */
+export function buildConfig(properties: Record<string, unknown> = {}): Readonly<ServerConfig> {
+  const candidate: Record<string, unknown> = structuredClone(properties);
+  if (!validateProperties(candidate)) {
+    const reasons = (validateProperties.errors ?? []).map(describeError);
+    throw new TypeError(`invalid server configuration: ${reasons.join('; ')}`);
+  }
+  const config = candidate as ServerConfig;
+  if (!config.subjectTypesSupported.includes(config.defaultSubjectType)) {
+    throw new TypeError(`defaultSubjectType "${config.defaultSubjectType}" is not in subjectTypesSupported`);
+  }
+  if (!config.idTokenSigningAlgValuesSupported.includes(config.defaultSignatureAlgorithm)) {
+    throw new TypeError(`defaultSignatureAlgorithm "${config.defaultSignatureAlgorithm}" is not in idTokenSigningAlgValuesSupported`);
+  }
+  return deepFreeze(config);
+}
+
+export function loadConfigFile(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new TypeError(`DCR_CONFIG: cannot read ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new TypeError(`DCR_CONFIG: ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TypeError(`DCR_CONFIG: ${path} must hold a JSON object of configuration properties`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Holds the configuration in force; handlers read `current` once per request. */
+export class ConfigHolder {
+  #current: Readonly<ServerConfig>;
+
+  constructor(initial: Readonly<ServerConfig>) {
+    this.#current = initial;
+  }
+
+  get current(): Readonly<ServerConfig> {
+    return this.#current;
+  }
+
+  /** Validates and swaps the whole configuration; the old object stays valid for requests in flight. */
+  replace(properties: Record<string, unknown>): Readonly<ServerConfig> {
+    this.#current = buildConfig(properties);
+    return this.#current;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

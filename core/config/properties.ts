@@ -1,0 +1,167 @@
+// Server configuration properties, named as in the Janssen auth server's configuration.
+// This object is the single declaration of every property: its type, default and meaning.
+// It drives validation (core/config/index.ts), discovery, and the README's configuration
+// table (`npm run docs`, checked by test/config/docs.test.ts).
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const list = (defaults: string[], description: string) =>
+  Type.Array(Type.String({ minLength: 1 }), { default: defaults, description, uniqueItems: true });
+
+const SIGNING_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'HS256', 'HS384', 'HS512'];
+const ASYMMETRIC_SIGNING_ALGS = SIGNING_ALGS.filter((alg) => !alg.startsWith('HS'));
+const ENCRYPTION_ALGS = ['RSA-OAEP', 'RSA-OAEP-256', 'ECDH-ES', 'ECDH-ES+A128KW', 'ECDH-ES+A192KW', 'ECDH-ES+A256KW', 'A128KW', 'A192KW', 'A256KW', 'dir'];
+const ENCRYPTION_ENCS = ['A128CBC-HS256', 'A192CBC-HS384', 'A256CBC-HS512', 'A128GCM', 'A192GCM', 'A256GCM'];
+
+export const ServerProperties = Type.Object(
+  {
+    // --- what the authorization server supports (published in discovery, enforced at registration)
+    responseTypesSupported: list(
+      ['code', 'id_token', 'token', 'code id_token', 'code token', 'id_token token', 'code id_token token'],
+      'Response types a client may register (word order within a value does not matter).',
+    ),
+    grantTypesSupported: list(
+      [
+        'authorization_code',
+        'implicit',
+        'refresh_token',
+        'client_credentials',
+        'password',
+        'urn:ietf:params:oauth:grant-type:device_code',
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+        'urn:openid:params:grant-type:ciba',
+      ],
+      'Grant types the authorization server supports (published in discovery).',
+    ),
+    grantTypesSupportedByDynamicRegistration: list(
+      [
+        'authorization_code',
+        'implicit',
+        'refresh_token',
+        'client_credentials',
+        'password',
+        'urn:ietf:params:oauth:grant-type:device_code',
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+        'urn:openid:params:grant-type:ciba',
+      ],
+      'Grant types a dynamically registered client may request; others are refused with invalid_client_metadata.',
+    ),
+    subjectTypesSupported: list(['public', 'pairwise'], 'Subject identifier types a client may register.'),
+    defaultSubjectType: Type.String({ default: 'public', description: 'subject_type given to a client that does not ask for one.' }),
+    tokenEndpointAuthMethodsSupported: list(
+      ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'],
+      'Token endpoint authentication methods a client may register.',
+    ),
+    tokenEndpointAuthSigningAlgValuesSupported: list(SIGNING_ALGS, 'Algorithms allowed for token_endpoint_auth_signing_alg.'),
+    idTokenSigningAlgValuesSupported: list(SIGNING_ALGS, 'Algorithms allowed for id_token_signed_response_alg.'),
+    idTokenEncryptionAlgValuesSupported: list(ENCRYPTION_ALGS, 'Algorithms allowed for id_token_encrypted_response_alg.'),
+    idTokenEncryptionEncValuesSupported: list(ENCRYPTION_ENCS, 'Values allowed for id_token_encrypted_response_enc.'),
+    userInfoSigningAlgValuesSupported: list(SIGNING_ALGS, 'Algorithms allowed for userinfo_signed_response_alg.'),
+    userInfoEncryptionAlgValuesSupported: list(ENCRYPTION_ALGS, 'Algorithms allowed for userinfo_encrypted_response_alg.'),
+    userInfoEncryptionEncValuesSupported: list(ENCRYPTION_ENCS, 'Values allowed for userinfo_encrypted_response_enc.'),
+    requestObjectSigningAlgValuesSupported: list(SIGNING_ALGS, 'Algorithms allowed for request_object_signing_alg.'),
+    requestObjectEncryptionAlgValuesSupported: list(ENCRYPTION_ALGS, 'Algorithms allowed for request_object_encryption_alg.'),
+    requestObjectEncryptionEncValuesSupported: list(ENCRYPTION_ENCS, 'Values allowed for request_object_encryption_enc.'),
+    authorizationSigningAlgValuesSupported: list(SIGNING_ALGS, 'Algorithms allowed for authorization_signed_response_alg (JARM).'),
+    authorizationEncryptionAlgValuesSupported: list(ENCRYPTION_ALGS, 'Algorithms allowed for authorization_encrypted_response_alg (JARM).'),
+    authorizationEncryptionEncValuesSupported: list(ENCRYPTION_ENCS, 'Values allowed for authorization_encrypted_response_enc (JARM).'),
+    accessTokenSigningAlgValuesSupported: list(ASYMMETRIC_SIGNING_ALGS, 'Algorithms allowed for access_token_signing_alg (JWT access tokens).'),
+    backchannelTokenDeliveryModesSupported: list(['poll', 'ping', 'push'], 'CIBA token delivery modes a client may register.'),
+    backchannelAuthenticationRequestSigningAlgValuesSupported: list(
+      ASYMMETRIC_SIGNING_ALGS,
+      'Algorithms allowed for backchannel_authentication_request_signing_alg (CIBA).',
+    ),
+    defaultSignatureAlgorithm: Type.String({ default: 'RS256', description: 'id_token_signed_response_alg given to a client that does not ask for one.' }),
+    scopesSupported: list(
+      ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'],
+      'Scopes the server knows. Requested scopes outside this list are dropped from the registration.',
+    ),
+    claimsSupported: list(
+      [
+        'sub', 'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture',
+        'website', 'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number',
+        'phone_number_verified', 'address', 'updated_at',
+      ],
+      'Claims the server knows. Requested claims (Janssen `claims` member) outside this list are dropped.',
+    ),
+    acrValuesSupported: list([], 'ACR values a client may list in default_acr_values; empty accepts any value.'),
+
+    // --- dynamic registration behaviour
+    dynamicRegistrationEnabled: Type.Boolean({ default: true, description: 'Serve the registration endpoint; when false, POST answers 403 access_denied.' }),
+    dynamicRegistrationExpirationTime: Type.Integer({
+      default: -1,
+      minimum: -1,
+      description: 'Lifetime in seconds of a dynamically registered client; 0 or -1: never expires. An expired client is gone.',
+    }),
+    dcrForbidExpirationTimeInRequest: Type.Boolean({
+      default: false,
+      description: 'Refuse the `lifetime` request member (seconds). When allowed, it is capped by dynamicRegistrationExpirationTime if that is set.',
+    }),
+    dynamicRegistrationScopesParamEnabled: Type.Boolean({
+      default: true,
+      description: 'Honour the `scope` request member (filtered by scopesSupported); when false the client gets dynamicRegistrationDefaultScopes.',
+    }),
+    dynamicRegistrationDefaultScopes: list(['openid'], 'Scopes given to a client that asks for none (or when the scope member is disabled).'),
+    trustedClientEnabled: Type.Boolean({
+      default: false,
+      description: 'Allow clients to be marked trusted (consent skipped). Only policy (scripts) can mark a client trusted; a client never can itself.',
+    }),
+    dynamicRegistrationPersistClientAuthorizations: Type.Boolean({
+      default: true,
+      description: 'Value of persist_client_authorizations for dynamically registered clients (remember user consent).',
+    }),
+    dynamicRegistrationPasswordGrantTypeEnabled: Type.Boolean({
+      default: false,
+      description: 'Allow dynamically registered clients to use the `password` grant type.',
+    }),
+    dynamicRegistrationCustomAttributes: list(
+      [],
+      'Request members outside the standard metadata that are stored and echoed (string or string array values); other unknown members are dropped.',
+    ),
+    returnClientSecretOnRead: Type.Boolean({ default: false, description: 'Include client_secret in the RFC 7592 read (GET) response.' }),
+    rotateClientRegistrationAccessTokenOnUsage: Type.Boolean({
+      default: false,
+      description: 'Issue a new registration access token on every read or update; the old one stops working.',
+    }),
+    rejectJwtWithNoneAlg: Type.Boolean({ default: true, description: 'Refuse `none` as a signing algorithm anywhere in client metadata (and for JWTs the server receives).' }),
+    registrationRequestMaxBytes: Type.Integer({
+      default: 65536,
+      minimum: 1024,
+      description: 'Largest registration request body accepted; larger bodies get 413.',
+    }),
+
+    // --- outbound HTTP (sector_identifier_uri now; JWKS, directories and the scripts' http plugin later)
+    outboundAllowHttp: Type.Boolean({ default: false, description: 'Allow plain http:// for server-side fetches (https only when false).' }),
+    outboundAllowPrivateAddresses: Type.Boolean({
+      default: false,
+      description: 'Allow server-side fetches to private, loopback and link-local addresses (checked after DNS resolution).',
+    }),
+    outboundTimeoutMs: Type.Integer({ default: 5000, minimum: 100, description: 'Timeout for one server-side fetch, in milliseconds.' }),
+    outboundMaxResponseBytes: Type.Integer({ default: 262144, minimum: 1024, description: 'Largest response body a server-side fetch accepts.' }),
+  },
+  { additionalProperties: false },
+);
+
+export type ServerConfig = Static<typeof ServerProperties>;
+
+export interface PropertyDoc {
+  name: string;
+  type: string;
+  default: unknown;
+  description: string;
+}
+
+function typeName(schema: TSchema): string {
+  if (schema.type === 'array') return `${typeName(schema.items as TSchema)}[]`;
+  return String(schema.type);
+}
+
+export function describeProperties(): PropertyDoc[] {
+  return Object.entries(ServerProperties.properties).map(([name, schema]) => ({
+    name,
+    type: typeName(schema),
+    default: schema.default,
+    description: String(schema.description),
+  }));
+}

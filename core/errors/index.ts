@@ -1,0 +1,113 @@
+// Errors are values: each carries the RFC error code, the HTTP status and whether the
+// description may be shown to the client. One serializer (core/http/errors.ts) writes them.
+
+export interface OAuthErrorOptions {
+  status?: number;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class OAuthError extends Error {
+  readonly error: string;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /** Client errors are exposed; a 5xx description stays in the log. */
+  get expose(): boolean {
+    return this.status < 500;
+  }
+
+  constructor(error: string, description: string, options: OAuthErrorOptions = {}) {
+    super(description, { cause: options.cause });
+    this.name = new.target.name;
+    this.error = error;
+    this.status = options.status ?? 400;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** RFC 6749 §5.2 / RFC 7592 §2: malformed request, wrong content type, forbidden members. */
+export class InvalidRequest extends OAuthError {
+  constructor(description: string, options?: OAuthErrorOptions) {
+    super('invalid_request', description, options);
+  }
+}
+
+/** RFC 7591 §3.2.2 */
+export class InvalidClientMetadata extends OAuthError {
+  constructor(description: string, options?: OAuthErrorOptions) {
+    super('invalid_client_metadata', description, options);
+  }
+}
+
+/** RFC 7591 §3.2.2 */
+export class InvalidRedirectUri extends OAuthError {
+  constructor(description: string, options?: OAuthErrorOptions) {
+    super('invalid_redirect_uri', description, options);
+  }
+}
+
+/** RFC 7591 §3.2.2 */
+export class InvalidSoftwareStatement extends OAuthError {
+  constructor(description: string, options?: OAuthErrorOptions) {
+    super('invalid_software_statement', description, options);
+  }
+}
+
+/** RFC 7591 §3.2.2 */
+export class UnapprovedSoftwareStatement extends OAuthError {
+  constructor(description: string, options?: OAuthErrorOptions) {
+    super('unapproved_software_statement', description, options);
+  }
+}
+
+/**
+ * RFC 6750 §3.1. Without `error` in the challenge when the request carried no token at all
+ * (RFC 6750 §3.1: "SHOULD NOT include an error code"), with it otherwise.
+ */
+export class InvalidToken extends OAuthError {
+  constructor(description: string, { tokenPresented = true } = {}) {
+    const challenge = tokenPresented
+      ? `Bearer realm="registrar", error="invalid_token", error_description="${description.replace(/"/g, "'")}"`
+      : 'Bearer realm="registrar"';
+    super('invalid_token', description, { status: 401, headers: { 'WWW-Authenticate': challenge } });
+  }
+}
+
+export class AccessDenied extends OAuthError {
+  constructor(description: string) {
+    super('access_denied', description, { status: 403 });
+  }
+}
+
+export class PayloadTooLarge extends OAuthError {
+  constructor(limit: number) {
+    super('invalid_request', `request body exceeds ${limit} bytes`, { status: 413 });
+  }
+}
+
+export class MethodNotAllowed extends OAuthError {
+  constructor(allowed: string[]) {
+    super('invalid_request', 'method not allowed', { status: 405, headers: { Allow: allowed.join(', ') } });
+  }
+}
+
+export class NotFound extends OAuthError {
+  constructor() {
+    super('not_found', 'no such endpoint', { status: 404 });
+  }
+}
+
+/** The store (or another dependency) is down: retryable, nothing was written. */
+export class TemporarilyUnavailable extends OAuthError {
+  constructor(description: string, retryAfterSeconds = 5, cause?: unknown) {
+    super('temporarily_unavailable', description, {
+      status: 503,
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      cause,
+    });
+  }
+
+  override get expose(): boolean {
+    return true;
+  }
+}

@@ -1,0 +1,29 @@
+// The Koa application: request id, the one error serializer, then the routes. Nothing else is
+// hidden in middleware; each endpoint module reads its own body.
+import type Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import { MethodNotAllowed, NotFound } from '../errors/index.ts';
+import { errorHandler } from './errors.ts';
+import { requestId } from './requestId.ts';
+import type { RequestState } from './state.ts';
+
+export function createHttpApp(logger: Logger, router: Router<RequestState>): Koa<RequestState> {
+  const app = new Koa<RequestState>();
+  app.silent = true;
+  app.on('error', (err: unknown) => logger.error({ err }, 'unhandled koa error'));
+  app.use(requestId(logger));
+  app.use(errorHandler);
+  app.use(router.routes());
+  // Reached only when no route took the request.
+  app.use(async (ctx) => {
+    const match = router.match(ctx.path, ctx.method);
+    const allowed = [...new Set(match.path.flatMap((layer) => layer.methods))];
+    if (allowed.length > 0) throw new MethodNotAllowed(allowed);
+    throw new NotFound();
+  });
+  return app;
+}
+
+export type { RequestState } from './state.ts';
+export { NO_STORE } from './errors.ts';

@@ -1,0 +1,66 @@
+// Reading request bodies: a size cap enforced while streaming, the content types the
+// registration endpoint speaks, and a JSON object or nothing.
+import type { Context } from 'koa';
+import { InvalidRequest, PayloadTooLarge } from '../errors/index.ts';
+
+export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> {
+  const declared = Number(ctx.get('Content-Length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    ctx.req.resume();
+    throw new PayloadTooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      ctx.req.resume();
+      throw new PayloadTooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Shell examples that continue lines with a backslash inside single quotes leave "\" + newline
+    // in the body. Outside JSON strings a backslash is never valid, and inside one "\<newline>"
+    // is not a valid escape, so reading it as whitespace cannot change the meaning of valid JSON.
+    const mended = text.replace(/\\\r?\n/g, '\n');
+    try {
+      parsed = mended === text ? undefined : JSON.parse(mended);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined) throw new InvalidRequest('the request body is not valid JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InvalidRequest('the request body must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * The registration request as a JSON object. Accepts application/json; also a JSON object sent
+ * as application/x-www-form-urlencoded or without a content type, which is what `curl --data`
+ * sends when no Content-Type header is given.
+ */
+export async function readJsonObject(ctx: Context, limit: number): Promise<Record<string, unknown>> {
+  const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
+  const json = type === 'application/json' || type.endsWith('+json');
+  const curlDefault = type === '' || type === 'application/x-www-form-urlencoded';
+  if (!json && !curlDefault) {
+    ctx.req.resume();
+    throw new InvalidRequest(`unsupported content type "${type}"; send application/json`);
+  }
+  const text = (await readRawBody(ctx, limit)).toString('utf8');
+  if (text.trim() === '') throw new InvalidRequest('the request body is empty; send a JSON object of client metadata');
+  if (!json && !text.trimStart().startsWith('{')) {
+    throw new InvalidRequest('the request body must be a JSON object sent as application/json');
+  }
+  return parseObject(text);
+}

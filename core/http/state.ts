@@ -1,0 +1,7 @@
+import type { Logger } from 'pino';
+
+/** What the HTTP layer puts on ctx.state for every request. */
+export interface RequestState {
+  requestId: string;
+  log: Logger;
+}

@@ -1,0 +1,15 @@
+import type { ServerConfig } from '../../config/index.ts';
+import type { OutboundPolicy } from '../../outbound/index.ts';
+
+/** What a metadata rule may consult. */
+export interface RuleContext {
+  config: ServerConfig;
+  outbound: OutboundPolicy;
+}
+
+export const outboundPolicy = (config: ServerConfig): OutboundPolicy => ({
+  allowHttp: config.outboundAllowHttp,
+  allowPrivateAddresses: config.outboundAllowPrivateAddresses,
+  timeoutMs: config.outboundTimeoutMs,
+  maxResponseBytes: config.outboundMaxResponseBytes,
+});

@@ -1,0 +1,144 @@
+// Every fetch the server makes goes through here (sector_identifier_uri now; JWKS, directories
+// and the scripts' http plugin later): https only unless allowed, a timeout, a size cap,
+// redirects never followed, and no private, loopback or link-local destination unless allowed.
+// The address check runs on the resolved addresses inside the socket's own DNS lookup, so a
+// name that resolves to a private address (or re-resolves to one) is refused.
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { isPrivateAddress } from './addresses.ts';
+
+export { isPrivateAddress } from './addresses.ts';
+
+export interface OutboundPolicy {
+  allowHttp: boolean;
+  allowPrivateAddresses: boolean;
+  timeoutMs: number;
+  maxResponseBytes: number;
+}
+
+export type OutboundFailure =
+  | 'invalid_url'
+  | 'scheme_not_allowed'
+  | 'address_not_allowed'
+  | 'timeout'
+  | 'too_large'
+  | 'redirect'
+  | 'http_status'
+  | 'invalid_json'
+  | 'network';
+
+export class OutboundError extends Error {
+  readonly reason: OutboundFailure;
+  constructor(reason: OutboundFailure, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'OutboundError';
+    this.reason = reason;
+  }
+}
+
+export interface OutboundResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** Resolves like dns.lookup, but fails when any resolved address is private (unless allowed). */
+function guardedLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return callback(err, '', 0);
+      const blocked = allowPrivate ? undefined : addresses.find((a) => isPrivateAddress(a.address));
+      if (blocked) {
+        const denial = new OutboundError('address_not_allowed', `${hostname} resolves to a non-public address (${blocked.address})`);
+        return callback(denial as NodeJS.ErrnoException, '', 0);
+      }
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(new Error(`${hostname} has no address`) as NodeJS.ErrnoException, '', 0);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/** GET `target` under `policy`. Resolves with any status; rejects with an OutboundError. */
+export function get(target: string, policy: OutboundPolicy, accept = 'application/json'): Promise<OutboundResponse> {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return Promise.reject(new OutboundError('invalid_url', `not an absolute URL: ${target}`));
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && policy.allowHttp)) {
+    return Promise.reject(new OutboundError('scheme_not_allowed', `only https URLs may be fetched, got ${url.protocol}`));
+  }
+  const literal = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(literal) && !policy.allowPrivateAddresses && isPrivateAddress(literal)) {
+    return Promise.reject(new OutboundError('address_not_allowed', `${literal} is not a public address`));
+  }
+  const client = url.protocol === 'https:' ? https : http;
+
+  return new Promise((resolve, reject) => {
+    const request = client.get(
+      url,
+      {
+        lookup: guardedLookup(policy.allowPrivateAddresses),
+        headers: { accept, 'user-agent': 'registrar' },
+        timeout: policy.timeoutMs,
+        agent: false,
+      },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        if (status >= 300 && status < 400) {
+          response.resume();
+          request.destroy();
+          return reject(new OutboundError('redirect', `${url.origin}${url.pathname} answered a redirect (${status}); redirects are not followed`));
+        }
+        const declared = Number(response.headers['content-length']);
+        if (Number.isFinite(declared) && declared > policy.maxResponseBytes) {
+          request.destroy();
+          return reject(new OutboundError('too_large', `response exceeds ${policy.maxResponseBytes} bytes`));
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > policy.maxResponseBytes) {
+            request.destroy(new OutboundError('too_large', `response exceeds ${policy.maxResponseBytes} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('end', () => resolve({ status, headers: response.headers, body: Buffer.concat(chunks) }));
+        response.on('error', (err) => reject(asOutboundError(err)));
+      },
+    );
+    // The socket timeout covers idle time; the timer bounds the whole exchange.
+    const deadline = setTimeout(() => request.destroy(new OutboundError('timeout', `no complete answer within ${policy.timeoutMs} ms`)), policy.timeoutMs);
+    deadline.unref();
+    request.on('timeout', () => request.destroy(new OutboundError('timeout', `no answer within ${policy.timeoutMs} ms`)));
+    request.on('error', (err) => reject(asOutboundError(err)));
+    request.on('close', () => clearTimeout(deadline));
+  });
+}
+
+/** GET a JSON document; non-2xx statuses and unparseable bodies are failures. */
+export async function getJson(target: string, policy: OutboundPolicy): Promise<unknown> {
+  const response = await get(target, policy);
+  if (response.status < 200 || response.status >= 300) {
+    throw new OutboundError('http_status', `answered HTTP ${response.status}`);
+  }
+  try {
+    return JSON.parse(response.body.toString('utf8'));
+  } catch (err) {
+    throw new OutboundError('invalid_json', 'the response is not valid JSON', { cause: err });
+  }
+}
+
+function asOutboundError(err: unknown): OutboundError {
+  if (err instanceof OutboundError) return err;
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause instanceof OutboundError) return cause;
+  return new OutboundError('network', (err as Error).message, { cause: err });
+}

@@ -1,0 +1,29 @@
+// RFC 7592 §3: management requests carry the registration access token as a Bearer token.
+// An unknown client and a wrong token get the same 401, after the same work, so a caller
+// learns nothing about which client_ids exist.
+import type { Context } from 'koa';
+import { InvalidRequest, InvalidToken } from '../errors/index.ts';
+import { hashToken, tokenMatches } from '../secrets/index.ts';
+import type { ClientRecord } from '../store/index.ts';
+import type { RegistrationServices } from './services.ts';
+
+const DECOY_HASH = hashToken('decoy');
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+export function targetClientId(ctx: Context & { params?: Record<string, string> }): string {
+  const fromPath = ctx.params?.clientId;
+  const fromQuery = ctx.query.client_id;
+  const clientId = fromPath ?? (typeof fromQuery === 'string' ? fromQuery : undefined);
+  if (!clientId) throw new InvalidRequest('client_id is required, in the path or as ?client_id=');
+  return clientId;
+}
+
+export async function authenticate(ctx: Context, services: RegistrationServices): Promise<ClientRecord> {
+  const clientId = targetClientId(ctx);
+  const token = BEARER.exec(ctx.get('Authorization'))?.[1];
+  if (!token) throw new InvalidToken('a registration access token is required', { tokenPresented: false });
+  const record = await services.store.find(clientId, services.clock());
+  const matches = tokenMatches(token, record?.registrationAccessTokenHash ?? DECOY_HASH);
+  if (!record || !matches) throw new InvalidToken('the registration access token is not valid for this client');
+  return record;
+}

@@ -1,0 +1,75 @@
+// Steps 5-6 of the registration flow, shared by POST and PUT: built-in validation and defaults,
+// the server's scope and claim decisions, then the policy hooks in DESIGN.md order
+// (createClient / updateClient, modifyScopes, manageClaims). Whatever policy returns goes back
+// through the same validation before it can be stored.
+import type { ServerConfig } from '../config/index.ts';
+import { pickMetadata, REQUEST_ONLY, scopeList, validateClientMetadata, type ClientMetadata } from '../metadata/index.ts';
+import type { HookContext, Operation } from './policy.ts';
+import type { RegistrationServices } from './services.ts';
+
+/** Scopes from the request (when dynamicRegistrationScopesParamEnabled) that the server knows, else the defaults. */
+export function decideScopes(requested: string | undefined, config: ServerConfig): string[] {
+  const known = config.dynamicRegistrationScopesParamEnabled
+    ? scopeList(requested).filter((scope) => config.scopesSupported.includes(scope))
+    : [];
+  return known.length > 0 ? [...new Set(known)] : [...config.dynamicRegistrationDefaultScopes];
+}
+
+export const decideClaims = (requested: string[] | undefined, config: ServerConfig): string[] =>
+  [...new Set((requested ?? []).filter((claim) => config.claimsSupported.includes(claim)))];
+
+/** Fills in what the server decides itself, whatever the client sent. */
+function serverDecisions(client: ClientMetadata, config: ServerConfig): ClientMetadata {
+  const decided: ClientMetadata = { ...client, scope: decideScopes(client.scope, config).join(' ') };
+  const claims = decideClaims(client.claims, config);
+  if (claims.length > 0) decided.claims = claims;
+  else delete decided.claims;
+  decided.persist_client_authorizations = config.dynamicRegistrationPersistClientAuthorizations;
+  decided.trusted_client = false;
+  return decided;
+}
+
+export interface DraftInput {
+  operation: Extract<Operation, 'create' | 'update'>;
+  request: ClientMetadata;
+  clientId: string;
+  stored: ClientMetadata | undefined;
+  requestId: string;
+}
+
+export interface Draft {
+  /** Metadata to store (request-only members removed). */
+  client: ClientMetadata;
+  context: HookContext;
+}
+
+export async function draftClient(input: DraftInput, services: RegistrationServices, config: ServerConfig): Promise<Draft> {
+  const { policy } = services;
+  const validated = await validateClientMetadata(input.request, config);
+  const context: HookContext = {
+    operation: input.operation,
+    requestId: input.requestId,
+    clientId: input.clientId,
+    request: input.request,
+    client: serverDecisions(validated, config),
+    stored: input.stored,
+  };
+
+  const patch = input.operation === 'create' ? await policy.createClient(context) : await policy.updateClient(context);
+  if (patch) {
+    const merged = { ...context.client, ...pickMetadata(patch, config, 'policy') };
+    context.client = await validateClientMetadata(merged, config);
+  }
+  context.client.scope = (await policy.modifyScopes(scopeList(context.client.scope), context)).join(' ');
+  const claims = await policy.manageClaims(context.client.claims ?? [], context);
+  if (claims.length > 0) context.client.claims = claims;
+  else delete context.client.claims;
+  if (!config.trustedClientEnabled) context.client.trusted_client = false;
+
+  return { client: storable(context.client), context };
+}
+
+/** Drops request-only members (lifetime) so they are neither stored nor echoed. */
+function storable(metadata: ClientMetadata): ClientMetadata {
+  return Object.fromEntries(Object.entries(metadata).filter(([name]) => !REQUEST_ONLY.has(name)));
+}

@@ -1,0 +1,50 @@
+// The decision points of the registration flow (DESIGN.md, "Decision points"). The registration
+// pipeline calls these at fixed steps; the script host (core/sandbox) implements them with the
+// loaded interception scripts. With no scripts loaded every decision passes the draft through
+// unchanged, which is Janssen's behaviour with no client registration script enabled.
+import type { ClientMetadata } from '../metadata/index.ts';
+
+export type Operation = 'create' | 'update' | 'read' | 'delete';
+
+export interface HookContext {
+  operation: Operation;
+  requestId: string;
+  /** client_id of the client being updated, read or deleted (and, on create, the id it will get). */
+  clientId: string | undefined;
+  /** Client metadata as the client sent it (known, language-tagged and custom members). */
+  request: ClientMetadata;
+  /** The draft client: validated metadata with defaults, as it would be stored now. */
+  client: ClientMetadata;
+  /** Metadata as stored before this request (update, read, delete). */
+  stored: ClientMetadata | undefined;
+}
+
+export type ClientResponse = Record<string, unknown>;
+
+export interface RegistrationPolicy {
+  /** POST: a patch of client metadata to merge into the draft, or undefined. Refusal throws an OAuthError. */
+  createClient(context: HookContext): Promise<ClientMetadata | undefined>;
+  /** PUT: same as createClient. */
+  updateClient(context: HookContext): Promise<ClientMetadata | undefined>;
+  /** DELETE: resolves to allow, throws an OAuthError to refuse. */
+  deleteClient(context: HookContext): Promise<void>;
+  /** POST/PUT: the final scope list. */
+  modifyScopes(scopes: string[], context: HookContext): Promise<string[]>;
+  /** POST/PUT: the final claims list. */
+  manageClaims(claims: string[], context: HookContext): Promise<string[]>;
+  modifyPostResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse>;
+  modifyPutResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse>;
+  modifyReadResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse>;
+}
+
+/** No scripts loaded: every decision keeps the draft as the built-in rules made it. */
+export const NO_SCRIPTS: RegistrationPolicy = Object.freeze({
+  createClient: async () => undefined,
+  updateClient: async () => undefined,
+  deleteClient: async () => undefined,
+  modifyScopes: async (scopes: string[]) => scopes,
+  manageClaims: async (claims: string[]) => claims,
+  modifyPostResponse: async (response: ClientResponse) => response,
+  modifyPutResponse: async (response: ClientResponse) => response,
+  modifyReadResponse: async (response: ClientResponse) => response,
+});

@@ -1,0 +1,16 @@
+import type { ConfigHolder } from '../config/index.ts';
+import type { SecretBox } from '../secrets/index.ts';
+import type { ClientStore } from '../store/index.ts';
+import type { RegistrationPolicy } from './policy.ts';
+
+/** What the registration endpoints work with; built once by createApp. */
+export interface RegistrationServices {
+  config: ConfigHolder;
+  store: ClientStore;
+  secrets: SecretBox;
+  policy: RegistrationPolicy;
+  /** Milliseconds since the epoch; tests control time through it. */
+  clock: () => number;
+  /** The registration endpoint URL, from DCR_ISSUER. */
+  registrationEndpoint: string;
+}

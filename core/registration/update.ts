@@ -1,0 +1,78 @@
+// PUT registration_client_uri: RFC 7592 §2.2. The body replaces the client's metadata; the
+// server-issued members must not be sent, and client_id / client_secret, if sent, must match.
+import type { Context } from 'koa';
+import { InvalidRequest } from '../errors/index.ts';
+import { readJsonObject } from '../http/body.ts';
+import type { RequestState } from '../http/state.ts';
+import { pickMetadata } from '../metadata/index.ts';
+import { newClientSecret, secretsEqual } from '../secrets/index.ts';
+import type { ClientRecord } from '../store/index.ts';
+import { authenticate } from './authenticate.ts';
+import { clientExpiry, epochSeconds, needsSecret } from './credentials.ts';
+import { draftClient } from './draft.ts';
+import { clientInformation } from './response.ts';
+import { conflict, nextToken } from './rotate.ts';
+import { sendClientResponse } from './send.ts';
+import type { RegistrationServices } from './services.ts';
+
+const SERVER_ISSUED = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
+
+function checkUpdateBody(body: Record<string, unknown>, current: ClientRecord, currentSecret: string | undefined): void {
+  const sent = SERVER_ISSUED.filter((member) => member in body);
+  if (sent.length > 0) throw new InvalidRequest(`an update must not contain ${sent.join(', ')}`);
+  if ('client_id' in body && body.client_id !== current.clientId) {
+    throw new InvalidRequest('client_id in the body does not match the client being updated');
+  }
+  if ('client_secret' in body) {
+    const presented = body.client_secret;
+    if (typeof presented !== 'string' || currentSecret === undefined || !secretsEqual(presented, currentSecret)) {
+      throw new InvalidRequest('client_secret in the body does not match the current client secret');
+    }
+  }
+}
+
+export function update(services: RegistrationServices) {
+  return async (ctx: Context & { state: RequestState }): Promise<void> => {
+    const config = services.config.current;
+    const current = await authenticate(ctx, services);
+    const now = services.clock();
+    const body = await readJsonObject(ctx, config.registrationRequestMaxBytes);
+    const currentSecret = current.secret === null ? undefined : services.secrets.open(current.secret, current.clientId);
+    checkUpdateBody(body, current, currentSecret);
+
+    const request = pickMetadata(body, config, 'client');
+    const { client, context } = await draftClient(
+      { operation: 'update', request, clientId: current.clientId, stored: current.metadata, requestId: ctx.state.requestId },
+      services,
+      config,
+    );
+
+    // A method change may create or retire the secret; an unchanged one keeps it.
+    let clientSecret: string | undefined;
+    let sealed: string | null = null;
+    if (needsSecret(client)) {
+      const fresh = currentSecret === undefined;
+      const secret = currentSecret ?? newClientSecret();
+      sealed = fresh ? services.secrets.seal(secret, current.clientId) : current.secret;
+      if (fresh || config.returnClientSecretOnRead) clientSecret = secret;
+    }
+    const expiresAt = request.lifetime === undefined ? current.expiresAt : clientExpiry(request.lifetime, config, now);
+    const { tokenHash, registrationAccessToken } = nextToken(current, config);
+    const record: ClientRecord = {
+      ...current,
+      metadata: client,
+      secret: sealed,
+      registrationAccessTokenHash: tokenHash,
+      clientSecretExpiresAt: expiresAt === null ? 0 : epochSeconds(expiresAt),
+      expiresAt,
+      updatedAt: now,
+      revision: current.revision + 1,
+    };
+
+    const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
+    const response = await services.policy.modifyPutResponse(information, context);
+    if (!(await services.store.replace(record, current.revision))) throw conflict();
+    ctx.state.log.info({ clientId: record.clientId, operation: 'update' }, 'client updated');
+    sendClientResponse(ctx, 200, response);
+  };
+}

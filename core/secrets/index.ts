@@ -1,0 +1,79 @@
+// Credentials the server issues: identifiers, secrets, registration access tokens, and the
+// encryption of client secrets at rest. Tokens are stored only as SHA-256 hashes: they are
+// 256-bit random values, so a fast hash is enough and a leaked database reveals none of them.
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A UUID v4 from the CSPRNG (122 random bits), Janssen's client_id shape. */
+export const newClientId = (): string => randomUUID();
+
+export const newClientSecret = (): string => randomBytes(32).toString('base64url');
+
+export const newRegistrationAccessToken = (): string => randomBytes(32).toString('base64url');
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
+
+/** Constant-time comparison of a presented token against a stored hash. */
+export function tokenMatches(presented: string, storedHash: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = Buffer.from(storedHash, 'base64url');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Constant-time string equality (for a client_secret presented on update). */
+export function secretsEqual(a: string, b: string): boolean {
+  return tokenMatches(a, hashToken(b));
+}
+
+const VERSION = 'v1';
+
+/** AES-256-GCM with the client_id as associated data, so a ciphertext cannot be moved to another client. */
+export class SecretBox {
+  readonly #key: Buffer;
+
+  constructor(key: Buffer) {
+    if (key.length !== 32) throw new TypeError('the encryption key must be 32 bytes');
+    this.#key = key;
+  }
+
+  seal(plaintext: string, context: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    cipher.setAAD(Buffer.from(context));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return `${VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
+  }
+
+  open(sealed: string, context: string): string {
+    const [version, payload] = sealed.split('.');
+    if (version !== VERSION || !payload) throw new Error('unknown secret encoding');
+    const raw = Buffer.from(payload, 'base64url');
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, 12));
+    decipher.setAAD(Buffer.from(context));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  }
+}
+
+export function parseKey(text: string, name: string): Buffer {
+  const trimmed = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  if (key.length !== 32) throw new TypeError(`${name} must be 32 bytes, base64 or hex encoded (got ${key.length} bytes)`);
+  return key;
+}
+
+/**
+ * The key from DCR_ENCRYPTION_KEY, or else a development key kept in the data directory
+ * (generated on first start). `warn` is told when the development key is used.
+ */
+export function loadEncryptionKey(configured: string | undefined, dataDir: string, warn: (message: string) => void): Buffer {
+  if (configured) return parseKey(configured, 'DCR_ENCRYPTION_KEY');
+  const file = join(dataDir, 'encryption.key');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  warn(`DCR_ENCRYPTION_KEY is not set: client secrets are encrypted with a development key kept in ${file}; set DCR_ENCRYPTION_KEY in production`);
+  return parseKey(readFileSync(file, 'utf8'), file);
+}

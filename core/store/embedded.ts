@@ -1,0 +1,95 @@
+// The zero-setup store: Node's built-in SQLite in a file under DCR_DATA_DIR.
+// WAL mode and a busy timeout let several processes share the file; every write is one
+// statement, so a crash never leaves a client half-written.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { TemporarilyUnavailable } from '../errors/index.ts';
+import type { ClientRecord, ClientStore } from './types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS clients (
+  client_id   TEXT PRIMARY KEY,
+  revision    INTEGER NOT NULL,
+  expires_at  INTEGER,
+  software_id TEXT,
+  doc         TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS clients_expires_at ON clients (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS clients_software_id ON clients (software_id) WHERE software_id IS NOT NULL;
+`;
+
+export class EmbeddedStore implements ClientStore {
+  readonly kind = 'embedded';
+  readonly file: string;
+  readonly #db: DatabaseSync;
+  readonly #insert: StatementSync;
+  readonly #find: StatementSync;
+  readonly #replace: StatementSync;
+  readonly #remove: StatementSync;
+  readonly #purge: StatementSync;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.file = join(dataDir, 'registrar.db');
+    this.#db = new DatabaseSync(this.file);
+    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
+    this.#db.exec(SCHEMA);
+    this.#insert = this.#db.prepare('INSERT INTO clients (client_id, revision, expires_at, software_id, doc) VALUES (?, ?, ?, ?, ?)');
+    this.#find = this.#db.prepare('SELECT doc FROM clients WHERE client_id = ? AND (expires_at IS NULL OR expires_at > ?)');
+    this.#replace = this.#db.prepare(
+      'UPDATE clients SET revision = ?, expires_at = ?, software_id = ?, doc = ? WHERE client_id = ? AND revision = ?',
+    );
+    this.#remove = this.#db.prepare('DELETE FROM clients WHERE client_id = ?');
+    this.#purge = this.#db.prepare('DELETE FROM clients WHERE expires_at IS NOT NULL AND expires_at <= ?');
+  }
+
+  async insert(record: ClientRecord): Promise<void> {
+    guard(() =>
+      this.#insert.run(record.clientId, record.revision, record.expiresAt, softwareId(record), JSON.stringify(record)),
+    );
+  }
+
+  async find(clientId: string, now: number): Promise<ClientRecord | undefined> {
+    const row = guard(() => this.#find.get(clientId, now)) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as ClientRecord) : undefined;
+  }
+
+  async replace(record: ClientRecord, expectedRevision: number): Promise<boolean> {
+    const result = guard(() =>
+      this.#replace.run(record.revision, record.expiresAt, softwareId(record), JSON.stringify(record), record.clientId, expectedRevision),
+    );
+    return Number(result.changes) === 1;
+  }
+
+  async remove(clientId: string): Promise<boolean> {
+    return Number(guard(() => this.#remove.run(clientId)).changes) === 1;
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    return Number(guard(() => this.#purge.run(now)).changes);
+  }
+
+  async ping(): Promise<void> {
+    guard(() => this.#db.prepare('SELECT 1').get());
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+const softwareId = (record: ClientRecord): string | null =>
+  typeof record.metadata.software_id === 'string' ? record.metadata.software_id : null;
+
+/** A locked or unreadable database is a retryable outage, not a client error. */
+function guard<T>(operation: () => T): T {
+  try {
+    return operation();
+  } catch (err) {
+    const code = (err as { errcode?: number; code?: string }).errcode;
+    // SQLITE_CONSTRAINT (19) is a programming error (duplicate client_id), not an outage.
+    if (code === 19) throw err;
+    throw new TemporarilyUnavailable('the client store is unavailable, try again', 2, err);
+  }
+}

@@ -1,0 +1,2 @@
+export type { ClientRecord, ClientStore } from './types.ts';
+export { EmbeddedStore } from './embedded.ts';

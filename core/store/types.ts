@@ -1,0 +1,40 @@
+// The storage contract every client store implements (embedded SQLite now, MongoDB next).
+import type { ClientMetadata } from '../metadata/index.ts';
+
+export interface ClientRecord {
+  clientId: string;
+  /** Validated client metadata in wire form (snake_case, language-tagged and custom members included). */
+  metadata: ClientMetadata;
+  /** client_secret sealed with core/secrets SecretBox, or null for clients without a secret. */
+  secret: string | null;
+  /** SHA-256 of the registration access token; the token itself is never stored. */
+  registrationAccessTokenHash: string;
+  /** Seconds since the epoch (RFC 7591 client_id_issued_at). */
+  clientIdIssuedAt: number;
+  /** Seconds since the epoch, 0 for never (RFC 7591 client_secret_expires_at). */
+  clientSecretExpiresAt: number;
+  /** Milliseconds since the epoch when the client is gone, or null for never. */
+  expiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  /** Incremented on every write; updates name the revision they read (optimistic concurrency). */
+  revision: number;
+}
+
+export interface ClientStore {
+  /** A name for logs and benchmarks. */
+  readonly kind: string;
+  /** Adds a new client. Rejects if the client_id exists. */
+  insert(record: ClientRecord): Promise<void>;
+  /** The client, or undefined if unknown or expired at `now` (ms). */
+  find(clientId: string, now: number): Promise<ClientRecord | undefined>;
+  /** Writes `record` if the stored revision is still `expectedRevision`; false when another write won. */
+  replace(record: ClientRecord, expectedRevision: number): Promise<boolean>;
+  /** Removes the client; false if there was none. */
+  remove(clientId: string): Promise<boolean>;
+  /** Deletes clients expired at `now`; returns how many. */
+  purgeExpired(now: number): Promise<number>;
+  /** Resolves when the store answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
