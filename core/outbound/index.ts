@@ -105,7 +105,8 @@ export function get(target: string, policy: OutboundPolicy, accept = 'applicatio
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > policy.maxResponseBytes) {
-            request.destroy(new OutboundError('too_large', `response exceeds ${policy.maxResponseBytes} bytes`));
+            reject(new OutboundError('too_large', `response exceeds ${policy.maxResponseBytes} bytes`));
+            request.destroy();
             return;
           }
           chunks.push(chunk);

@@ -8,6 +8,7 @@ import { ENCRYPTION_ALG_MEMBERS } from './encryption.ts';
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
 const KEY_AGREEMENT_CURVES = new Set(['X25519', 'X448']);
 const EC_SIGNING = new Map([['P-256', 'ES256'], ['P-384', 'ES384'], ['P-521', 'ES512']]);
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const SYMMETRIC_KEY_MANAGEMENT = /^(A\d{3}(GCM)?KW|dir)$/;
 
 /** The algorithm jose needs to import a key that does not name one. */
@@ -31,6 +32,16 @@ async function checkKey(key: JWK, index: number): Promise<void> {
   if (typeof key.kty !== 'string') throw new InvalidClientMetadata(`${name} has no kty`);
   if (key.kty === 'oct') throw new InvalidClientMetadata(`${name}: jwks must not contain symmetric keys`);
   if (PRIVATE_MEMBERS.some((member) => member in key)) throw new InvalidClientMetadata(`${name}: jwks must not contain private key material`);
+  for (const member of ['n', 'e', 'x', 'y'] as const) {
+    const value = key[member];
+    if (value !== undefined && (typeof value !== 'string' || !BASE64URL.test(value))) {
+      throw new InvalidClientMetadata(`${name}: ${member} is not base64url`);
+    }
+  }
+  // RFC 7518 §3.3 / NIST: RSA moduli under 2048 bits are refused.
+  if (key.kty === 'RSA' && Buffer.from(String(key.n), 'base64url').length < 256) {
+    throw new InvalidClientMetadata(`${name}: RSA keys must be at least 2048 bits`);
+  }
   const alg = importAlgorithm(key);
   if (!alg) throw new InvalidClientMetadata(`${name} has an unsupported key type or curve`);
   try {

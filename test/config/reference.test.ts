@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { buildConfig, describeProperties, readSettings } from '../../core/config/index.ts';
+import { withReference } from '../../core/config/reference.ts';
+
+describe('configuration', () => {
+  it('the README reference is generated from the declarations (run `npm run docs` after changing them)', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    assert.equal(withReference(readme), readme);
+  });
+
+  it('every property has a default and a description', () => {
+    for (const property of describeProperties()) {
+      assert.notEqual(property.default, undefined, property.name);
+      assert.ok(property.description.length > 10, property.name);
+    }
+  });
+
+  it('refuses unknown properties, wrong types and inconsistent defaults with a TypeError naming them', () => {
+    assert.throws(() => buildConfig({ dynamicRegistrationEnabledd: true }), { name: 'TypeError', message: /unknown property "dynamicRegistrationEnabledd"/ });
+    assert.throws(() => buildConfig({ dynamicRegistrationExpirationTime: 'soon' }), { name: 'TypeError', message: /dynamicRegistrationExpirationTime/ });
+    assert.throws(() => buildConfig({ defaultSubjectType: 'pairwise', subjectTypesSupported: ['public'] }), { name: 'TypeError', message: /defaultSubjectType/ });
+  });
+
+  it('is frozen', () => {
+    const config = buildConfig({});
+    assert.throws(() => {
+      (config as { dynamicRegistrationEnabled: boolean }).dynamicRegistrationEnabled = false;
+    });
+    assert.throws(() => (config.scopesSupported as string[]).push('x'));
+  });
+
+  it('reads the environment with documented defaults', () => {
+    const settings = readSettings({});
+    assert.equal(settings.port, 8080);
+    assert.equal(settings.host, '0.0.0.0');
+    assert.equal(settings.issuer, 'http://localhost:8080');
+    assert.match(settings.dataDir, /\/data$/);
+    assert.match(settings.scriptsDir, /\/scripts$/);
+    assert.equal(readSettings({ PORT: '9000' }).issuer, 'http://localhost:9000');
+    assert.equal(readSettings({ DCR_ISSUER: 'https://x.example/base/' }).issuer, 'https://x.example/base');
+    assert.throws(() => readSettings({ DCR_ISSUER: 'not a url' }), TypeError);
+    assert.throws(() => readSettings({ PORT: '70000' }), TypeError);
+  });
+});

@@ -1,0 +1,109 @@
+// A real listening Registrar on an ephemeral loopback port with its own temp data directory.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { readSettings } from '../../core/config/index.ts';
+import { createRegistrar, type Registrar, type RegistrarOptions } from '../../core/index.ts';
+
+export interface TestServer {
+  url: string;
+  registrar: Registrar;
+  dataDir: string;
+  request(method: string, path: string, options?: RequestOptions): Promise<TestResponse>;
+  register(metadata: Record<string, unknown>): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  json?: unknown;
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+  token?: string;
+}
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: any;
+}
+
+export function tempDir(prefix = 'registrar-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+export async function httpRequest(url: string, method: string, options: RequestOptions = {}): Promise<TestResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | Buffer | undefined = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(url, { method, headers, body });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+export async function startServer(
+  options: Partial<Omit<RegistrarOptions, 'settings'>> & { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? tempDir();
+  const port = await freePort();
+  const settings = readSettings({
+    PORT: String(port),
+    DCR_HOST: '127.0.0.1',
+    DCR_ISSUER: `http://127.0.0.1:${port}`,
+    DCR_DATA_DIR: dataDir,
+    ...options.env,
+  });
+  const registrar = createRegistrar({
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    properties: {},
+    ...options,
+    settings,
+  });
+  await registrar.listen();
+  const url = `http://127.0.0.1:${port}`;
+  const server: TestServer = {
+    url,
+    registrar,
+    dataDir,
+    request: (method, path, requestOptions) => httpRequest(`${url}${path}`, method, requestOptions),
+    register: (metadata) => httpRequest(`${url}/register`, 'POST', { json: metadata }),
+    async close() {
+      await registrar.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
+
+/** Asserts an RFC error response: status, error code, JSON body and no-store headers together. */
+export function assertError(response: TestResponse, status: number, error: string, descriptionPattern?: RegExp): void {
+  assert.equal(response.status, status, `expected ${status} ${error}, got ${response.status} ${response.text}`);
+  assert.equal(response.json?.error, error, `expected error ${error}, got ${response.text}`);
+  assert.equal(typeof response.json.error_description, 'string');
+  assert.equal(response.headers.get('cache-control'), 'no-store');
+  assert.equal(response.headers.get('pragma'), 'no-cache');
+  if (descriptionPattern) assert.match(response.json.error_description, descriptionPattern);
+}
+
+export const WEB_CLIENT = Object.freeze({ redirect_uris: ['https://client.example.org/cb'] });

@@ -1,0 +1,93 @@
+// The ClientStore contract, run against every store implementation.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { ClientRecord, ClientStore } from '../../core/store/index.ts';
+
+export function record(overrides: Partial<ClientRecord> = {}): ClientRecord {
+  const now = Date.now();
+  return {
+    clientId: randomUUID(),
+    metadata: { redirect_uris: ['https://a.example/cb'], client_name: 'Contract', software_id: 'sw-1' },
+    secret: 'v1.sealed',
+    registrationAccessTokenHash: 'hash',
+    clientIdIssuedAt: Math.floor(now / 1000),
+    clientSecretExpiresAt: 0,
+    expiresAt: null,
+    createdAt: now,
+    updatedAt: now,
+    revision: 1,
+    ...overrides,
+  };
+}
+
+export function storeContract(name: string, open: () => Promise<ClientStore>, cleanup: () => Promise<void> = async () => {}): void {
+  describe(`ClientStore contract: ${name}`, () => {
+    let store: ClientStore;
+    before(async () => {
+      store = await open();
+    });
+    after(async () => {
+      await store.close();
+      await cleanup();
+    });
+
+    it('inserts and finds a client, round-tripping every field', async () => {
+      const client = record({ metadata: { redirect_uris: ['https://a.example/cb'], 'client_name#fr': 'Client', jwks: { keys: [{ kty: 'EC' }] } } });
+      await store.insert(client);
+      assert.deepEqual(await store.find(client.clientId, Date.now()), client);
+      assert.equal(await store.find(randomUUID(), Date.now()), undefined);
+    });
+
+    it('refuses a duplicate client_id', async () => {
+      const client = record();
+      await store.insert(client);
+      await assert.rejects(store.insert({ ...client }));
+    });
+
+    it('hides expired clients and purges them', async () => {
+      const now = Date.now();
+      const expiring = record({ expiresAt: now + 1000 });
+      const lasting = record();
+      await store.insert(expiring);
+      await store.insert(lasting);
+      assert.ok(await store.find(expiring.clientId, now));
+      assert.equal(await store.find(expiring.clientId, now + 1000), undefined);
+      assert.ok((await store.purgeExpired(now + 1000)) >= 1);
+      assert.equal(await store.find(expiring.clientId, now), undefined, 'gone after purge');
+      assert.ok(await store.find(lasting.clientId, now + 10_000_000));
+    });
+
+    it('replaces only the revision it read (optimistic concurrency)', async () => {
+      const client = record();
+      await store.insert(client);
+      const first = { ...client, metadata: { ...client.metadata, client_name: 'first' }, revision: 2 };
+      const second = { ...client, metadata: { ...client.metadata, client_name: 'second' }, revision: 2 };
+      assert.equal(await store.replace(first, 1), true);
+      assert.equal(await store.replace(second, 1), false, 'a stale writer loses');
+      assert.equal((await store.find(client.clientId, Date.now()))?.metadata.client_name, 'first');
+      assert.equal(await store.replace({ ...record(), revision: 2 }, 1), false, 'unknown client');
+    });
+
+    it('lets exactly one of many concurrent writers of one revision win', async () => {
+      const client = record();
+      await store.insert(client);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.replace({ ...client, metadata: { client_name: `w${i}` }, revision: 2 }, 1)),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+    });
+
+    it('removes a client once', async () => {
+      const client = record();
+      await store.insert(client);
+      assert.equal(await store.remove(client.clientId), true);
+      assert.equal(await store.remove(client.clientId), false);
+      assert.equal(await store.find(client.clientId, Date.now()), undefined);
+    });
+
+    it('answers ping', async () => {
+      await store.ping();
+    });
+  });
+}
