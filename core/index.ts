@@ -4,10 +4,13 @@ import type { Server } from 'node:http';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import pino, { type Logger } from 'pino';
+import { BUILTIN_PLUGINS } from '../plugins/index.ts';
+import { adminRouter } from './admin/index.ts';
 import { buildConfig, ConfigHolder, loadConfigFile, type Settings } from './config/index.ts';
 import { discovery } from './discovery/index.ts';
 import { createHttpApp, type RequestState } from './http/app.ts';
-import { NO_SCRIPTS, REGISTRATION_PATH, registrationRouter, type RegistrationPolicy, type RegistrationServices } from './registration/index.ts';
+import { REGISTRATION_PATH, registrationRouter, type RegistrationPolicy, type RegistrationServices } from './registration/index.ts';
+import { ScriptHost, watchScripts } from './sandbox/index.ts';
 import { loadEncryptionKey, SecretBox } from './secrets/index.ts';
 import { EmbeddedStore, type ClientStore } from './store/index.ts';
 
@@ -17,7 +20,10 @@ export interface RegistrarOptions {
   properties?: Record<string, unknown>;
   logger?: Logger;
   store?: ClientStore;
+  /** Replaces the script host (tests of the pipeline alone). */
   policy?: RegistrationPolicy;
+  /** Watch the scripts folder for changes (default true). */
+  watch?: boolean;
   clock?: () => number;
 }
 
@@ -25,7 +31,9 @@ export interface Registrar {
   app: Koa<RequestState>;
   config: ConfigHolder;
   store: ClientStore;
+  scripts: ScriptHost;
   logger: Logger;
+  /** Loads the scripts, starts watching them, then listens. */
   listen(): Promise<Server>;
   close(): Promise<void>;
 }
@@ -41,11 +49,17 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   const key = loadEncryptionKey(settings.encryptionKey, settings.dataDir, (message) => logger.warn(message));
   const clock = options.clock ?? Date.now;
   const registrationEndpoint = `${settings.issuer}${REGISTRATION_PATH}`;
+  const scripts = new ScriptHost({
+    dir: settings.scriptsDir,
+    logger,
+    plugins: BUILTIN_PLUGINS,
+    services: { logger, store, config, clock },
+  });
   const services: RegistrationServices = {
     config,
     store,
     secrets: new SecretBox(key),
-    policy: options.policy ?? NO_SCRIPTS,
+    policy: options.policy ?? scripts,
     clock,
     registrationEndpoint,
   };
@@ -55,16 +69,24 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   router.get('/.well-known/openid-configuration', wellKnown);
   router.get('/.well-known/oauth-authorization-server', wellKnown);
   router.use(registrationRouter(services).routes());
+  router.use(adminRouter(settings.adminToken, scripts).routes());
   const app = createHttpApp(logger, router);
 
   let server: Server | undefined;
   let purge: NodeJS.Timeout | undefined;
+  let watcher: ReturnType<typeof watchScripts> | undefined;
   return {
     app,
     config,
     store,
+    scripts,
     logger,
-    listen() {
+    async listen() {
+      await scripts.loadAll();
+      if (options.watch !== false) {
+        watcher = watchScripts(scripts, { polling: settings.scriptsPolling, logger });
+        await watcher.ready;
+      }
       return new Promise((resolve, reject) => {
         const listening = app.listen(settings.port, settings.host);
         listening.once('error', reject);
@@ -79,11 +101,14 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     },
     async close() {
       clearInterval(purge);
+      await watcher?.close();
       if (server) {
         const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeIdleConnections();
         await closing;
       }
+      // Requests have finished: no call is pending on an isolate when they go.
+      await scripts.close();
       await store.close();
     },
   };

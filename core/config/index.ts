@@ -25,6 +25,10 @@ export interface Settings {
   encryptionKey: string | undefined;
   /** pino level (DCR_LOG_LEVEL, default info). */
   logLevel: string;
+  /** Bearer token for GET /admin/scripts (DCR_ADMIN_TOKEN); the endpoint is off without it. */
+  adminToken: string | undefined;
+  /** Poll the scripts folder instead of using file-system events (DCR_SCRIPTS_POLLING=true). */
+  scriptsPolling: boolean;
 }
 
 export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; description: string }> = [
@@ -33,9 +37,11 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_ISSUER', default: 'http://localhost:PORT', description: 'Public base URL; endpoint URLs in discovery and responses are built from it.' },
   { name: 'DCR_CONFIG', default: '(none)', description: 'Path to a JSON file of server configuration properties (table below).' },
   { name: 'DCR_DATA_DIR', default: './data', description: 'Directory of the embedded store (`registrar.db`, and the generated dev key).' },
-  { name: 'DCR_SCRIPTS_DIR', default: './scripts', description: 'Folder of interception scripts.' },
+  { name: 'DCR_SCRIPTS_DIR', default: './scripts', description: 'Folder of interception scripts, watched and hot-reloaded.' },
   { name: 'DCR_ENCRYPTION_KEY', default: '(generated dev key)', description: '32-byte AES-256-GCM key for client secrets at rest, base64 or hex. Without it a dev key is generated in DCR_DATA_DIR, with a warning.' },
   { name: 'DCR_LOG_LEVEL', default: 'info', description: 'Log level (`fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`).' },
+  { name: 'DCR_ADMIN_TOKEN', default: '(none: endpoint off)', description: 'Bearer token that protects `GET /admin/scripts`.' },
+  { name: 'DCR_SCRIPTS_POLLING', default: 'false', description: '`true` to poll the scripts folder (bind mounts, network file systems) instead of using file-system events.' },
 ];
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -59,6 +65,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     scriptsDir: resolve(env.DCR_SCRIPTS_DIR || 'scripts'),
     encryptionKey: env.DCR_ENCRYPTION_KEY || undefined,
     logLevel: env.DCR_LOG_LEVEL || 'info',
+    adminToken: env.DCR_ADMIN_TOKEN || undefined,
+    scriptsPolling: env.DCR_SCRIPTS_POLLING === 'true',
   });
 }
 

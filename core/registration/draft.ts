@@ -55,11 +55,8 @@ export async function draftClient(input: DraftInput, services: RegistrationServi
     stored: input.stored,
   };
 
-  const patch = input.operation === 'create' ? await policy.createClient(context) : await policy.updateClient(context);
-  if (patch) {
-    const merged = { ...context.client, ...pickMetadata(patch, config, 'policy') };
-    context.client = await validateClientMetadata(merged, config);
-  }
+  const decided = input.operation === 'create' ? await policy.createClient(context) : await policy.updateClient(context);
+  if (decided) context.client = await validateClientMetadata(pickMetadata(decided, config, 'policy'), config);
   context.client.scope = (await policy.modifyScopes(scopeList(context.client.scope), context)).join(' ');
   const claims = await policy.manageClaims(context.client.claims ?? [], context);
   if (claims.length > 0) context.client.claims = claims;

@@ -22,7 +22,7 @@ export interface HookContext {
 export type ClientResponse = Record<string, unknown>;
 
 export interface RegistrationPolicy {
-  /** POST: a patch of client metadata to merge into the draft, or undefined. Refusal throws an OAuthError. */
+  /** POST: the client metadata policy wants instead of the draft, or undefined to keep it. Refusal throws an OAuthError. */
   createClient(context: HookContext): Promise<ClientMetadata | undefined>;
   /** PUT: same as createClient. */
   updateClient(context: HookContext): Promise<ClientMetadata | undefined>;

@@ -72,7 +72,12 @@ export function loadEncryptionKey(configured: string | undefined, dataDir: strin
   const file = join(dataDir, 'encryption.key');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    try {
+      writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      // Another process sharing the data directory created it first: use theirs.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
   warn(`DCR_ENCRYPTION_KEY is not set: client secrets are encrypted with a development key kept in ${file}; set DCR_ENCRYPTION_KEY in production`);
   return parseKey(readFileSync(file, 'utf8'), file);

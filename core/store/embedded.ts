@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { TemporarilyUnavailable } from '../errors/index.ts';
-import type { ClientRecord, ClientStore } from './types.ts';
+import { indexedValues, type ClientFilter, type ClientRecord, type ClientStore } from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS clients (
@@ -13,8 +13,12 @@ CREATE TABLE IF NOT EXISTS clients (
   revision    INTEGER NOT NULL,
   expires_at  INTEGER,
   software_id TEXT,
+  organisation TEXT,
+  redirect_hosts TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL DEFAULT 0,
   doc         TEXT NOT NULL
 ) STRICT;
+CREATE INDEX IF NOT EXISTS clients_organisation ON clients (organisation) WHERE organisation IS NOT NULL;
 CREATE INDEX IF NOT EXISTS clients_expires_at ON clients (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS clients_software_id ON clients (software_id) WHERE software_id IS NOT NULL;
 `;
@@ -35,18 +39,30 @@ export class EmbeddedStore implements ClientStore {
     this.#db = new DatabaseSync(this.file);
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
     this.#db.exec(SCHEMA);
-    this.#insert = this.#db.prepare('INSERT INTO clients (client_id, revision, expires_at, software_id, doc) VALUES (?, ?, ?, ?, ?)');
+    this.#insert = this.#db.prepare(
+      'INSERT INTO clients (client_id, revision, expires_at, software_id, organisation, redirect_hosts, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     this.#find = this.#db.prepare('SELECT doc FROM clients WHERE client_id = ? AND (expires_at IS NULL OR expires_at > ?)');
     this.#replace = this.#db.prepare(
-      'UPDATE clients SET revision = ?, expires_at = ?, software_id = ?, doc = ? WHERE client_id = ? AND revision = ?',
+      'UPDATE clients SET revision = ?, expires_at = ?, software_id = ?, organisation = ?, redirect_hosts = ?, doc = ? WHERE client_id = ? AND revision = ?',
     );
     this.#remove = this.#db.prepare('DELETE FROM clients WHERE client_id = ?');
     this.#purge = this.#db.prepare('DELETE FROM clients WHERE expires_at IS NOT NULL AND expires_at <= ?');
   }
 
   async insert(record: ClientRecord): Promise<void> {
+    const { softwareId, organisation, redirectHosts } = indexedValues(record);
     guard(() =>
-      this.#insert.run(record.clientId, record.revision, record.expiresAt, softwareId(record), JSON.stringify(record)),
+      this.#insert.run(
+        record.clientId,
+        record.revision,
+        record.expiresAt,
+        softwareId,
+        organisation,
+        hostList(redirectHosts),
+        record.createdAt,
+        JSON.stringify(record),
+      ),
     );
   }
 
@@ -56,14 +72,38 @@ export class EmbeddedStore implements ClientStore {
   }
 
   async replace(record: ClientRecord, expectedRevision: number): Promise<boolean> {
+    const { softwareId, organisation, redirectHosts } = indexedValues(record);
     const result = guard(() =>
-      this.#replace.run(record.revision, record.expiresAt, softwareId(record), JSON.stringify(record), record.clientId, expectedRevision),
+      this.#replace.run(
+        record.revision,
+        record.expiresAt,
+        softwareId,
+        organisation,
+        hostList(redirectHosts),
+        JSON.stringify(record),
+        record.clientId,
+        expectedRevision,
+      ),
     );
     return Number(result.changes) === 1;
   }
 
   async remove(clientId: string): Promise<boolean> {
     return Number(guard(() => this.#remove.run(clientId)).changes) === 1;
+  }
+
+  async count(filter: ClientFilter, now: number): Promise<number> {
+    const { where, values } = whereOf(filter, now);
+    const row = guard(() => this.#db.prepare(`SELECT COUNT(*) AS n FROM clients WHERE ${where}`).get(...values)) as { n: number };
+    return Number(row.n);
+  }
+
+  async query(filter: ClientFilter, now: number, limit: number): Promise<ClientRecord[]> {
+    const { where, values } = whereOf(filter, now);
+    const rows = guard(() =>
+      this.#db.prepare(`SELECT doc FROM clients WHERE ${where} ORDER BY created_at, client_id LIMIT ?`).all(...values, limit),
+    ) as Array<{ doc: string }>;
+    return rows.map((row) => JSON.parse(row.doc) as ClientRecord);
   }
 
   async purgeExpired(now: number): Promise<number> {
@@ -79,8 +119,26 @@ export class EmbeddedStore implements ClientStore {
   }
 }
 
-const softwareId = (record: ClientRecord): string | null =>
-  typeof record.metadata.software_id === 'string' ? record.metadata.software_id : null;
+/** Hosts kept space-delimited with a leading and trailing space, so ' host ' matches one exactly. */
+const hostList = (hosts: string[]): string => (hosts.length ? ` ${hosts.join(' ')} ` : '');
+
+function whereOf(filter: ClientFilter, now: number): { where: string; values: Array<string | number> } {
+  const clauses = ['(expires_at IS NULL OR expires_at > ?)'];
+  const values: Array<string | number> = [now];
+  if (filter.softwareId !== undefined) {
+    clauses.push('software_id = ?');
+    values.push(filter.softwareId);
+  }
+  if (filter.organisation !== undefined) {
+    clauses.push('organisation = ?');
+    values.push(filter.organisation);
+  }
+  if (filter.redirectHost !== undefined) {
+    clauses.push("instr(redirect_hosts, ?) > 0");
+    values.push(` ${filter.redirectHost} `);
+  }
+  return { where: clauses.join(' AND '), values };
+}
 
 /** A locked or unreadable database is a retryable outage, not a client error. */
 function guard<T>(operation: () => T): T {

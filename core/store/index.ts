@@ -1,2 +1,2 @@
-export type { ClientRecord, ClientStore } from './types.ts';
+export { indexedValues, type ClientFilter, type ClientRecord, type ClientStore } from './types.ts';
 export { EmbeddedStore } from './embedded.ts';

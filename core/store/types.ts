@@ -21,6 +21,33 @@ export interface ClientRecord {
   revision: number;
 }
 
+/** Read-only lookups offered to scripts (plugins/clients). All given members must match. */
+export interface ClientFilter {
+  softwareId?: string;
+  /** The client's org_id (open banking organisation), as stored in its metadata. */
+  organisation?: string;
+  /** A host (host[:port]) appearing in the client's redirect_uris. */
+  redirectHost?: string;
+}
+
+/** Values the stores index, derived from a record's metadata. */
+export function indexedValues(record: ClientRecord): { softwareId: string | null; organisation: string | null; redirectHosts: string[] } {
+  const { software_id: softwareId, org_id: organisation, redirect_uris: redirects } = record.metadata;
+  const hosts = new Set<string>();
+  for (const uri of Array.isArray(redirects) ? redirects : []) {
+    try {
+      hosts.add(new URL(uri).host);
+    } catch {
+      // Stored redirect URIs were validated; nothing to index otherwise.
+    }
+  }
+  return {
+    softwareId: typeof softwareId === 'string' ? softwareId : null,
+    organisation: typeof organisation === 'string' ? organisation : null,
+    redirectHosts: [...hosts],
+  };
+}
+
 export interface ClientStore {
   /** A name for logs and benchmarks. */
   readonly kind: string;
@@ -32,6 +59,10 @@ export interface ClientStore {
   replace(record: ClientRecord, expectedRevision: number): Promise<boolean>;
   /** Removes the client; false if there was none. */
   remove(clientId: string): Promise<boolean>;
+  /** How many unexpired clients match. */
+  count(filter: ClientFilter, now: number): Promise<number>;
+  /** Unexpired clients that match, at most `limit`, oldest first. */
+  query(filter: ClientFilter, now: number, limit: number): Promise<ClientRecord[]>;
   /** Deletes clients expired at `now`; returns how many. */
   purgeExpired(now: number): Promise<number>;
   /** Resolves when the store answers. */

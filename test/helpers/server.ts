@@ -72,11 +72,13 @@ export async function startServer(
     DCR_HOST: '127.0.0.1',
     DCR_ISSUER: `http://127.0.0.1:${port}`,
     DCR_DATA_DIR: dataDir,
+    DCR_SCRIPTS_DIR: join(dataDir, 'scripts'),
     ...options.env,
   });
   const registrar = createRegistrar({
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     properties: {},
+    watch: false,
     ...options,
     settings,
   });

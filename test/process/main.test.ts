@@ -18,7 +18,7 @@ interface Running {
 }
 
 async function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, DCR_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--no-node-snapshot', MAIN], { env: { ...process.env, DCR_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   let stdout = '';
@@ -113,7 +113,7 @@ describe('the server process', () => {
       const configFile = join(dataDir, 'config.json');
       writeFileSync(configFile, JSON.stringify({ noSuchProperty: true }));
       const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === 'CONFIG' ? configFile : v]));
-      const child = spawn(process.execPath, [MAIN], {
+      const child = spawn(process.execPath, ['--no-node-snapshot', MAIN], {
         env: { ...process.env, PORT: String(await freePort()), DCR_DATA_DIR: dataDir, ...resolved },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

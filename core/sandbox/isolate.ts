@@ -1,0 +1,220 @@
+// One loaded script version in its own isolated-vm isolate. Data crosses as JSON strings (copies);
+// the only Reference, the host dispatcher, lives in a bootstrap closure the script cannot reach.
+// Every call has a CPU timeout (isolated-vm) and a host wall-clock guard (for code after an await
+// and promises that never settle); either overrun, or the memory limit, kills the isolate and
+// the owner rebuilds it from the same source.
+import ivm from 'isolated-vm';
+import { locate, ScriptError, type ScriptFailure } from './errors.ts';
+
+/** Largest JSON a hook may return. */
+export const MAX_RESULT_BYTES = 256 * 1024;
+
+export type Dispatch = (plugin: string, fn: string, argsJson: string, requestId: string | undefined) => Promise<string | undefined>;
+
+export interface IsolateOptions {
+  name: string;
+  file: string;
+  code: string;
+  memoryLimitMb: number;
+  timeoutMs: number;
+  /** Plugin name → function names the script may call as host.<plugin>.<fn>. */
+  granted: Record<string, string[]>;
+  dispatch: Dispatch;
+}
+
+export type CallOutcome =
+  | { kind: 'value'; value: unknown; args: unknown[] | undefined }
+  | { kind: 'rejected'; code: string; description: string };
+
+// Runs first, as a classic script; `$0` is the dispatcher Reference, kept in this closure only.
+const BOOTSTRAP = `
+'use strict';
+const dispatch = $0;
+const granted = JSON.parse($1);
+let currentCall = 0;
+class RegistrationError extends Error {
+  constructor(code, description) {
+    super(description);
+    this.name = 'RegistrationError';
+    this.code = code;
+    this.description = description;
+  }
+}
+const callHost = (plugin, fn, args) => {
+  const call = currentCall;
+  return dispatch
+    .apply(undefined, [plugin, fn, JSON.stringify(args), call], { arguments: { copy: true }, result: { promise: true, copy: true } })
+    .then((json) => { currentCall = call; return json === undefined ? undefined : JSON.parse(json); },
+          (error) => { currentCall = call; throw new Error(String(error && error.message || error)); });
+};
+const plugins = {};
+for (const [plugin, fns] of Object.entries(granted)) {
+  const api = {};
+  for (const fn of fns) api[fn] = (...args) => callHost(plugin, fn, args);
+  plugins[plugin] = Object.freeze(api);
+}
+const host = new Proxy(Object.freeze(plugins), {
+  get(target, key) {
+    if (typeof key !== 'string' || key in target || key === 'then') return target[key];
+    throw new Error('host.' + key + ' is not available: the ' + key + ' plugin is not granted to this script');
+  },
+});
+const logTo = (level) => (...parts) => { callHost('$console', level, parts.map((p) => typeof p === 'string' ? p : JSON.stringify(p))).catch(() => {}); };
+const console = Object.freeze({ log: logTo('info'), info: logTo('info'), warn: logTo('warn'), error: logTo('error'), debug: logTo('debug') });
+Object.defineProperty(globalThis, 'host', { value: host });
+Object.defineProperty(globalThis, 'RegistrationError', { value: RegistrationError });
+Object.defineProperty(globalThis, 'console', { value: console });
+globalThis.__setCall = (id) => { currentCall = id; };
+`;
+
+// The entry module: imports the script and exposes one call function to the host.
+const ENTRY = `
+import * as hooks from 'script';
+const setCall = globalThis.__setCall;
+delete globalThis.__setCall;
+const exported = Object.keys(hooks).filter((name) => typeof hooks[name] === 'function');
+const uses = Array.isArray(hooks.uses) ? hooks.uses.map(String) : [];
+globalThis.__registrar = Object.freeze({
+  exported: JSON.stringify({ exported, uses }),
+  call: async (name, callId, json) => {
+    setCall(callId);
+    const args = JSON.parse(json);
+    try {
+      const result = await hooks[name](...args);
+      return JSON.stringify({ value: result === undefined ? null : result, args: result === true ? args : undefined });
+    } catch (error) {
+      if (error instanceof RegistrationError) {
+        return JSON.stringify({ rejected: { code: String(error.code), description: String(error.description ?? error.message) } });
+      }
+      throw error;
+    }
+  },
+});
+`;
+
+let nextCallId = 1;
+
+export class ScriptIsolate {
+  readonly exported: string[];
+  readonly uses: string[];
+  readonly #options: IsolateOptions;
+  readonly #isolate: ivm.Isolate;
+  readonly #call: ivm.Reference<(name: string, callId: number, json: string) => Promise<string>>;
+  /** Which request each call in flight serves, so plugin calls are tagged with it. */
+  readonly #requests: Map<number, string | undefined>;
+  #dead = false;
+
+  private constructor(
+    options: IsolateOptions,
+    isolate: ivm.Isolate,
+    call: ivm.Reference<(name: string, callId: number, json: string) => Promise<string>>,
+    info: { exported: string[]; uses: string[] },
+    requests: Map<number, string | undefined>,
+  ) {
+    this.#requests = requests;
+    this.#options = options;
+    this.#isolate = isolate;
+    this.#call = call;
+    this.exported = info.exported;
+    this.uses = info.uses;
+  }
+
+  /** Compiles and evaluates the script. Throws a ScriptError (compile_error) with file, line and column. */
+  static async create(options: IsolateOptions): Promise<ScriptIsolate> {
+    const isolate = new ivm.Isolate({ memoryLimit: options.memoryLimitMb });
+    try {
+      const context = await isolate.createContext();
+      const requests = new Map<number, string | undefined>();
+      const dispatch = new ivm.Reference((plugin: string, fn: string, argsJson: string, callId: number) =>
+        options.dispatch(plugin, fn, argsJson, requests.get(callId)),
+      );
+      await context.evalClosure(BOOTSTRAP, [dispatch, JSON.stringify(options.granted)], { timeout: options.timeoutMs });
+      const fail = (message: string, text?: string) =>
+        new ScriptError('compile_error', options.name, undefined, message, locate(options.file, text));
+      let script: ivm.Module;
+      try {
+        script = await isolate.compileModule(options.code, { filename: options.file });
+      } catch (err) {
+        throw fail(`${(err as Error).message}`, String((err as Error).stack ?? ''));
+      }
+      const entry = await isolate.compileModule(ENTRY, { filename: 'registrar:entry' });
+      const resolve = (specifier: string) => {
+        if (specifier === 'script') return script;
+        throw new Error(`imports are not available to scripts ("${specifier}"); use host plugins`);
+      };
+      try {
+        await script.instantiate(context, resolve);
+        await entry.instantiate(context, resolve);
+        await entry.evaluate({ timeout: options.timeoutMs });
+      } catch (err) {
+        throw fail((err as Error).message, String((err as Error).stack ?? ''));
+      }
+      const registrar = await context.global.get('__registrar', { reference: true });
+      const info = JSON.parse(await registrar.get('exported', { copy: true })) as { exported: string[]; uses: string[] };
+      const call = await registrar.get('call', { reference: true });
+      return new ScriptIsolate(options, isolate, call, info, requests);
+    } catch (err) {
+      if (!isolate.isDisposed) isolate.dispose();
+      if (err instanceof ScriptError) throw err;
+      throw new ScriptError('compile_error', options.name, undefined, (err as Error).message, locate(options.file, String((err as Error).stack ?? '')));
+    }
+  }
+
+  get dead(): boolean {
+    return this.#dead || this.#isolate.isDisposed;
+  }
+
+  /** Calls an exported hook with JSON-copyable arguments. Throws ScriptError on any failure. */
+  async call(hook: string, args: unknown[], timeoutMs: number, requestId?: string): Promise<CallOutcome> {
+    const { name, file } = this.#options;
+    if (this.dead) throw new ScriptError('unloaded', name, hook, 'the script isolate is not running');
+    const json = JSON.stringify(args);
+    const callId = nextCallId++;
+    this.#requests.set(callId, requestId);
+    const pending = this.#call.apply(undefined, [hook, callId, json], {
+      arguments: { copy: true },
+      result: { promise: true, copy: true },
+      timeout: timeoutMs,
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const guard = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ScriptError('timeout', name, hook, `${hook} did not finish within ${timeoutMs} ms`)), timeoutMs);
+    });
+    let text: string;
+    try {
+      text = (await Promise.race([pending, guard])) as string;
+    } catch (err) {
+      pending.catch(() => {});
+      const failure = this.#classify(err);
+      if (failure.code === 'timeout' || failure.code === 'memory_limit') this.dispose();
+      throw new ScriptError(failure.code, name, hook, failure.message, locate(file, failure.stack), err);
+    } finally {
+      clearTimeout(timer);
+      this.#requests.delete(callId);
+    }
+    if (typeof text !== 'string') throw new ScriptError('bad_output', name, hook, `${hook} returned nothing the host can read`);
+    if (Buffer.byteLength(text) > MAX_RESULT_BYTES) {
+      throw new ScriptError('output_too_large', name, hook, `${hook} returned more than ${MAX_RESULT_BYTES} bytes`);
+    }
+    const envelope = JSON.parse(text) as { value?: unknown; args?: unknown[]; rejected?: { code: string; description: string } };
+    if (envelope.rejected) return { kind: 'rejected', ...envelope.rejected };
+    return { kind: 'value', value: envelope.value ?? undefined, args: envelope.args };
+  }
+
+  #classify(err: unknown): { code: ScriptFailure; message: string; stack?: string } {
+    if (err instanceof ScriptError) return { code: err.code, message: err.message };
+    const message = (err as Error)?.message ?? String(err);
+    const stack = (err as Error)?.stack;
+    if (/timed out/i.test(message)) return { code: 'timeout', message: `the call exceeded its CPU time limit` };
+    if (this.#isolate.isDisposed || /memory limit|allocation failed|heap/i.test(message)) {
+      return { code: 'memory_limit', message: `the script exceeded its memory limit of ${this.#options.memoryLimitMb} MB` };
+    }
+    if (/Converting circular|BigInt|could not be cloned/i.test(message)) return { code: 'bad_output', message, ...(stack ? { stack } : {}) };
+    return { code: 'script_error', message, ...(stack ? { stack } : {}) };
+  }
+
+  dispose(): void {
+    this.#dead = true;
+    if (!this.#isolate.isDisposed) this.#isolate.dispose();
+  }
+}

@@ -1,0 +1,43 @@
+// Per-script settings and configuration properties, in `<script>.json` beside the script.
+// Like the script itself they are hot-reloaded; a change applies without touching code.
+import { Type, type Static } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+
+export const ScriptSettingsSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Load and run the script.' }),
+    priority: Type.Integer({ default: 100, description: "Order among scripts (Janssen's level): lower runs first." }),
+    timeoutMs: Type.Integer({ default: 200, minimum: 1, maximum: 60_000, description: 'Limit for one hook call: CPU time, and wall-clock time including awaits.' }),
+    memoryLimitMb: Type.Integer({ default: 64, minimum: 8, maximum: 4096, description: 'Heap limit of the script isolate, in MB.' }),
+    maxInFlight: Type.Integer({ default: 64, minimum: 1, description: 'Calls running at once on the script; more answer 503 with Retry-After.' }),
+    onError: Type.Union([Type.Literal('fail'), Type.Literal('skip')], {
+      default: 'fail',
+      description: '`fail`: a failing hook fails the request (closed). `skip`: the script is passed over for that call.',
+    }),
+    plugins: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
+      default: {},
+      description: 'Plugins granted to the script, each with its configuration, e.g. {"clients": {}, "http": {"allowedHosts": ["x.example"]}}.',
+    }),
+    properties: Type.Record(Type.String(), Type.Unknown(), {
+      default: {},
+      description: "The script's configuration properties (Janssen's configuration attributes), given to every hook as context.properties.",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type ScriptSettings = Static<typeof ScriptSettingsSchema>;
+
+const validate = new Ajv({ useDefaults: true, allErrors: true, strict: false }).compile<ScriptSettings>(ScriptSettingsSchema);
+
+/** Parses and validates a settings file's text (undefined: no file, all defaults). Throws with the reasons. */
+export function parseSettings(text: string | undefined): ScriptSettings {
+  const value: unknown = text === undefined ? {} : JSON.parse(text);
+  if (!validate(value)) {
+    const reasons = (validate.errors ?? []).map((e) =>
+      e.keyword === 'additionalProperties' ? `unknown setting "${String(e.params.additionalProperty)}"` : `${e.instancePath || 'settings'} ${e.message}`,
+    );
+    throw new Error(`invalid settings: ${reasons.join('; ')}`);
+  }
+  return value;
+}

@@ -1,0 +1,41 @@
+// host.clients.count(filter) / host.clients.find(filter, limit): read-only queries over the
+// registered clients by software_id, organisation (org_id) or redirect host. No credentials
+// ever leave the store through here.
+import { Type, type Static } from '@sinclair/typebox';
+import type { ClientFilter } from '../../core/store/index.ts';
+import { PluginCallError, type Plugin } from '../plugin.ts';
+
+const Config = Type.Object(
+  { maxResults: Type.Integer({ default: 100, minimum: 1, maximum: 1000, description: 'Most clients find() returns.' }) },
+  { additionalProperties: false },
+);
+
+function filterOf(value: unknown): ClientFilter {
+  if (typeof value !== 'object' || value === null) throw new PluginCallError('the filter must be an object');
+  const { software_id: softwareId, organisation, redirect_host: redirectHost, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) throw new PluginCallError(`unknown filter members: ${Object.keys(rest).join(', ')}`);
+  const filter: ClientFilter = {};
+  for (const [key, member] of [['softwareId', softwareId], ['organisation', organisation], ['redirectHost', redirectHost]] as const) {
+    if (member === undefined) continue;
+    if (typeof member !== 'string') throw new PluginCallError('filter values must be strings');
+    filter[key] = member;
+  }
+  if (Object.keys(filter).length === 0) throw new PluginCallError('give software_id, organisation or redirect_host');
+  return filter;
+}
+
+export const clients: Plugin<Static<typeof Config>> = {
+  name: 'clients',
+  description: 'Read-only counts and lookups of registered clients.',
+  config: Config,
+  functions: {
+    async count(args, call) {
+      return call.services.store.count(filterOf(args[0]), call.services.clock());
+    },
+    async find(args, call) {
+      const limit = Math.min(typeof args[1] === 'number' ? args[1] : call.config.maxResults, call.config.maxResults);
+      const found = await call.services.store.query(filterOf(args[0]), call.services.clock(), limit);
+      return found.map((record) => ({ client_id: record.clientId, client_id_issued_at: record.clientIdIssuedAt, ...record.metadata }));
+    },
+  },
+};

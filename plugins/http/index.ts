@@ -1,0 +1,40 @@
+// host.http.getJson(url): GET a JSON document from an allow-listed host, through the server's
+// outbound module (https only unless outboundAllowHttp, no private addresses unless
+// outboundAllowPrivateAddresses, timeout, size cap, no redirects).
+import { Type, type Static } from '@sinclair/typebox';
+import { outboundPolicy } from '../../core/metadata/index.ts';
+import { getJson, OutboundError } from '../../core/outbound/index.ts';
+import { PluginCallError, stringArg, type Plugin } from '../plugin.ts';
+
+const Config = Type.Object(
+  {
+    allowedHosts: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Host names (host or host:port) the script may fetch from.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const http: Plugin<Static<typeof Config>> = {
+  name: 'http',
+  description: 'GET JSON from allow-listed hosts.',
+  config: Config,
+  functions: {
+    async getJson(args, call) {
+      const target = stringArg(args, 0, 'url');
+      let url: URL;
+      try {
+        url = new URL(target);
+      } catch {
+        throw new PluginCallError(`not an absolute URL: ${target}`);
+      }
+      if (!call.config.allowedHosts.includes(url.host) && !call.config.allowedHosts.includes(url.hostname)) {
+        throw new PluginCallError(`${url.host} is not in this script's allowedHosts`);
+      }
+      try {
+        return await getJson(url.href, outboundPolicy(call.services.config.current));
+      } catch (err) {
+        if (err instanceof OutboundError) throw new PluginCallError(`GET ${url.origin}${url.pathname} failed: ${err.message}`);
+        throw err;
+      }
+    },
+  },
+};
