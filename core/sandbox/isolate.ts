@@ -67,39 +67,82 @@ Object.defineProperty(globalThis, 'console', { value: console });
 globalThis.__setCall = (id) => { currentCall = id; };
 `;
 
-// The entry module: imports the script and exposes one call function to the host.
+// The entry module: imports the script and exposes the call functions to the host. A hook that
+// returns a plain value (or a promise already settled once microtasks have run) completes
+// within two synchronous calls; a hook still waiting on something is then awaited
+// asynchronously. This keeps the common case fast without blocking on real I/O.
 const ENTRY = `
 import * as hooks from 'script';
 const setCall = globalThis.__setCall;
 delete globalThis.__setCall;
 const exported = Object.keys(hooks).filter((name) => typeof hooks[name] === 'function');
 const uses = Array.isArray(hooks.uses) ? hooks.uses.map(String) : [];
+const PENDING = '"pending"';
+const waiting = new Map();
+const settled = new Map();
+const envelope = (result, args) => JSON.stringify({ value: result === undefined ? null : result, args: result === true ? args : undefined });
+const refusal = (error) => error instanceof RegistrationError
+  ? JSON.stringify({ rejected: { code: String(error.code), description: String(error.description ?? error.message) } })
+  : undefined;
 globalThis.__registrar = Object.freeze({
   exported: JSON.stringify({ exported, uses }),
-  call: async (name, callId, json) => {
+  call(name, callId, json) {
     setCall(callId);
     const args = JSON.parse(json);
+    let result;
     try {
-      const result = await hooks[name](...args);
-      return JSON.stringify({ value: result === undefined ? null : result, args: result === true ? args : undefined });
+      result = hooks[name](...args);
     } catch (error) {
-      if (error instanceof RegistrationError) {
-        return JSON.stringify({ rejected: { code: String(error.code), description: String(error.description ?? error.message) } });
-      }
+      const refused = refusal(error);
+      if (refused) return refused;
       throw error;
     }
+    if (!result || typeof result.then !== 'function') return envelope(result, args);
+    const done = Promise.resolve(result).then(
+      (value) => envelope(value, args),
+      (error) => { const refused = refusal(error); if (refused) return refused; throw error; },
+    );
+    waiting.set(callId, done);
+    done.then((text) => settled.set(callId, { text }), (error) => settled.set(callId, { error }));
+    return PENDING;
+  },
+  settled(callId) {
+    const outcome = settled.get(callId);
+    if (!outcome) return undefined;
+    settled.delete(callId);
+    waiting.delete(callId);
+    if (outcome.error) throw outcome.error;
+    return outcome.text;
+  },
+  wait(callId) {
+    const done = waiting.get(callId);
+    waiting.delete(callId);
+    return done.finally(() => settled.delete(callId));
+  },
+  forget(callId) {
+    waiting.delete(callId);
+    settled.delete(callId);
   },
 });
 `;
 
+const PENDING = '"pending"';
+
 let nextCallId = 1;
+
+interface EntryReferences {
+  call: ivm.Reference;
+  settled: ivm.Reference;
+  wait: ivm.Reference;
+  forget: ivm.Reference;
+}
 
 export class ScriptIsolate {
   readonly exported: string[];
   readonly uses: string[];
   readonly #options: IsolateOptions;
   readonly #isolate: ivm.Isolate;
-  readonly #call: ivm.Reference<(name: string, callId: number, json: string) => Promise<string>>;
+  readonly #entry: EntryReferences;
   /** Which request each call in flight serves, so plugin calls are tagged with it. */
   readonly #requests: Map<number, string | undefined>;
   #dead = false;
@@ -107,14 +150,14 @@ export class ScriptIsolate {
   private constructor(
     options: IsolateOptions,
     isolate: ivm.Isolate,
-    call: ivm.Reference<(name: string, callId: number, json: string) => Promise<string>>,
+    entry: EntryReferences,
     info: { exported: string[]; uses: string[] },
     requests: Map<number, string | undefined>,
   ) {
     this.#requests = requests;
     this.#options = options;
     this.#isolate = isolate;
-    this.#call = call;
+    this.#entry = entry;
     this.exported = info.exported;
     this.uses = info.uses;
   }
@@ -151,8 +194,13 @@ export class ScriptIsolate {
       }
       const registrar = await context.global.get('__registrar', { reference: true });
       const info = JSON.parse(await registrar.get('exported', { copy: true })) as { exported: string[]; uses: string[] };
-      const call = await registrar.get('call', { reference: true });
-      return new ScriptIsolate(options, isolate, call, info, requests);
+      const entryRefs: EntryReferences = {
+        call: await registrar.get('call', { reference: true }),
+        settled: await registrar.get('settled', { reference: true }),
+        wait: await registrar.get('wait', { reference: true }),
+        forget: await registrar.get('forget', { reference: true }),
+      };
+      return new ScriptIsolate(options, isolate, entryRefs, info, requests);
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
       if (err instanceof ScriptError) throw err;
@@ -171,25 +219,25 @@ export class ScriptIsolate {
     const json = JSON.stringify(args);
     const callId = nextCallId++;
     this.#requests.set(callId, requestId);
-    const pending = this.#call.apply(undefined, [hook, callId, json], {
-      arguments: { copy: true },
-      result: { promise: true, copy: true },
-      timeout: timeoutMs,
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const guard = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ScriptError('timeout', name, hook, `${hook} did not finish within ${timeoutMs} ms`)), timeoutMs);
-    });
-    let text: string;
+    const started = performance.now();
+    let text: unknown;
     try {
-      text = (await Promise.race([pending, guard])) as string;
+      const sync = { arguments: { copy: true }, result: { copy: true }, timeout: timeoutMs } as const;
+      text = this.#entry.call.applySync(undefined, [hook, callId, json], sync);
+      if (text === PENDING) text = this.#entry.settled.applySync(undefined, [callId], sync);
+      if (text === undefined) text = await this.#await(hook, callId, timeoutMs - (performance.now() - started));
     } catch (err) {
-      pending.catch(() => {});
+      if (!this.dead) {
+        try {
+          this.#entry.forget.applySync(undefined, [callId]);
+        } catch {
+          // the isolate is going away; nothing to forget
+        }
+      }
       const failure = this.#classify(err);
       if (failure.code === 'timeout' || failure.code === 'memory_limit') this.dispose();
       throw new ScriptError(failure.code, name, hook, failure.message, locate(file, failure.stack), err);
     } finally {
-      clearTimeout(timer);
       this.#requests.delete(callId);
     }
     if (typeof text !== 'string') throw new ScriptError('bad_output', name, hook, `${hook} returned nothing the host can read`);
@@ -199,6 +247,25 @@ export class ScriptIsolate {
     const envelope = JSON.parse(text) as { value?: unknown; args?: unknown[]; rejected?: { code: string; description: string } };
     if (envelope.rejected) return { kind: 'rejected', ...envelope.rejected };
     return { kind: 'value', value: envelope.value ?? undefined, args: envelope.args };
+  }
+
+  /** The asynchronous part of a hook, under the host wall-clock guard. */
+  async #await(hook: string, callId: number, remainingMs: number): Promise<unknown> {
+    const { name } = this.#options;
+    const budget = Math.max(1, Math.ceil(remainingMs));
+    const pending = this.#entry.wait.apply(undefined, [callId], { arguments: { copy: true }, result: { promise: true, copy: true }, timeout: budget });
+    let timer: NodeJS.Timeout | undefined;
+    const guard = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ScriptError('timeout', name, hook, `${hook} did not finish within ${this.#options.timeoutMs} ms`)), budget);
+    });
+    try {
+      return await Promise.race([pending, guard]);
+    } catch (err) {
+      pending.catch(() => {});
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #classify(err: unknown): { code: ScriptFailure; message: string; stack?: string } {

@@ -2,6 +2,7 @@
 // Changes are debounced per script (editors' atomic saves and chunked writes arrive as several
 // events); editor temp files are ignored; anything unrecognised (a ConfigMap's ..data symlink
 // swap) triggers a rescan, which leaves unchanged scripts alone.
+import { mkdirSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import { scriptNameOf, type ScriptHost } from './host.ts';
@@ -26,6 +27,8 @@ export function watchScripts(host: ScriptHost, options: WatchOptions): { close()
       }, DEBOUNCE_MS),
     );
   };
+  // A folder created later would not be seen: make sure it exists.
+  mkdirSync(host.dir, { recursive: true });
   const watcher: FSWatcher = watch(host.dir, {
     ignoreInitial: true,
     depth: 1,

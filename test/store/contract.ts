@@ -86,6 +86,23 @@ export function storeContract(name: string, open: () => Promise<ClientStore>, cl
       assert.equal(await store.find(client.clientId, Date.now()), undefined);
     });
 
+    it('counts and queries by software_id, organisation and redirect host, unexpired only', async () => {
+      const tag = randomUUID();
+      const now = Date.now();
+      const a = record({ createdAt: now - 2, metadata: { software_id: `sw-${tag}`, org_id: `org-${tag}`, redirect_uris: [`https://${tag}.example/cb`, 'https://other.example/cb'] } });
+      const b = record({ createdAt: now - 1, metadata: { software_id: `sw-${tag}`, redirect_uris: [`https://x${tag}.example/cb`] } });
+      const expired = record({ expiresAt: now - 1, metadata: { software_id: `sw-${tag}`, org_id: `org-${tag}` } });
+      for (const r of [a, b, expired]) await store.insert(r);
+      assert.equal(await store.count({ softwareId: `sw-${tag}` }, now), 2);
+      assert.equal(await store.count({ organisation: `org-${tag}` }, now), 1);
+      assert.equal(await store.count({ redirectHost: `${tag}.example` }, now), 1, 'exact host, not a substring');
+      assert.equal(await store.count({ softwareId: `sw-${tag}`, redirectHost: `x${tag}.example` }, now), 1);
+      assert.deepEqual((await store.query({ softwareId: `sw-${tag}` }, now, 10)).map((r) => r.clientId), [a.clientId, b.clientId]);
+      assert.equal((await store.query({ softwareId: `sw-${tag}` }, now, 1)).length, 1);
+      await store.replace({ ...b, metadata: { software_id: `moved-${tag}` }, revision: 2 }, 1);
+      assert.equal(await store.count({ softwareId: `sw-${tag}` }, now), 1, 'indexes follow updates');
+    });
+
     it('answers ping', async () => {
       await store.ping();
     });

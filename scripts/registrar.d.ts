@@ -1,0 +1,82 @@
+// Types for script authors: the `host` global, RegistrationError, and every hook's context and
+// result. A `.ts` script imports them with `import type` (erased before it runs) and is
+// type-checked by `npm test`; editors autocomplete `.js` scripts from them too.
+import type { KnownClientMetadata } from '../core/metadata/index.ts';
+
+/** Client metadata in wire form (snake_case), plus language-tagged and custom members. */
+export type ClientMetadata = Partial<KnownClientMetadata> & { [member: string]: unknown };
+
+export type RejectionCode =
+  | 'invalid_client_metadata'
+  | 'invalid_redirect_uri'
+  | 'invalid_software_statement'
+  | 'unapproved_software_statement'
+  | 'invalid_request'
+  | 'access_denied';
+
+export interface HookContext<Properties = Record<string, unknown>> {
+  operation: 'create' | 'update' | 'read' | 'delete';
+  requestId: string;
+  /** The client's id (on create, the id it will get). */
+  clientId: string;
+  /** Metadata as the client sent it. */
+  request: ClientMetadata;
+  /** The draft client as it stands, after the built-in rules and earlier scripts. */
+  client: ClientMetadata;
+  /** Metadata as stored before this request (update, read, delete). */
+  stored?: ClientMetadata;
+  /** This script's name. */
+  script: string;
+  /** This script's configuration properties (`properties` in its settings file). */
+  properties: Properties;
+}
+
+type Maybe<T> = T | Promise<T>;
+export type ClientResponse = Record<string, unknown>;
+
+/** false refuses (400 invalid_client_metadata); true / nothing accepts (with context.client as modified); an object is merged into the client. */
+export type CreateClient<P = Record<string, unknown>> = (context: HookContext<P>) => Maybe<boolean | void | ClientMetadata>;
+export type UpdateClient<P = Record<string, unknown>> = CreateClient<P>;
+/** false refuses (403 access_denied). */
+export type DeleteClient<P = Record<string, unknown>> = (context: HookContext<P>) => Maybe<boolean | void>;
+export type ModifyScopes<P = Record<string, unknown>> = (scopes: string[], context: HookContext<P>) => Maybe<string[]>;
+export type ManageClaims<P = Record<string, unknown>> = (claims: string[], context: HookContext<P>) => Maybe<string[]>;
+/** The body to send; true sends `response` as modified in place; false sends it unmodified. */
+export type ModifyResponse<P = Record<string, unknown>> = (response: ClientResponse, context: HookContext<P>) => Maybe<boolean | ClientResponse>;
+export type Init<P = Record<string, unknown>> = (properties: P) => Maybe<void>;
+
+export interface ClientFilter {
+  software_id?: string;
+  organisation?: string;
+  redirect_host?: string;
+}
+
+export interface Host {
+  log: {
+    debug(message: string, fields?: Record<string, unknown>): Promise<void>;
+    info(message: string, fields?: Record<string, unknown>): Promise<void>;
+    warn(message: string, fields?: Record<string, unknown>): Promise<void>;
+    error(message: string, fields?: Record<string, unknown>): Promise<void>;
+  };
+  http: { getJson(url: string): Promise<unknown> };
+  cache: {
+    get(key: string): Promise<unknown>;
+    set(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
+    delete(key: string): Promise<void>;
+  };
+  clients: {
+    count(filter: ClientFilter): Promise<number>;
+    find(filter: ClientFilter, limit?: number): Promise<Array<ClientMetadata & { client_id: string; client_id_issued_at: number }>>;
+  };
+}
+
+declare global {
+  /** Host capabilities; only the plugins granted in the script's settings are present. */
+  const host: Host;
+  /** Throw one to refuse with a specific RFC error code and description. */
+  class RegistrationError extends Error {
+    constructor(code: RejectionCode, description: string);
+    readonly code: RejectionCode;
+    readonly description: string;
+  }
+}

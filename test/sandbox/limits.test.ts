@@ -1,0 +1,129 @@
+// Hostile scripts: each limit proven with a real script, and the server carries on after each.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { scriptStatus, startScriptServer, type ScriptServer } from '../helpers/scripts.ts';
+import { assertError, WEB_CLIENT } from '../helpers/server.ts';
+
+const HOSTILE = `
+export function createClient(context) {
+  const mode = context.request.client_name;
+  if (mode === 'loop') for (;;) {}
+  if (mode === 'bomb') { const keep = []; for (;;) keep.push(new Array(100000).fill(keep.length)); }
+  if (mode === 'huge') return { client_name: 'x'.repeat(400 * 1024) };
+  if (mode === 'circular') { const o = {}; o.self = o; return o; }
+  return true;
+}
+export async function modifyScopes(scopes, context) {
+  const mode = context.request.client_name;
+  if (mode === 'loop-after-await') { await null; for (;;) {} }
+  if (mode === 'never') await new Promise(() => {});
+  if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 10));
+  return scopes;
+}
+export function modifyPostResponse(response) {
+  response.escape = {
+    process: typeof process, require: typeof require, module: typeof module, fetch: typeof fetch,
+    setTimeout: typeof setTimeout, Function: (() => { try { return typeof Function('return process')(); } catch (e) { return 'threw'; } })(),
+    importMeta: typeof import.meta.resolve,
+  };
+  return true;
+}`;
+
+describe('sandbox limits', () => {
+  let server: ScriptServer;
+  before(async () => {
+    server = await startScriptServer({ hostile: [HOSTILE, { timeoutMs: 150, memoryLimitMb: 32 }] });
+  });
+  after(() => server.close());
+
+  async function failsPromptlyAndRecovers(mode: string, code: string) {
+    const started = Date.now();
+    const restarted = once(server.registrar.scripts, 'restarted');
+    const response = await server.register({ ...WEB_CLIENT, client_name: mode });
+    assertError(response, 500, 'server_error');
+    assert.ok(Date.now() - started < 3000, `${mode} answered in ${Date.now() - started} ms`);
+    assert.equal(scriptStatus(server, 'hostile').lastError.code, code);
+    // The next call rebuilds the isolate from the same source and the server carries on.
+    const ok = await server.register({ ...WEB_CLIENT, client_name: 'fine' });
+    assert.equal(ok.status, 201, ok.text);
+    await restarted;
+    return response;
+  }
+
+  it('an infinite loop hits the CPU timeout', async () => {
+    await failsPromptlyAndRecovers('loop', 'timeout');
+  });
+
+  it('a loop after an await hits the wall-clock guard', async () => {
+    await failsPromptlyAndRecovers('loop-after-await', 'timeout');
+  });
+
+  it('a promise that never settles hits the wall-clock guard', async () => {
+    await failsPromptlyAndRecovers('never', 'timeout');
+  });
+
+  it('a memory bomb fails that call only', async () => {
+    await failsPromptlyAndRecovers('bomb', 'memory_limit');
+    assert.ok(scriptStatus(server, 'hostile').restarts >= 1);
+  });
+
+  it('an oversized result is refused', async () => {
+    assertError(await server.register({ ...WEB_CLIENT, client_name: 'huge' }), 500, 'server_error');
+    assert.equal(scriptStatus(server, 'hostile').lastError.code, 'output_too_large');
+  });
+
+  it('an unserialisable result is refused', async () => {
+    assertError(await server.register({ ...WEB_CLIENT, client_name: 'circular' }), 500, 'server_error');
+    assert.equal(scriptStatus(server, 'hostile').lastError.code, 'bad_output');
+  });
+
+  it('nothing of the host is reachable', async () => {
+    const response = await server.register({ ...WEB_CLIENT, client_name: 'fine' });
+    assert.deepEqual(response.json.escape, {
+      process: 'undefined',
+      require: 'undefined',
+      module: 'undefined',
+      fetch: 'undefined',
+      setTimeout: 'undefined',
+      Function: 'threw',
+      importMeta: 'undefined',
+    });
+  });
+
+  it('imports are refused at load time and the script never activates', async () => {
+    await server.put('importer', `import { readFileSync } from 'node:fs';\nexport function createClient() { return readFileSync('/etc/passwd'); }`);
+    const status = scriptStatus(server, 'importer');
+    assert.equal(status.state, 'failed');
+    assert.match(status.lastError.message, /imports are not available/);
+    await server.drop('importer');
+  });
+
+  it('a plugin that is not granted is a clear error at the call, and a declared one refuses activation', async () => {
+    await server.put('sneaky', `export async function createClient(context) { if (context.request.client_name === 'sneak') await host.clients.count({ software_id: 'x' }); }`);
+    assertError(await server.register({ ...WEB_CLIENT, client_name: 'sneak' }), 500, 'server_error');
+    assert.match(scriptStatus(server, 'sneaky').lastError.message, /host\.clients is not available: the clients plugin is not granted/);
+    await server.put('declared', `export const uses = ['clients'];\nexport function createClient() {}`);
+    assert.equal(scriptStatus(server, 'declared').state, 'failed');
+    assert.equal(scriptStatus(server, 'declared').lastError.code, 'capability_denied');
+    await server.put('declared', `export const uses = ['clients'];\nexport function createClient() {}`, { plugins: { clients: {} } });
+    assert.equal(scriptStatus(server, 'declared').state, 'active');
+    await server.drop('sneaky');
+    await server.drop('declared');
+  });
+
+  it('bounds the calls in flight: overload answers 503 with Retry-After', async () => {
+    await server.put('narrow', `export async function modifyScopes(scopes) { await host.cache.get('x'); await host.cache.get('y'); return scopes; }`, {
+      maxInFlight: 1,
+      plugins: { cache: {} },
+    });
+    const results = await Promise.all(Array.from({ length: 12 }, () => server.register(WEB_CLIENT)));
+    const statuses = results.map((r) => r.status);
+    assert.ok(statuses.includes(503), String(statuses));
+    assert.ok(statuses.includes(201), String(statuses));
+    const overloaded = results.find((r) => r.status === 503)!;
+    assertError(overloaded, 503, 'temporarily_unavailable');
+    assert.equal(overloaded.headers.get('retry-after'), '1');
+    await server.drop('narrow');
+  });
+});

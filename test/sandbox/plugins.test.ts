@@ -1,0 +1,110 @@
+// The built-in plugins as scripts see them.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import { json, startHttpHost, type HttpHost } from '../helpers/httpHost.ts';
+import { scriptStatus, startScriptServer, type ScriptServer } from '../helpers/scripts.ts';
+import { assertError, WEB_CLIENT } from '../helpers/server.ts';
+
+describe('plugins', () => {
+  let server: ScriptServer;
+  let remote: HttpHost;
+  const lines: any[] = [];
+  before(async () => {
+    remote = await startHttpHost();
+    remote.routes.set('/policy', json({ maxClients: 2 }));
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    server = await startScriptServer({}, {
+      logger: pino({ level: 'debug' }, sink),
+      properties: { outboundAllowHttp: true, outboundAllowPrivateAddresses: true },
+    });
+  });
+  after(async () => {
+    await server.close();
+    await remote.close();
+  });
+
+  it('log: structured lines tagged with the script and request id; console too', async () => {
+    await server.put('logger', `export async function createClient(context) {
+      await host.log.info('deciding', { client_name: context.client.client_name });
+      console.warn('from console', 42);
+    }`, { plugins: { log: {} } });
+    const response = await server.register({ ...WEB_CLIENT, client_name: 'Logged' });
+    const requestId = response.headers.get('x-request-id');
+    const line = lines.find((l) => l.msg === 'deciding');
+    assert.equal(line.script, 'logger');
+    assert.equal(line.reqId, requestId);
+    assert.equal(line.client_name, 'Logged');
+    assert.equal(line.level, 30);
+    assert.ok(lines.find((l) => l.msg === 'from console 42' && l.script === 'logger' && l.level === 40));
+    await server.drop('logger');
+  });
+
+  it('http: GETs JSON from allow-listed hosts only', async () => {
+    const allowed = new URL(remote.url).host;
+    await server.put('fetcher', `export async function createClient(context) {
+      const target = context.request.client_uri ?? '${remote.url}/policy';
+      const policy = await host.http.getJson(target);
+      return { software_version: String(policy.maxClients) };
+    }`, { plugins: { http: { allowedHosts: [allowed] } } });
+    const ok = await server.register(WEB_CLIENT);
+    assert.equal(ok.json.software_version, '2');
+    assertError(await server.register({ ...WEB_CLIENT, client_uri: 'https://elsewhere.example/x' }), 500, 'server_error');
+    assert.match(scriptStatus(server, 'fetcher').lastError.message, /not in this script's allowedHosts/);
+    await server.put('fetcher', `export function createClient() {}`, { plugins: { http: {} } });
+    assert.match(scriptStatus(server, 'fetcher').lastError.message, /allowedHosts/);
+    await server.drop('fetcher');
+  });
+
+  it('cache: per-script values with a time to live', async () => {
+    const code = `export async function modifyPostResponse(response, context) {
+      const seen = (await host.cache.get('count')) ?? 0;
+      await host.cache.set('count', seen + 1, 60);
+      response.seen = seen;
+      return true;
+    }`;
+    await server.put('counter', code, { plugins: { cache: {} } });
+    await server.put('other', code.replace('response.seen', 'response.other_seen'), { plugins: { cache: {} } });
+    const first = await server.register(WEB_CLIENT);
+    const second = await server.register(WEB_CLIENT);
+    assert.equal(first.json.seen, 0);
+    assert.equal(second.json.seen, 1);
+    assert.equal(second.json.other_seen, 1, 'each script has its own cache');
+    await server.put('counter', code + '\n// v2', { plugins: { cache: {} } });
+    assert.equal((await server.register(WEB_CLIENT)).json.seen, 2, 'kept across a reload');
+    await server.drop('counter');
+    await server.drop('other');
+  });
+
+  it('clients: counts and finds by software_id, organisation and redirect host, without credentials', async () => {
+    await server.put('census', `export async function modifyPostResponse(response, context) {
+      response.same_software = await host.clients.count({ software_id: context.client.software_id });
+      response.same_host = (await host.clients.find({ redirect_host: 'census.example' }, 10)).map((c) => c.client_id);
+      const found = await host.clients.find({ software_id: context.client.software_id });
+      response.leaked = found.some((c) => ['client_secret', 'secret', 'registration_access_token', 'registrationAccessTokenHash'].some((k) => k in c));
+      return true;
+    }`, { plugins: { clients: {} } });
+    const a = await server.register({ redirect_uris: ['https://census.example/cb'], software_id: 'census-sw' });
+    const b = await server.register({ redirect_uris: ['https://census.example/cb2'], software_id: 'census-sw' });
+    assert.equal(a.json.same_software, 0, 'the client being registered is not stored yet');
+    assert.equal(b.json.same_software, 1);
+    assert.deepEqual(b.json.same_host, [a.json.client_id]);
+    assert.equal(b.json.leaked, false);
+    await server.drop('census');
+  });
+
+  it('a plugin grant with a bad configuration or an unknown plugin keeps the script out', async () => {
+    await server.put('misconfigured', `export function createClient() {}`, { plugins: { cache: { maxEntries: -1 } } });
+    assert.equal(scriptStatus(server, 'misconfigured').state, 'failed');
+    await server.put('unknown', `export function createClient() {}`, { plugins: { teleport: {} } });
+    assert.match(scriptStatus(server, 'unknown').lastError.message, /unknown plugin "teleport"/);
+    await server.drop('misconfigured');
+    await server.drop('unknown');
+  });
+});

@@ -1,0 +1,146 @@
+// Hot reload, deterministically: activations are awaited through ScriptHost.reload (the watcher's
+// path) or its events, never by sleeping.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ServerResponse } from 'node:http';
+import { startHttpHost, type HttpHost } from '../helpers/httpHost.ts';
+import { scriptStatus, startScriptServer, type ScriptServer } from '../helpers/scripts.ts';
+import { WEB_CLIENT } from '../helpers/server.ts';
+
+const version = (tag: string, extra = '') => `${extra}\nexport function modifyPostResponse(response) { response.version = '${tag}'; return true; }`;
+
+describe('hot reload', () => {
+  let server: ScriptServer;
+  let remote: HttpHost;
+  before(async () => {
+    remote = await startHttpHost();
+    server = await startScriptServer({}, { properties: { outboundAllowHttp: true, outboundAllowPrivateAddresses: true } });
+  });
+  after(async () => {
+    await server.close();
+    await remote.close();
+  });
+
+  it('a held in-flight call finishes on v1 while new calls get v2', async () => {
+    let release!: () => void;
+    const held = new Promise<ServerResponse>((resolve) => {
+      remote.routes.set('/hold', (_request, response) => {
+        resolve(response);
+      });
+    });
+    const hostPort = new URL(remote.url).host;
+    await server.put(
+      'versioned',
+      `export async function modifyPostResponse(response, context) {
+        if (context.request.client_name === 'hold') await host.http.getJson('${remote.url}/hold');
+        response.version = 'v1';
+        return true;
+      }`,
+      { plugins: { http: { allowedHosts: [hostPort] } } },
+    );
+    const first = server.register({ ...WEB_CLIENT, client_name: 'hold' });
+    const pending = await held; // v1 is now in flight, waiting on the remote
+    release = () => pending.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    await server.put('versioned', version('v2'));
+    const second = await server.register(WEB_CLIENT);
+    assert.equal(second.json.version, 'v2');
+    release();
+    const firstResponse = await first;
+    assert.equal(firstResponse.status, 201, firstResponse.text);
+    assert.equal(firstResponse.json.version, 'v1');
+    await server.drop('versioned');
+  });
+
+  it('a syntax error keeps the last good version serving and records file, line and column', async () => {
+    await server.put('fragile', version('good'));
+    await server.put('fragile', `export function modifyPostResponse(response) {\n  response.version = 'broken'\n  return true +;\n}`);
+    const status = scriptStatus(server, 'fragile');
+    assert.equal(status.state, 'active');
+    assert.equal(status.lastError.code, 'compile_error');
+    assert.match(status.lastError.file, /fragile\.js$/);
+    assert.equal(status.lastError.line, 3);
+    assert.equal(typeof status.lastError.column, 'number');
+    assert.equal((await server.register(WEB_CLIENT)).json.version, 'good');
+    await server.put('fragile', version('fixed'));
+    assert.equal(scriptStatus(server, 'fragile').lastError, undefined);
+    assert.equal((await server.register(WEB_CLIENT)).json.version, 'fixed');
+    await server.drop('fragile');
+  });
+
+  it('a deleted script is no longer called', async () => {
+    await server.put('doomed', version('doomed'));
+    assert.equal((await server.register(WEB_CLIENT)).json.version, 'doomed');
+    await server.drop('doomed');
+    assert.equal((await server.register(WEB_CLIENT)).json.version, undefined);
+    assert.equal(scriptStatus(server, 'doomed'), undefined);
+  });
+
+  it('a settings change applies without touching the code', async () => {
+    const code = `export function modifyPostResponse(response, context) { response.version = context.properties.tag; return true; }`;
+    await server.put('tunable', code, { properties: { tag: 'one' } });
+    assert.equal((await server.register(WEB_CLIENT)).json.version, 'one');
+    writeFileSync(join(server.scriptsDir, 'tunable.json'), JSON.stringify({ properties: { tag: 'two' } }));
+    await server.registrar.scripts.reload('tunable');
+    assert.equal((await server.register(WEB_CLIENT)).json.version, 'two');
+    writeFileSync(join(server.scriptsDir, 'tunable.json'), JSON.stringify({ enabled: false, properties: { tag: 'two' } }));
+    await server.registrar.scripts.reload('tunable');
+    assert.equal((await server.register(WEB_CLIENT)).json.version, undefined);
+    assert.equal(scriptStatus(server, 'tunable').state, 'disabled');
+    writeFileSync(join(server.scriptsDir, 'tunable.json'), '{ "priority": "high" }');
+    await server.registrar.scripts.reload('tunable');
+    assert.match(scriptStatus(server, 'tunable').lastError.message, /priority/);
+    await server.drop('tunable');
+  });
+
+  it('reloading repeatedly under concurrent registrations fails no request', async () => {
+    await server.put('churn', version('0'));
+    const registrations = Array.from({ length: 120 }, (_, i) => server.register({ ...WEB_CLIENT, client_name: `c${i}` }));
+    for (let i = 1; i <= 25; i += 1) await server.put('churn', version(String(i)));
+    const results = await Promise.all(registrations);
+    const failures = results.filter((r) => r.status !== 201);
+    assert.equal(failures.length, 0, failures.map((f) => f.text).join('\n'));
+    assert.ok(results.every((r) => /^\d+$/.test(r.json.version)));
+    assert.equal((await server.register(WEB_CLIENT)).json.version, '25');
+    await server.drop('churn');
+  });
+});
+
+describe('file watching', () => {
+  it('picks up new, changed (including atomic saves) and deleted scripts by itself', async () => {
+    const server = await startScriptServer({}, { watch: true });
+    try {
+      const scripts = server.registrar.scripts;
+      const file = join(server.scriptsDir, 'watched.js');
+      let loaded = once(scripts, 'loaded');
+      writeFileSync(file, version('w1'));
+      await loaded;
+      assert.equal((await server.register(WEB_CLIENT)).json.version, 'w1');
+
+      // An editor's atomic save: write a temp file, rename it over the script.
+      loaded = once(scripts, 'loaded');
+      writeFileSync(join(server.scriptsDir, '.watched.js.swp'), 'junk');
+      writeFileSync(`${file}.tmp`, version('w2'));
+      renameSync(`${file}.tmp`, file);
+      await loaded;
+      assert.equal((await server.register(WEB_CLIENT)).json.version, 'w2');
+
+      // A chunked write: first half (a syntax error if read alone), then the rest.
+      loaded = once(scripts, 'loaded');
+      const text = version('w3');
+      writeFileSync(file, text.slice(0, 20));
+      writeFileSync(file, text);
+      await loaded;
+      assert.equal((await server.register(WEB_CLIENT)).json.version, 'w3');
+
+      const unloaded = once(scripts, 'unloaded');
+      rmSync(file);
+      await unloaded;
+      assert.equal((await server.register(WEB_CLIENT)).json.version, undefined);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,80 @@
+// The shipped sample scripts, loaded from a copy of scripts/ exactly as `npm start` loads them.
+import assert from 'node:assert/strict';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { scriptStatus, startScriptServer, type ScriptServer } from '../helpers/scripts.ts';
+import { assertError, WEB_CLIENT } from '../helpers/server.ts';
+
+const SHIPPED = new URL('../../scripts/', import.meta.url).pathname;
+const SAMPLES = ['abuse-guard', 'add-scope', 'response-member', 'trusted-client'];
+
+async function samplesServer(properties: Record<string, unknown> = {}, tune?: (dir: string) => void): Promise<ScriptServer> {
+  const server = await startScriptServer({}, { properties });
+  cpSync(SHIPPED, server.scriptsDir, { recursive: true });
+  tune?.(server.scriptsDir);
+  await server.registrar.scripts.loadAll();
+  for (const name of SAMPLES) assert.equal(scriptStatus(server, name)?.state, 'active', `${name}: ${JSON.stringify(scriptStatus(server, name)?.lastError)}`);
+  return server;
+}
+
+describe('sample scripts', () => {
+  let server: ScriptServer;
+  before(async () => {
+    server = await samplesServer();
+  });
+  after(() => server.close());
+
+  it('leave an ordinary registration alone, apart from the response member', async () => {
+    const response = await server.register({ ...WEB_CLIENT, scope: 'openid email' });
+    assert.equal(response.status, 201);
+    assert.equal(response.json.scope, 'openid email');
+    assert.equal(response.json.trusted_client, false);
+    assert.equal(response.json.registration_policy_uri, 'https://registrar.example.com/policy');
+  });
+
+  it('add-scope: a listed redirect URI gets the configured scope', async () => {
+    const response = await server.register({ redirect_uris: ['https://partner.example.com/callback'], scope: 'openid' });
+    assert.equal(response.json.scope, 'openid address');
+  });
+
+  it('trusted-client: listed redirect URIs get the extra scopes (trust needs trustedClientEnabled)', async () => {
+    const response = await server.register({ redirect_uris: ['https://casa.example.com/jans-casa'] });
+    assert.equal(response.json.scope, 'openid profile email');
+    assert.equal(response.json.trusted_client, false, 'trustedClientEnabled is off');
+    const trusting = await samplesServer({ trustedClientEnabled: true });
+    try {
+      const trusted = await trusting.register({ redirect_uris: ['https://casa.example.com/jans-casa'] });
+      assert.equal(trusted.json.trusted_client, true);
+      assert.equal((await trusting.register(WEB_CLIENT)).json.trusted_client, false);
+    } finally {
+      await trusting.close();
+    }
+  });
+
+  it('response-member: the configured member is in the registration response but not stored', async () => {
+    const created = (await server.register(WEB_CLIENT)).json;
+    const read = await server.request('GET', new URL(created.registration_client_uri).pathname, { token: created.registration_access_token });
+    assert.equal(created.registration_policy_uri, 'https://registrar.example.com/policy');
+    assert.equal(read.json.registration_policy_uri, undefined);
+  });
+
+  it('abuse-guard: refuses the registration past the quota per software_id with a clear error', async () => {
+    const guarded = await samplesServer({}, (dir) => {
+      const file = join(dir, 'abuse-guard.json');
+      const settings = JSON.parse(readFileSync(file, 'utf8'));
+      settings.properties.maxClientsPerSoftwareId = 2;
+      writeFileSync(file, JSON.stringify(settings));
+    });
+    try {
+      const request = { ...WEB_CLIENT, software_id: 'quota-sw' };
+      assert.equal((await guarded.register(request)).status, 201);
+      assert.equal((await guarded.register(request)).status, 201);
+      assertError(await guarded.register(request), 400, 'invalid_client_metadata', /quota-sw already has 2 registered clients \(limit 2\)/);
+      assert.equal((await guarded.register({ ...WEB_CLIENT, software_id: 'other-sw' })).status, 201);
+      assert.equal((await guarded.register(WEB_CLIENT)).status, 201, 'no software_id: untouched');
+    } finally {
+      await guarded.close();
+    }
+  });
+});
