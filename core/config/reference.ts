@@ -2,12 +2,22 @@
 // environment table) so the documentation cannot drift: `npm run docs` rewrites it, and
 // test/config/reference.test.ts fails when it is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { TSchema } from '@sinclair/typebox';
+import { BUILTIN_PLUGINS } from '../../plugins/index.ts';
+import { ScriptSettingsSchema } from '../sandbox/settings.ts';
 import { describeProperties, ENVIRONMENT } from './index.ts';
 
 const START = '<!-- configuration-reference:start -->';
 const END = '<!-- configuration-reference:end -->';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+function schemaRows(schema: TSchema): string[] {
+  return Object.entries(schema.properties as Record<string, TSchema>).map(
+    ([name, field]) =>
+      `| \`${name}\` | ${field.default === undefined ? '(required)' : `\`${cell(JSON.stringify(field.default))}\``} | ${cell(String(field.description))} |`,
+  );
+}
 
 export function configurationReference(): string {
   const lines = [
@@ -25,6 +35,23 @@ export function configurationReference(): string {
     '| property | type | default | meaning |',
     '|---|---|---|---|',
     ...describeProperties().map((p) => `| \`${p.name}\` | ${p.type} | \`${cell(JSON.stringify(p.default))}\` | ${cell(p.description)} |`),
+    '',
+    '### Script settings (`<script>.json`)',
+    '',
+    '| setting | default | meaning |',
+    '|---|---|---|',
+    ...schemaRows(ScriptSettingsSchema),
+    '',
+    '### Plugins',
+    '',
+    ...BUILTIN_PLUGINS.flatMap((plugin) => {
+      const options = schemaRows(plugin.config);
+      return [
+        `**\`${plugin.name}\`**: ${plugin.description} Functions: ${Object.keys(plugin.functions).map((fn) => `\`host.${plugin.name}.${fn}\``).join(', ')}.`,
+        '',
+        ...(options.length ? ['| configuration | default | meaning |', '|---|---|---|', ...options, ''] : ['No configuration.', '']),
+      ];
+    }),
     END,
   ];
   return lines.join('\n');

@@ -11,7 +11,7 @@ import { update } from './update.ts';
 export const REGISTRATION_PATH = '/register';
 export const JANSSEN_REGISTRATION_PATH = '/jans-auth/restv1/register';
 
-export { NO_SCRIPTS, type RegistrationPolicy, type HookContext, type ClientResponse, type Operation } from './policy.ts';
+export { type RegistrationPolicy, type HookContext, type ClientResponse, type Operation } from './policy.ts';
 export type { RegistrationServices } from './services.ts';
 
 export function registrationRouter(services: RegistrationServices): Router<RequestState> {

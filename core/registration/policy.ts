@@ -1,7 +1,7 @@
 // The decision points of the registration flow (DESIGN.md, "Decision points"). The registration
 // pipeline calls these at fixed steps; the script host (core/sandbox) implements them with the
-// loaded interception scripts. With no scripts loaded every decision passes the draft through
-// unchanged, which is Janssen's behaviour with no client registration script enabled.
+// loaded interception scripts. With no script exporting a hook, that decision keeps the draft
+// as the built-in rules made it (Janssen's behaviour with no registration script enabled).
 import type { ClientMetadata } from '../metadata/index.ts';
 
 export type Operation = 'create' | 'update' | 'read' | 'delete';
@@ -36,15 +36,3 @@ export interface RegistrationPolicy {
   modifyPutResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse>;
   modifyReadResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse>;
 }
-
-/** No scripts loaded: every decision keeps the draft as the built-in rules made it. */
-export const NO_SCRIPTS: RegistrationPolicy = Object.freeze({
-  createClient: async () => undefined,
-  updateClient: async () => undefined,
-  deleteClient: async () => undefined,
-  modifyScopes: async (scopes: string[]) => scopes,
-  manageClaims: async (claims: string[]) => claims,
-  modifyPostResponse: async (response: ClientResponse) => response,
-  modifyPutResponse: async (response: ClientResponse) => response,
-  modifyReadResponse: async (response: ClientResponse) => response,
-});
