@@ -76,6 +76,8 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   readonly #plugins: Map<string, { plugin: Plugin; validate: ReturnType<Ajv['compile']> }>;
   readonly #services: PluginServices;
   readonly #entries = new Map<string, ScriptEntry>();
+  /** Every isolate built and not yet disposed (active, draining, or being rebuilt). */
+  readonly #isolates = new Set<ScriptIsolate>();
   /** Serialises activations of one script so generations apply in order. */
   readonly #queues = new Map<string, Promise<void>>();
 
@@ -177,14 +179,14 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
       };
       const ungranted = instance.uses.filter((plugin) => !(plugin in settings.plugins));
       if (ungranted.length > 0) {
-        instance.dispose();
+        this.#discard(instance);
         throw new ScriptError('capability_denied', name, undefined, `the script uses ${ungranted.join(', ')}, not granted in ${name}.json "plugins"`, { file: source.file });
       }
       if (candidate.hooks.has('init')) {
         try {
           await this.#invoke(candidate, 'init', [settings.properties], undefined, entry);
         } catch (err) {
-          instance.dispose();
+          this.#discard(instance);
           throw err instanceof ScriptError ? new ScriptError('init_error', name, 'init', err.message, err.location) : err;
         }
       }
@@ -193,7 +195,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     }
 
     if (generation !== entry.generation) {
-      candidate.instance.dispose(); // superseded while building
+      this.#discard(candidate.instance); // superseded while building
       return;
     }
     const old = entry.version;
@@ -232,8 +234,8 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     return granted;
   }
 
-  #build(name: string, file: string, code: string, settings: ScriptSettings, granted: Record<string, string[]>): Promise<ScriptIsolate> {
-    return ScriptIsolate.create({
+  async #build(name: string, file: string, code: string, settings: ScriptSettings, granted: Record<string, string[]>): Promise<ScriptIsolate> {
+    const instance = await ScriptIsolate.create({
       name,
       file,
       code,
@@ -242,6 +244,8 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
       granted,
       dispatch: (plugin, fn, argsJson, requestId) => this.#dispatch(name, settings, plugin, fn, argsJson, requestId),
     });
+    this.#isolates.add(instance);
+    return instance;
   }
 
   async #dispatch(script: string, settings: ScriptSettings, plugin: string, fn: string, argsJson: string, requestId: string | undefined): Promise<string | undefined> {
@@ -280,7 +284,12 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
         this.#logger.warn({ script: version.name, err }, 'destroy failed');
       });
     }
-    version.instance.dispose();
+    this.#discard(version.instance);
+  }
+
+  #discard(instance: ScriptIsolate): void {
+    instance.dispose();
+    this.#isolates.delete(instance);
   }
 
   #entry(name: string): ScriptEntry {
@@ -345,6 +354,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     if (!version.instance.dead) return version.instance;
     version.rebuilding ??= this.#build(version.name, version.file, version.code, version.settings, this.#grants(version.name, version.settings)).then(
       (instance) => {
+        this.#discard(version.instance);
         version.instance = instance;
         version.rebuilding = undefined;
         entry.restarts += 1;
@@ -481,7 +491,10 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
       });
   }
 
-  /** Unloads every script (destroy hooks run) once their calls finish. */
+  /**
+   * Unloads every script (destroy hooks run), then disposes every isolate still alive, so the
+   * process never exits with an isolate left behind. Call it once no request is in flight.
+   */
   async close(): Promise<void> {
     await Promise.all(this.#queues.values());
     for (const entry of this.#entries.values()) {
@@ -489,8 +502,10 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
       entry.version = undefined;
       if (version) {
         version.retired = true;
-        if (version.inFlight === 0) await this.#dispose(version);
+        await this.#dispose(version);
       }
     }
+    for (const instance of this.#isolates) instance.dispose();
+    this.#isolates.clear();
   }
 }

@@ -143,6 +143,8 @@ export class ScriptIsolate {
   readonly #options: IsolateOptions;
   readonly #isolate: ivm.Isolate;
   readonly #entry: EntryReferences;
+  /** Handles released before the isolate is disposed, so no finalizer runs against a dead isolate. */
+  readonly #handles: Array<{ release(): void }>;
   /** Which request each call in flight serves, so plugin calls are tagged with it. */
   readonly #requests: Map<number, string | undefined>;
   #dead = false;
@@ -153,7 +155,9 @@ export class ScriptIsolate {
     entry: EntryReferences,
     info: { exported: string[]; uses: string[] },
     requests: Map<number, string | undefined>,
+    handles: Array<{ release(): void }>,
   ) {
+    this.#handles = handles;
     this.#requests = requests;
     this.#options = options;
     this.#isolate = isolate;
@@ -200,7 +204,8 @@ export class ScriptIsolate {
         wait: await registrar.get('wait', { reference: true }),
         forget: await registrar.get('forget', { reference: true }),
       };
-      return new ScriptIsolate(options, isolate, entryRefs, info, requests);
+      const handles = [entryRefs.call, entryRefs.settled, entryRefs.wait, entryRefs.forget, registrar, dispatch, context];
+      return new ScriptIsolate(options, isolate, entryRefs, info, requests, handles);
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
       if (err instanceof ScriptError) throw err;
@@ -281,7 +286,15 @@ export class ScriptIsolate {
   }
 
   dispose(): void {
+    if (this.#dead) return;
     this.#dead = true;
+    for (const handle of this.#handles) {
+      try {
+        handle.release();
+      } catch {
+        // already released with the isolate
+      }
+    }
     if (!this.#isolate.isDisposed) this.#isolate.dispose();
   }
 }
