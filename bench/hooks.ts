@@ -39,6 +39,7 @@ async function measure(scripts: number): Promise<{ median: number; p99: number; 
     request: { redirect_uris: ['https://a.example/cb'] },
     client: { redirect_uris: ['https://a.example/cb'], client_name: 'Bench', grant_types: ['authorization_code'], scope: 'openid' },
     stored: undefined,
+    trace: [],
   };
   const samples: number[] = [];
   for (let i = 0; i < WARMUP + ITERATIONS; i += 1) {

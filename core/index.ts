@@ -9,14 +9,23 @@ import { adminRouter } from './admin/index.ts';
 import { buildConfig, ConfigHolder, loadConfigFile, type Settings } from './config/index.ts';
 import { discovery } from './discovery/index.ts';
 import { createHttpApp, type RequestState } from './http/app.ts';
-import { REGISTRATION_PATH, registrationRouter, type RegistrationPolicy, type RegistrationServices } from './registration/index.ts';
+import {
+  DecisionWriter,
+  REGISTRATION_PATH,
+  registrationRouter,
+  type RegistrationPolicy,
+  type RegistrationServices,
+} from './registration/index.ts';
 import { ScriptHost, watchScripts } from './sandbox/index.ts';
 import { loadEncryptionKey, SecretBox } from './secrets/index.ts';
 import { EmbeddedStore, type ClientStore } from './store/index.ts';
 
 export interface RegistrarOptions {
   settings: Settings;
-  /** Configuration properties over the defaults (default: the DCR_CONFIG file). */
+  /**
+   * Configuration properties over the defaults, used as they are (tests). Without them the
+   * configuration comes from the store, and a DCR_CONFIG file, when given, replaces it there.
+   */
   properties?: Record<string, unknown>;
   logger?: Logger;
   store?: ClientStore;
@@ -33,8 +42,10 @@ export interface Registrar {
   store: ClientStore;
   scripts: ScriptHost;
   logger: Logger;
-  /** Loads the scripts, starts watching them, then listens. */
+  /** Settles the configuration, loads the scripts, starts watching them, then listens. */
   listen(): Promise<Server>;
+  /** Resolves when every decision record of finished requests is written. */
+  flushDecisions(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,7 +55,8 @@ const PURGE_INTERVAL_MS = 60_000;
 export function createRegistrar(options: RegistrarOptions): Registrar {
   const { settings } = options;
   const logger = options.logger ?? pino({ level: settings.logLevel });
-  const config = new ConfigHolder(buildConfig(options.properties ?? loadConfigFile(settings.configFile)));
+  const fileProperties = options.properties ?? loadConfigFile(settings.configFile);
+  const config = new ConfigHolder(buildConfig(fileProperties));
   const store = options.store ?? new EmbeddedStore(settings.dataDir);
   const key = loadEncryptionKey(settings.encryptionKey, settings.dataDir, (message) => logger.warn(message));
   const clock = options.clock ?? Date.now;
@@ -68,7 +80,8 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   const wellKnown = discovery(settings.issuer, registrationEndpoint, config);
   router.get('/.well-known/openid-configuration', wellKnown);
   router.get('/.well-known/oauth-authorization-server', wellKnown);
-  router.use(registrationRouter(services).routes());
+  const decisions = new DecisionWriter();
+  router.use(registrationRouter(services, decisions).routes());
   router.use(adminRouter(settings.adminToken, scripts).routes());
   const app = createHttpApp(logger, router);
 
@@ -81,7 +94,9 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     store,
     scripts,
     logger,
+    flushDecisions: () => decisions.settle(),
     async listen() {
+      if (!options.properties) await settleConfiguration(store, config, fileProperties, settings.configFile !== undefined, clock);
       await scripts.loadAll();
       if (options.watch !== false) {
         watcher = watchScripts(scripts, { polling: settings.scriptsPolling, logger });
@@ -93,7 +108,9 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
         listening.once('listening', () => {
           server = listening;
           purge = setInterval(() => {
-            store.purgeExpired(clock()).catch((err: unknown) => logger.warn({ err }, 'purging expired clients failed'));
+            Promise.all([store.purgeExpired(clock()), store.purgeDecisions(clock())]).catch((err: unknown) =>
+              logger.warn({ err }, 'purging expired clients and decision records failed'),
+            );
           }, PURGE_INTERVAL_MS).unref();
           resolve(listening);
         });
@@ -109,7 +126,29 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       }
       // Requests have finished: no call is pending on an isolate when they go.
       await scripts.close();
+      await decisions.settle();
       await store.close();
     },
   };
+}
+
+/**
+ * The configuration in force at start: a DCR_CONFIG file, when given, is written to the store
+ * (so every instance sharing it follows); otherwise the stored configuration, if any, is used.
+ */
+async function settleConfiguration(
+  store: ClientStore,
+  config: ConfigHolder,
+  fileProperties: Record<string, unknown>,
+  fromFile: boolean,
+  clock: () => number,
+): Promise<void> {
+  const stored = await store.readConfig();
+  if (fromFile || !stored) {
+    if (!stored || JSON.stringify(stored.properties) !== JSON.stringify(fileProperties)) {
+      await store.writeConfig(fileProperties, stored?.revision ?? 0, clock());
+    }
+    return;
+  }
+  config.replace(stored.properties);
 }

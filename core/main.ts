@@ -1,12 +1,16 @@
 // `npm start`: run Registrar as a process. Prints one line with the URL it listens on; SIGTERM
 // and SIGINT stop accepting connections, let requests in flight finish, then close the store.
 import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import { readSettings } from './config/index.ts';
 import { createRegistrar } from './index.ts';
+import { openStore } from './store/index.ts';
 
 async function main(): Promise<void> {
   const settings = readSettings();
-  const registrar = createRegistrar({ settings });
+  const logger = pino({ level: settings.logLevel });
+  const store = await openStore(settings, logger);
+  const registrar = createRegistrar({ settings, logger, store });
   const server = await registrar.listen();
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;

@@ -29,6 +29,10 @@ export interface Settings {
   adminToken: string | undefined;
   /** Poll the scripts folder instead of using file-system events (DCR_SCRIPTS_POLLING=true). */
   scriptsPolling: boolean;
+  /** MongoDB connection string (MONGODB_URI); selects the MongoDB store. */
+  mongodbUri: string | undefined;
+  /** MongoDB database name (DCR_MONGODB_DATABASE, default registrar). */
+  mongodbDatabase: string;
 }
 
 export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; description: string }> = [
@@ -36,11 +40,13 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_HOST', default: '0.0.0.0', description: 'Listen address (`127.0.0.1` to accept local connections only, `::` for IPv6).' },
   { name: 'DCR_ISSUER', default: 'http://localhost:PORT', description: 'Public base URL; endpoint URLs in discovery and responses are built from it.' },
   { name: 'DCR_CONFIG', default: '(none)', description: 'Path to a JSON file of server configuration properties (table below).' },
-  { name: 'DCR_DATA_DIR', default: './data', description: 'Directory of the embedded store (`registrar.db`, and the generated dev key).' },
+  { name: 'DCR_DATA_DIR', default: './data', description: 'Directory of the embedded store (`registrar.db`) and the generated dev key.' },
   { name: 'DCR_SCRIPTS_DIR', default: './scripts', description: 'Folder of interception scripts, watched and hot-reloaded.' },
   { name: 'DCR_ENCRYPTION_KEY', default: '(generated dev key)', description: '32-byte AES-256-GCM key for client secrets at rest, base64 or hex. Without it a dev key is generated in DCR_DATA_DIR, with a warning.' },
   { name: 'DCR_LOG_LEVEL', default: 'info', description: 'Log level (`fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`).' },
   { name: 'DCR_ADMIN_TOKEN', default: '(none: endpoint off)', description: 'Bearer token that protects `GET /admin/scripts`.' },
+  { name: 'MONGODB_URI', default: '(none: embedded store)', description: 'MongoDB connection string; when set, clients, configuration and the decision log live in MongoDB.' },
+  { name: 'DCR_MONGODB_DATABASE', default: 'registrar', description: 'MongoDB database name.' },
   { name: 'DCR_SCRIPTS_POLLING', default: 'false', description: '`true` to poll the scripts folder (bind mounts, network file systems) instead of using file-system events.' },
 ];
 
@@ -67,6 +73,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: env.DCR_LOG_LEVEL || 'info',
     adminToken: env.DCR_ADMIN_TOKEN || undefined,
     scriptsPolling: env.DCR_SCRIPTS_POLLING === 'true',
+    mongodbUri: env.MONGODB_URI || undefined,
+    mongodbDatabase: env.DCR_MONGODB_DATABASE || 'registrar',
   });
 }
 

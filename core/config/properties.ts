@@ -131,6 +131,12 @@ export const ServerProperties = Type.Object(
       description: 'Largest registration request body accepted; larger bodies get 413.',
     }),
 
+    decisionLogRetentionDays: Type.Integer({
+      default: 30,
+      minimum: 1,
+      description: 'Days a registration decision record (one per registration request) is kept in the store.',
+    }),
+
     // --- outbound HTTP (sector_identifier_uri now; JWKS, directories and the scripts' http plugin later)
     outboundAllowHttp: Type.Boolean({ default: false, description: 'Allow plain http:// for server-side fetches (https only when false).' }),
     outboundAllowPrivateAddresses: Type.Boolean({

@@ -20,6 +20,7 @@ export function targetClientId(ctx: Context & { params?: Record<string, string> 
 
 export async function authenticate(ctx: Context, services: RegistrationServices): Promise<ClientRecord> {
   const clientId = targetClientId(ctx);
+  ctx.state.clientId = clientId;
   const token = BEARER.exec(ctx.get('Authorization'))?.[1];
   if (!token) throw new InvalidToken('a registration access token is required', { tokenPresented: false });
   const record = await services.store.find(clientId, services.clock());

@@ -4,6 +4,7 @@
 // through the same validation before it can be stored.
 import type { ServerConfig } from '../config/index.ts';
 import { pickMetadata, REQUEST_ONLY, scopeList, validateClientMetadata, type ClientMetadata } from '../metadata/index.ts';
+import type { ScriptDecision } from '../store/index.ts';
 import type { HookContext, Operation } from './policy.ts';
 import type { RegistrationServices } from './services.ts';
 
@@ -35,6 +36,7 @@ export interface DraftInput {
   clientId: string;
   stored: ClientMetadata | undefined;
   requestId: string;
+  trace: ScriptDecision[];
 }
 
 export interface Draft {
@@ -53,6 +55,7 @@ export async function draftClient(input: DraftInput, services: RegistrationServi
     request: input.request,
     client: serverDecisions(validated, config),
     stored: input.stored,
+    trace: input.trace,
   };
 
   const decided = input.operation === 'create' ? await policy.createClient(context) : await policy.updateClient(context);

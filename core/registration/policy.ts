@@ -3,6 +3,7 @@
 // loaded interception scripts. With no script exporting a hook, that decision keeps the draft
 // as the built-in rules made it (Janssen's behaviour with no registration script enabled).
 import type { ClientMetadata } from '../metadata/index.ts';
+import type { ScriptDecision } from '../store/index.ts';
 
 export type Operation = 'create' | 'update' | 'read' | 'delete';
 
@@ -17,6 +18,8 @@ export interface HookContext {
   client: ClientMetadata;
   /** Metadata as stored before this request (update, read, delete). */
   stored: ClientMetadata | undefined;
+  /** The policy appends what each script call decided (host side only; scripts never see it). */
+  trace: ScriptDecision[];
 }
 
 export type ClientResponse = Record<string, unknown>;

@@ -7,6 +7,7 @@ import { clientInformation } from './response.ts';
 import { rotateTokenIfConfigured } from './rotate.ts';
 import { sendClientResponse } from './send.ts';
 import type { RegistrationServices } from './services.ts';
+import { traceOf } from './decisionLog.ts';
 
 export function read(services: RegistrationServices) {
   return async (ctx: Context & { state: RequestState }): Promise<void> => {
@@ -22,6 +23,7 @@ export function read(services: RegistrationServices) {
       request: {},
       client: record.metadata,
       stored: record.metadata,
+      trace: traceOf(ctx),
     };
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
     sendClientResponse(ctx, 200, await services.policy.modifyReadResponse(information, context));

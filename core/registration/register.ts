@@ -11,6 +11,7 @@ import { clientExpiry, epochSeconds, needsSecret } from './credentials.ts';
 import { draftClient } from './draft.ts';
 import { clientInformation } from './response.ts';
 import type { RegistrationServices } from './services.ts';
+import { traceOf } from './decisionLog.ts';
 import { sendClientResponse } from './send.ts';
 
 export function register(services: RegistrationServices) {
@@ -28,8 +29,9 @@ export function register(services: RegistrationServices) {
 
     // 3-6. Validation, defaults, server decisions, policy hooks.
     const clientId = newClientId();
+    ctx.state.clientId = clientId;
     const { client, context } = await draftClient(
-      { operation: 'create', request, clientId, stored: undefined, requestId: ctx.state.requestId },
+      { operation: 'create', request, clientId, stored: undefined, requestId: ctx.state.requestId, trace: traceOf(ctx) },
       services,
       config,
     );

@@ -4,6 +4,7 @@ import { NO_STORE } from '../http/errors.ts';
 import type { RequestState } from '../http/state.ts';
 import { authenticate } from './authenticate.ts';
 import type { RegistrationServices } from './services.ts';
+import { traceOf } from './decisionLog.ts';
 
 export function remove(services: RegistrationServices) {
   return async (ctx: Context & { state: RequestState }): Promise<void> => {
@@ -15,6 +16,7 @@ export function remove(services: RegistrationServices) {
       request: {},
       client: current.metadata,
       stored: current.metadata,
+      trace: traceOf(ctx),
     });
     await services.store.remove(current.clientId);
     ctx.state.log.info({ clientId: current.clientId, operation: 'delete' }, 'client deleted');

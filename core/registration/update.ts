@@ -14,6 +14,7 @@ import { clientInformation } from './response.ts';
 import { conflict, nextToken } from './rotate.ts';
 import { sendClientResponse } from './send.ts';
 import type { RegistrationServices } from './services.ts';
+import { traceOf } from './decisionLog.ts';
 
 const SERVER_ISSUED = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 
@@ -42,7 +43,7 @@ export function update(services: RegistrationServices) {
 
     const request = pickMetadata(body, config, 'client');
     const { client, context } = await draftClient(
-      { operation: 'update', request, clientId: current.clientId, stored: current.metadata, requestId: ctx.state.requestId },
+      { operation: 'update', request, clientId: current.clientId, stored: current.metadata, requestId: ctx.state.requestId, trace: traceOf(ctx) },
       services,
       config,
     );

@@ -70,6 +70,15 @@ export function scriptNameOf(file: string): string | undefined {
   return undefined;
 }
 
+/** A short word for the decision log: what a hook answered. */
+function describeOutcome(outcome: CallOutcome): string {
+  if (outcome.kind === 'rejected') return `rejected:${outcome.code}`;
+  const value = outcome.value;
+  if (value === undefined || value === null) return 'none';
+  if (Array.isArray(value)) return `list(${value.length})`;
+  return typeof value === 'object' ? 'object' : String(value);
+}
+
 export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   readonly dir: string;
   readonly #logger: Logger;
@@ -313,8 +322,10 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
    * Calls one hook of one version: bounded in flight, timed, stats kept, output validated.
    * Returns undefined when the script failed and its settings say onError: skip.
    */
-  async #invoke(version: ScriptVersion, hook: HookName, args: unknown[], requestId: string | undefined, entry = this.#entry(version.name)): Promise<CallOutcome | undefined> {
+  async #invoke(version: ScriptVersion, hook: HookName, args: unknown[], context: HookContext | undefined, entry = this.#entry(version.name)): Promise<CallOutcome | undefined> {
     const { settings, name } = version;
+    const requestId = context?.requestId;
+    let decision = 'none';
     if (version.inFlight >= settings.maxInFlight) {
       throw new ScriptError('overloaded', name, hook, `${settings.maxInFlight} calls already in flight`);
     }
@@ -331,16 +342,20 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
       if (outcome.kind === 'rejected' && !REJECTION_CODES.has(outcome.code)) {
         throw new ScriptError('bad_output', name, hook, `${hook} rejected with unknown error code "${outcome.code}"`);
       }
+      decision = describeOutcome(outcome);
       return outcome;
     } catch (err) {
       stats.errors += 1;
       const failure = err instanceof ScriptError ? err : new ScriptError('script_error', name, hook, (err as Error).message);
       if (failure.code !== 'overloaded') entry.lastError = { ...failure.toJSON(), at: new Date().toISOString(), requestId };
       this.#logger.error({ script: name, hook, reqId: requestId, error: failure.toJSON() }, 'script hook failed');
-      if (settings.onError === 'skip' && hook !== 'init' && failure.code !== 'overloaded') return undefined;
+      const skip = settings.onError === 'skip' && hook !== 'init' && failure.code !== 'overloaded';
+      decision = `${skip ? 'skipped' : 'failed'}:${failure.code}`;
+      if (skip) return undefined;
       throw failure;
     } finally {
       const elapsed = performance.now() - started;
+      context?.trace.push({ script: name, hook, decision, ms: Math.round(elapsed * 1000) / 1000 });
       stats.calls += 1;
       stats.totalMs += elapsed;
       stats.maxMs = Math.max(stats.maxMs, elapsed);
@@ -371,7 +386,8 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   }
 
   #scriptContext(version: ScriptVersion, context: HookContext, client: ClientMetadata): Record<string, unknown> {
-    return { ...context, client, script: version.name, properties: version.settings.properties };
+    const { trace: _trace, ...shared } = context;
+    return { ...shared, client, script: version.name, properties: version.settings.properties };
   }
 
   /** A rejection the script chose, as the RFC error it named. */
@@ -385,7 +401,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     let client = context.client;
     let changed = false;
     for (const version of this.#active(hook)) {
-      const outcome = await this.#invoke(version, hook, [this.#scriptContext(version, context, client)], context.requestId);
+      const outcome = await this.#invoke(version, hook, [this.#scriptContext(version, context, client)], context);
       if (!outcome) continue;
       if (outcome.kind === 'rejected') throw this.#rejection(outcome);
       if (outcome.value === false) throw new InvalidClientMetadata(`the registration was refused by policy (${version.name})`);
@@ -414,7 +430,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
 
   async deleteClient(context: HookContext): Promise<void> {
     for (const version of this.#active('deleteClient')) {
-      const outcome = await this.#invoke(version, 'deleteClient', [this.#scriptContext(version, context, context.client)], context.requestId);
+      const outcome = await this.#invoke(version, 'deleteClient', [this.#scriptContext(version, context, context.client)], context);
       if (!outcome) continue;
       if (outcome.kind === 'rejected') throw this.#rejection(outcome);
       if (outcome.value === false) throw new AccessDenied(`the deletion was refused by policy (${version.name})`);
@@ -424,7 +440,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   async #listHook(hook: 'modifyScopes' | 'manageClaims', list: string[], context: HookContext): Promise<string[]> {
     let current = list;
     for (const version of this.#active(hook)) {
-      const outcome = await this.#invoke(version, hook, [current, this.#scriptContext(version, context, context.client)], context.requestId);
+      const outcome = await this.#invoke(version, hook, [current, this.#scriptContext(version, context, context.client)], context);
       if (!outcome) continue;
       if (outcome.kind === 'rejected') throw this.#rejection(outcome);
       current = [...new Set(outcome.value as string[])];
@@ -443,7 +459,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   async #responseHook(hook: 'modifyPostResponse' | 'modifyPutResponse' | 'modifyReadResponse', response: ClientResponse, context: HookContext): Promise<ClientResponse> {
     let current = response;
     for (const version of this.#active(hook)) {
-      const outcome = await this.#invoke(version, hook, [current, this.#scriptContext(version, context, context.client)], context.requestId);
+      const outcome = await this.#invoke(version, hook, [current, this.#scriptContext(version, context, context.client)], context);
       if (!outcome) continue;
       if (outcome.kind === 'rejected') throw this.#rejection(outcome);
       if (outcome.value === true) current = (outcome.args?.[0] as ClientResponse | undefined) ?? current;

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { TemporarilyUnavailable } from '../errors/index.ts';
-import { indexedValues, type ClientFilter, type ClientRecord, type ClientStore } from './types.ts';
+import { indexedValues, type ClientFilter, type ClientRecord, type ClientStore, type DecisionRecord, type StoredConfig } from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS clients (
@@ -19,6 +19,22 @@ CREATE TABLE IF NOT EXISTS clients (
   doc         TEXT NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS clients_organisation ON clients (organisation) WHERE organisation IS NOT NULL;
+CREATE TABLE IF NOT EXISTS configuration (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  revision   INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  doc        TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS decisions (
+  id         TEXT PRIMARY KEY,
+  at         INTEGER NOT NULL,
+  client_id  TEXT,
+  expires_at INTEGER NOT NULL,
+  doc        TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS decisions_at ON decisions (at);
+CREATE INDEX IF NOT EXISTS decisions_client ON decisions (client_id, at);
+CREATE INDEX IF NOT EXISTS decisions_expires_at ON decisions (expires_at);
 CREATE INDEX IF NOT EXISTS clients_expires_at ON clients (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS clients_software_id ON clients (software_id) WHERE software_id IS NOT NULL;
 `;
@@ -108,6 +124,42 @@ export class EmbeddedStore implements ClientStore {
 
   async purgeExpired(now: number): Promise<number> {
     return Number(guard(() => this.#purge.run(now)).changes);
+  }
+
+  async readConfig(): Promise<StoredConfig | undefined> {
+    const row = guard(() => this.#db.prepare('SELECT revision, updated_at, doc FROM configuration WHERE id = 1').get()) as
+      | { revision: number; updated_at: number; doc: string }
+      | undefined;
+    return row ? { properties: JSON.parse(row.doc) as Record<string, unknown>, revision: Number(row.revision), updatedAt: Number(row.updated_at) } : undefined;
+  }
+
+  async writeConfig(properties: Record<string, unknown>, expectedRevision: number, now: number): Promise<boolean> {
+    const doc = JSON.stringify(properties);
+    const result = guard(() =>
+      expectedRevision === 0
+        ? this.#db.prepare('INSERT OR IGNORE INTO configuration (id, revision, updated_at, doc) VALUES (1, 1, ?, ?)').run(now, doc)
+        : this.#db.prepare('UPDATE configuration SET revision = revision + 1, updated_at = ?, doc = ? WHERE id = 1 AND revision = ?').run(now, doc, expectedRevision),
+    );
+    return Number(result.changes) === 1;
+  }
+
+  async appendDecision(record: DecisionRecord): Promise<void> {
+    guard(() =>
+      this.#db.prepare('INSERT INTO decisions (id, at, client_id, expires_at, doc) VALUES (?, ?, ?, ?, ?)').run(record.id, record.at, record.clientId, record.expiresAt, JSON.stringify(record)),
+    );
+  }
+
+  async listDecisions(options: { clientId?: string; limit: number }): Promise<DecisionRecord[]> {
+    const rows = guard(() =>
+      options.clientId === undefined
+        ? this.#db.prepare('SELECT doc FROM decisions ORDER BY at DESC, rowid DESC LIMIT ?').all(options.limit)
+        : this.#db.prepare('SELECT doc FROM decisions WHERE client_id = ? ORDER BY at DESC, rowid DESC LIMIT ?').all(options.clientId, options.limit),
+    ) as Array<{ doc: string }>;
+    return rows.map((row) => JSON.parse(row.doc) as DecisionRecord);
+  }
+
+  async purgeDecisions(now: number): Promise<number> {
+    return Number(guard(() => this.#db.prepare('DELETE FROM decisions WHERE expires_at <= ?').run(now)).changes);
   }
 
   async ping(): Promise<void> {

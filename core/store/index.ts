@@ -1,2 +1,23 @@
-export { indexedValues, type ClientFilter, type ClientRecord, type ClientStore } from './types.ts';
+export {
+  indexedValues,
+  type ClientFilter,
+  type ClientRecord,
+  type ClientStore,
+  type DecisionRecord,
+  type ScriptDecision,
+  type StoredConfig,
+} from './types.ts';
+export { MongoStore, redact } from './mongo.ts';
 export { EmbeddedStore } from './embedded.ts';
+
+import type { Logger } from 'pino';
+import type { Settings } from '../config/index.ts';
+import { EmbeddedStore as Embedded } from './embedded.ts';
+import { MongoStore as Mongo } from './mongo.ts';
+import type { ClientStore as Store } from './types.ts';
+
+/** MongoDB when MONGODB_URI is set, otherwise the embedded store in DCR_DATA_DIR. */
+export async function openStore(settings: Settings, logger: Logger): Promise<Store> {
+  if (settings.mongodbUri) return Mongo.connect({ uri: settings.mongodbUri, database: settings.mongodbDatabase, logger });
+  return new Embedded(settings.dataDir);
+}

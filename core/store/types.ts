@@ -48,6 +48,40 @@ export function indexedValues(record: ClientRecord): { softwareId: string | null
   };
 }
 
+/** What one script call decided, for the decision log. */
+export interface ScriptDecision {
+  script: string;
+  hook: string;
+  /** `true`, `false`, `object`, `list(n)`, `none`, `rejected:<code>`, `failed:<code>` or `skipped:<code>`. */
+  decision: string;
+  ms: number;
+}
+
+/** One record per registration request (POST, GET, PUT, DELETE on the registration endpoints). */
+export interface DecisionRecord {
+  id: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+  requestId: string;
+  operation: 'create' | 'read' | 'update' | 'delete';
+  clientId: string | null;
+  /** HTTP status of the answer. */
+  status: number;
+  /** `ok`, or the RFC error code of the answer. */
+  outcome: string;
+  scripts: ScriptDecision[];
+  latencyMs: number;
+  /** When the record may be deleted (ms). */
+  expiresAt: number;
+}
+
+/** Server configuration properties as stored, shared by every instance using the store. */
+export interface StoredConfig {
+  properties: Record<string, unknown>;
+  revision: number;
+  updatedAt: number;
+}
+
 export interface ClientStore {
   /** A name for logs and benchmarks. */
   readonly kind: string;
@@ -65,6 +99,15 @@ export interface ClientStore {
   query(filter: ClientFilter, now: number, limit: number): Promise<ClientRecord[]>;
   /** Deletes clients expired at `now`; returns how many. */
   purgeExpired(now: number): Promise<number>;
+  /** The stored server configuration, if any. */
+  readConfig(): Promise<StoredConfig | undefined>;
+  /** Stores the configuration if the stored revision is still `expectedRevision` (0: none yet). */
+  writeConfig(properties: Record<string, unknown>, expectedRevision: number, now: number): Promise<boolean>;
+  appendDecision(record: DecisionRecord): Promise<void>;
+  /** Newest first; optionally only one client's. */
+  listDecisions(options: { clientId?: string; limit: number }): Promise<DecisionRecord[]>;
+  /** Deletes decision records whose expiresAt is at or before `now`. */
+  purgeDecisions(now: number): Promise<number>;
   /** Resolves when the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,0 +1,292 @@
+// The production store: MongoDB through the official driver. One document per client with the
+// indexed values beside the record; a unique index on client_id, a TTL index on expires_at (the
+// server also refuses expired clients itself, and purges them, so a server without TTL
+// support, or a slow TTL monitor, changes nothing), indexes for the clients plugin's lookups,
+// and optimistic concurrency on update (the update names the revision it read).
+//
+// A conditional updateOne is atomic on MongoDB but not on every wire server: FerretDB 1.x over
+// SQLite lets several concurrent updates match the same revision. So each update first claims
+// its revision by inserting `<key>#<revision>` into `revision_claims`, whose unique _id every
+// server enforces; only the claim's winner writes. A claim left by a writer that died between
+// claiming and writing is taken over after CLAIM_STALE_MS.
+import { MongoClient, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import type { Logger } from 'pino';
+import { TemporarilyUnavailable } from '../errors/index.ts';
+import { indexedValues, type ClientFilter, type ClientRecord, type ClientStore, type DecisionRecord, type StoredConfig } from './types.ts';
+
+interface ClientDocument {
+  client_id: string;
+  revision: number;
+  expires_at: Date | null;
+  software_id: string | null;
+  organisation: string | null;
+  redirect_hosts: string[];
+  created_at: number;
+  record: ClientRecord;
+}
+
+interface ConfigDocument {
+  _id: 'server';
+  revision: number;
+  updated_at: number;
+  properties: Record<string, unknown>;
+}
+
+interface DecisionDocument {
+  _id: string;
+  at: number;
+  client_id: string | null;
+  expires_at: Date;
+  record: DecisionRecord;
+}
+
+interface ClaimDocument {
+  _id: string;
+  key: string;
+  at: number;
+}
+
+const DUPLICATE_KEY = 11000;
+const CLAIM_STALE_MS = 10_000;
+
+export interface MongoStoreOptions {
+  uri: string;
+  database: string;
+  logger: Logger;
+  /** How long the driver looks for a server before an operation fails (ms). */
+  serverSelectionTimeoutMs?: number;
+}
+
+export class MongoStore implements ClientStore {
+  readonly kind = 'mongodb';
+  readonly #client: MongoClient;
+  readonly #db: Db;
+  readonly #clients: Collection<ClientDocument>;
+  readonly #configuration: Collection<ConfigDocument>;
+  readonly #decisions: Collection<DecisionDocument>;
+  readonly #claims: Collection<ClaimDocument>;
+  readonly #logger: Logger;
+  #down = false;
+
+  private constructor(client: MongoClient, database: string, logger: Logger) {
+    this.#client = client;
+    this.#db = client.db(database);
+    this.#clients = this.#db.collection<ClientDocument>('clients');
+    this.#configuration = this.#db.collection<ConfigDocument>('configuration');
+    this.#decisions = this.#db.collection<DecisionDocument>('decisions');
+    this.#claims = this.#db.collection<ClaimDocument>('revision_claims');
+    this.#logger = logger;
+  }
+
+  /** Connects and ensures the indexes. Fails with a clear message when MongoDB cannot be reached. */
+  static async connect(options: MongoStoreOptions): Promise<MongoStore> {
+    // A serverSelectionTimeoutMS in the URI wins over the default.
+    const client = new MongoClient(options.uri, {
+      ...(/serverSelectionTimeoutMS=/i.test(options.uri) ? {} : { serverSelectionTimeoutMS: options.serverSelectionTimeoutMs ?? 5000 }),
+      appName: 'registrar',
+    });
+    try {
+      await client.connect();
+      await client.db(options.database).command({ ping: 1 });
+    } catch (err) {
+      await client.close().catch(() => {});
+      throw new Error(`cannot reach MongoDB at ${redact(options.uri)}: ${(err as Error).message}`, { cause: err });
+    }
+    const store = new MongoStore(client, options.database, options.logger);
+    await store.#ensureIndexes();
+    return store;
+  }
+
+  async #ensureIndexes(): Promise<void> {
+    const clients = this.#clients;
+    await clients.createIndex({ client_id: 1 }, { unique: true, name: 'client_id_unique' });
+    await clients.createIndex({ software_id: 1 }, { name: 'software_id', sparse: true });
+    await clients.createIndex({ organisation: 1 }, { name: 'organisation', sparse: true });
+    await clients.createIndex({ redirect_hosts: 1 }, { name: 'redirect_hosts' });
+    await this.#decisions.createIndex({ at: -1 }, { name: 'at' });
+    await this.#decisions.createIndex({ client_id: 1, at: -1 }, { name: 'client_at' });
+    await this.#claims.createIndex({ key: 1 }, { name: 'key' });
+    await this.#ttlIndex(clients, 'expires_at');
+    await this.#ttlIndex(this.#decisions, 'expires_at');
+  }
+
+  async #ttlIndex(collection: Collection<any>, field: string): Promise<void> {
+    try {
+      await collection.createIndex({ [field]: 1 }, { name: `${field}_ttl`, expireAfterSeconds: 0 });
+    } catch (err) {
+      // FerretDB 1.x does not implement TTL indexes; expiry is still enforced on every read and purged.
+      this.#logger.warn(
+        { collection: collection.collectionName, err: (err as Error).message },
+        'the MongoDB server refused a TTL index; Registrar purges expired documents itself',
+      );
+      await collection.createIndex({ [field]: 1 }, { name: field });
+    }
+  }
+
+  /** Runs an operation; an unreachable server is a retryable 503, logged once per outage. */
+  async #run<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      const result = await operation();
+      if (this.#down) {
+        this.#down = false;
+        this.#logger.warn('MongoDB is reachable again');
+      }
+      return result;
+    } catch (err) {
+      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) throw err;
+      if (!this.#down) {
+        this.#down = true;
+        this.#logger.error({ err: (err as Error).message }, 'MongoDB is unreachable: answering 503 until it is back');
+      }
+      throw new TemporarilyUnavailable('the client store is unavailable, try again', 2, err);
+    }
+  }
+
+  #unexpired(now: number): Filter<ClientDocument> {
+    return { $or: [{ expires_at: null }, { expires_at: { $gt: new Date(now) } }] };
+  }
+
+  #document(record: ClientRecord): ClientDocument {
+    const { softwareId, organisation, redirectHosts } = indexedValues(record);
+    return {
+      client_id: record.clientId,
+      revision: record.revision,
+      expires_at: record.expiresAt === null ? null : new Date(record.expiresAt),
+      software_id: softwareId,
+      organisation,
+      redirect_hosts: redirectHosts,
+      created_at: record.createdAt,
+      record,
+    };
+  }
+
+  async insert(record: ClientRecord): Promise<void> {
+    await this.#run(() => this.#clients.insertOne(this.#document(record)));
+  }
+
+  async find(clientId: string, now: number): Promise<ClientRecord | undefined> {
+    const found = await this.#run(() => this.#clients.findOne({ client_id: clientId, ...this.#unexpired(now) }, { projection: { record: 1 } }));
+    return found?.record;
+  }
+
+  /**
+   * Wins the right to move `key` from `expectedRevision` to the next one, or returns false.
+   * `current` reads the revision now stored, to take over a stale claim.
+   */
+  async #claim(key: string, expectedRevision: number, current: () => Promise<number | undefined>): Promise<boolean> {
+    const claim = { _id: `${key}#${expectedRevision + 1}`, key, at: Date.now() };
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      try {
+        await this.#run(() => this.#claims.insertOne(claim));
+        return true;
+      } catch (err) {
+        if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+        const existing = await this.#run(() => this.#claims.findOne({ _id: claim._id }));
+        const stale = existing && Date.now() - existing.at > CLAIM_STALE_MS && (await current()) === expectedRevision;
+        if (!stale) return false;
+        await this.#run(() => this.#claims.deleteOne({ _id: claim._id, at: existing.at }));
+      }
+    }
+    return false;
+  }
+
+  /** After a successful move to `revision`, the claim for the one before is no longer needed. */
+  #releaseClaim(key: string, revision: number): void {
+    this.#claims.deleteOne({ _id: `${key}#${revision - 1}` }).catch(() => {});
+  }
+
+  async replace(record: ClientRecord, expectedRevision: number): Promise<boolean> {
+    const { client_id: _, ...fields } = this.#document(record);
+    const key = `client:${record.clientId}`;
+    const storedRevision = async () =>
+      (await this.#run(() => this.#clients.findOne({ client_id: record.clientId }, { projection: { revision: 1 } })))?.revision;
+    if (!(await this.#claim(key, expectedRevision, storedRevision))) return false;
+    const result = await this.#run(() => this.#clients.updateOne({ client_id: record.clientId, revision: expectedRevision }, { $set: fields }));
+    if (result.matchedCount === 1) this.#releaseClaim(key, expectedRevision + 1);
+    return result.matchedCount === 1;
+  }
+
+  async remove(clientId: string): Promise<boolean> {
+    const result = await this.#run(() => this.#clients.deleteOne({ client_id: clientId }));
+    await this.#run(() => this.#claims.deleteMany({ key: `client:${clientId}` }));
+    return result.deletedCount === 1;
+  }
+
+  #filter(filter: ClientFilter, now: number): Filter<ClientDocument> {
+    const query: Filter<ClientDocument> = { ...this.#unexpired(now) };
+    if (filter.softwareId !== undefined) query.software_id = filter.softwareId;
+    if (filter.organisation !== undefined) query.organisation = filter.organisation;
+    if (filter.redirectHost !== undefined) query.redirect_hosts = filter.redirectHost;
+    return query;
+  }
+
+  async count(filter: ClientFilter, now: number): Promise<number> {
+    return this.#run(() => this.#clients.countDocuments(this.#filter(filter, now)));
+  }
+
+  async query(filter: ClientFilter, now: number, limit: number): Promise<ClientRecord[]> {
+    const found = await this.#run(() =>
+      this.#clients.find(this.#filter(filter, now), { projection: { record: 1 } }).sort({ created_at: 1, client_id: 1 }).limit(limit).toArray(),
+    );
+    return found.map((document) => document.record);
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    const result = await this.#run(() => this.#clients.deleteMany({ expires_at: { $ne: null, $lte: new Date(now) } }));
+    return result.deletedCount;
+  }
+
+  async readConfig(): Promise<StoredConfig | undefined> {
+    const found = await this.#run(() => this.#configuration.findOne({ _id: 'server' }));
+    return found ? { properties: found.properties, revision: found.revision, updatedAt: found.updated_at } : undefined;
+  }
+
+  async writeConfig(properties: Record<string, unknown>, expectedRevision: number, now: number): Promise<boolean> {
+    if (expectedRevision === 0) {
+      try {
+        await this.#run(() => this.#configuration.insertOne({ _id: 'server', revision: 1, updated_at: now, properties }));
+        return true;
+      } catch (err) {
+        if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) return false;
+        throw err;
+      }
+    }
+    const storedRevision = async () => (await this.#run(() => this.#configuration.findOne({ _id: 'server' })))?.revision;
+    if (!(await this.#claim('configuration', expectedRevision, storedRevision))) return false;
+    const result = await this.#run(() =>
+      this.#configuration.updateOne({ _id: 'server', revision: expectedRevision }, { $set: { properties, updated_at: now }, $inc: { revision: 1 } }),
+    );
+    if (result.matchedCount === 1) this.#releaseClaim('configuration', expectedRevision + 1);
+    return result.matchedCount === 1;
+  }
+
+  async appendDecision(record: DecisionRecord): Promise<void> {
+    await this.#run(() =>
+      this.#decisions.insertOne({ _id: record.id, at: record.at, client_id: record.clientId, expires_at: new Date(record.expiresAt), record }),
+    );
+  }
+
+  async listDecisions(options: { clientId?: string; limit: number }): Promise<DecisionRecord[]> {
+    const filter: Filter<DecisionDocument> = options.clientId === undefined ? {} : { client_id: options.clientId };
+    const found = await this.#run(() => this.#decisions.find(filter).sort({ at: -1, _id: -1 }).limit(options.limit).toArray());
+    return found.map((document) => document.record);
+  }
+
+  async purgeDecisions(now: number): Promise<number> {
+    const result = await this.#run(() => this.#decisions.deleteMany({ expires_at: { $lte: new Date(now) } }));
+    return result.deletedCount;
+  }
+
+  async ping(): Promise<void> {
+    await this.#run(() => this.#db.command({ ping: 1 }));
+  }
+
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+}
+
+/** The URI without its password, for messages. */
+export function redact(uri: string): string {
+  return uri.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@');
+}

@@ -1,0 +1,70 @@
+// The ClientStore contract and the MongoDB specifics against a real wire server.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { MongoStore } from '../../core/store/index.ts';
+import { startWireServer, wireServerAvailable, WIRE_SERVER_UNAVAILABLE, type WireServer } from '../helpers/mongo.ts';
+import { record, storeContract } from './contract.ts';
+
+const available = wireServerAvailable();
+let wire: WireServer | undefined;
+
+if (!available) {
+  describe('MongoDB store', () => {
+    it.skip(WIRE_SERVER_UNAVAILABLE);
+  });
+} else {
+  storeContract(
+    'mongodb',
+    async () => {
+      wire = await startWireServer();
+      return MongoStore.connect({ uri: wire.uri, database: wire.database, logger: pino({ level: 'silent' }) });
+    },
+    async () => {
+      await wire?.close();
+    },
+  );
+
+  describe('MongoDB store specifics', () => {
+    let server: WireServer;
+    let store: MongoStore;
+    before(async () => {
+      server = await startWireServer();
+      store = await MongoStore.connect({ uri: server.uri, database: server.database, logger: pino({ level: 'silent' }), serverSelectionTimeoutMs: 1000 });
+    });
+    after(async () => {
+      await store.close();
+      await server.close();
+    });
+
+    it('keeps the configuration with optimistic concurrency', async () => {
+      assert.equal(await store.readConfig(), undefined);
+      assert.equal(await store.writeConfig({ dynamicRegistrationEnabled: false }, 0, 1), true);
+      assert.equal(await store.writeConfig({ dynamicRegistrationEnabled: true }, 0, 2), false, 'a second first write loses');
+      const stored = await store.readConfig();
+      assert.deepEqual(stored, { properties: { dynamicRegistrationEnabled: false }, revision: 1, updatedAt: 1 });
+      assert.equal(await store.writeConfig({ a: 1 }, 1, 3), true);
+      assert.equal(await store.writeConfig({ a: 2 }, 1, 4), false);
+      assert.equal((await store.readConfig())?.revision, 2);
+    });
+
+    it('appends, lists and purges decision records', async () => {
+      const base = { requestId: 'r', operation: 'create' as const, status: 201, outcome: 'ok', scripts: [], latencyMs: 1 };
+      await store.appendDecision({ ...base, id: 'd1', at: 1000, clientId: 'c1', expiresAt: 5000 });
+      await store.appendDecision({ ...base, id: 'd2', at: 2000, clientId: 'c2', expiresAt: 9000 });
+      assert.deepEqual((await store.listDecisions({ limit: 10 })).map((d) => d.id), ['d2', 'd1']);
+      assert.deepEqual((await store.listDecisions({ clientId: 'c1', limit: 10 })).map((d) => d.id), ['d1']);
+      assert.equal(await store.purgeDecisions(5000), 1);
+      assert.deepEqual((await store.listDecisions({ limit: 10 })).map((d) => d.id), ['d2']);
+    });
+
+    it('answers TemporarilyUnavailable (503) while the server is down, and resumes by itself', { skip: process.env.MONGODB_URI ? 'needs the FerretDB this suite starts' : false }, async () => {
+      const client = record();
+      await store.insert(client);
+      await server.stop!();
+      await assert.rejects(store.find(client.clientId, Date.now()), { name: 'TemporarilyUnavailable', status: 503 });
+      await server.start!();
+      assert.equal((await store.find(client.clientId, Date.now()))?.clientId, client.clientId);
+    });
+  });
+}
