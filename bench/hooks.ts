@@ -8,6 +8,8 @@ import pino from 'pino';
 import { BUILTIN_PLUGINS } from '../plugins/index.ts';
 import { buildConfig, ConfigHolder } from '../core/config/index.ts';
 import type { HookContext } from '../core/registration/index.ts';
+import { RemoteKeySets } from '../core/jwks/index.ts';
+import { outboundPolicy } from '../core/metadata/index.ts';
 import { ScriptHost } from '../core/sandbox/index.ts';
 import { EmbeddedStore } from '../core/store/index.ts';
 
@@ -29,7 +31,7 @@ async function measure(scripts: number): Promise<{ median: number; p99: number; 
     dir: scriptsDir,
     logger,
     plugins: BUILTIN_PLUGINS,
-    services: { logger, store, config: new ConfigHolder(buildConfig({})), clock: Date.now },
+    services: { logger, store, config: new ConfigHolder(buildConfig({})), clock: Date.now, keySets: new RemoteKeySets(() => ({ outbound: outboundPolicy(buildConfig({})), maxAgeMs: 0, cooldownMs: 0 })) },
   });
   await host.loadAll();
   const context: HookContext = {

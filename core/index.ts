@@ -16,6 +16,8 @@ import {
   type RegistrationPolicy,
   type RegistrationServices,
 } from './registration/index.ts';
+import { RemoteKeySets } from './jwks/index.ts';
+import { outboundPolicy } from './metadata/index.ts';
 import { ScriptHost, watchScripts } from './sandbox/index.ts';
 import { loadEncryptionKey, SecretBox } from './secrets/index.ts';
 import { EmbeddedStore, type ClientStore } from './store/index.ts';
@@ -61,15 +63,21 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   const key = loadEncryptionKey(settings.encryptionKey, settings.dataDir, (message) => logger.warn(message));
   const clock = options.clock ?? Date.now;
   const registrationEndpoint = `${settings.issuer}${REGISTRATION_PATH}`;
+  const keySets = new RemoteKeySets(() => ({
+    outbound: outboundPolicy(config.current),
+    maxAgeMs: config.current.jwksCacheMaxAgeSeconds * 1000,
+    cooldownMs: config.current.jwksRefetchCooldownSeconds * 1000,
+  }), clock);
   const scripts = new ScriptHost({
     dir: settings.scriptsDir,
     logger,
     plugins: BUILTIN_PLUGINS,
-    services: { logger, store, config, clock },
+    services: { logger, store, config, clock, keySets },
   });
   const services: RegistrationServices = {
     config,
     store,
+    keySets,
     secrets: new SecretBox(key),
     policy: options.policy ?? scripts,
     clock,

@@ -3,10 +3,11 @@
 import { cache } from './cache/index.ts';
 import { clients } from './clients/index.ts';
 import { http } from './http/index.ts';
+import { jwks } from './jwks/index.ts';
 import { log } from './log/index.ts';
 import type { Plugin } from './plugin.ts';
 
-export const BUILTIN_PLUGINS: ReadonlyArray<Plugin> = [log, http, cache, clients];
+export const BUILTIN_PLUGINS: ReadonlyArray<Plugin> = [log, http, cache, clients, jwks];
 
 export type { Plugin, PluginCall, PluginServices } from './plugin.ts';
 export { PluginCallError } from './plugin.ts';

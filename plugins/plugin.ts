@@ -5,6 +5,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { ConfigHolder } from '../core/config/index.ts';
+import type { RemoteKeySets } from '../core/jwks/index.ts';
 import type { ClientStore } from '../core/store/index.ts';
 
 export interface PluginServices {
@@ -12,6 +13,7 @@ export interface PluginServices {
   store: ClientStore;
   config: ConfigHolder;
   clock: () => number;
+  keySets: RemoteKeySets;
 }
 
 /** One call from a script. */

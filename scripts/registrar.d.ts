@@ -25,6 +25,10 @@ export interface HookContext<Properties = Record<string, unknown>> {
   client: ClientMetadata;
   /** Metadata as stored before this request (update, read, delete). */
   stored?: ClientMetadata;
+  /** The verified software statement (header and claims), when the request carried one. */
+  softwareStatement?: { header: Record<string, unknown>; claims: Record<string, unknown> };
+  /** The verified signed request (application/jwt), when the request was one. */
+  signedRequest?: { header: Record<string, unknown>; claims: Record<string, unknown> };
   /** This script's name. */
   script: string;
   /** This script's configuration properties (`properties` in its settings file). */
@@ -45,6 +49,22 @@ export type ManageClaims<P = Record<string, unknown>> = (claims: string[], conte
 export type ModifyResponse<P = Record<string, unknown>> = (response: ClientResponse, context: HookContext<P>) => Maybe<boolean | ClientResponse>;
 export type Init<P = Record<string, unknown>> = (properties: P) => Maybe<void>;
 
+/** What a key hook is told: the (not yet verified) JWT's header and claims. */
+export interface KeyHookContext<P = Record<string, unknown>> {
+  operation: 'create' | 'update';
+  requestId: string;
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+  /** getDcrJwks / getDcrHmacSecret: the verified software statement inside the signed request. */
+  softwareStatement?: { header: Record<string, unknown>; claims: Record<string, unknown> };
+  script: string;
+  properties: P;
+}
+/** getSoftwareStatementJwks / getDcrJwks: a JWKS (object or JSON string); nothing: no key from this script. */
+export type GetJwks<P = Record<string, unknown>> = (context: KeyHookContext<P>) => Maybe<{ keys: unknown[] } | string | null | void>;
+/** getSoftwareStatementHmacSecret / getDcrHmacSecret: the shared secret; nothing: none from this script. */
+export type GetHmacSecret<P = Record<string, unknown>> = (context: KeyHookContext<P>) => Maybe<string | null | void>;
+
 export interface ClientFilter {
   software_id?: string;
   organisation?: string;
@@ -64,6 +84,7 @@ export interface Host {
     set(key: string, value: unknown, ttlSeconds?: number): Promise<void>;
     delete(key: string): Promise<void>;
   };
+  jwks: { get(url: string): Promise<{ keys: Array<Record<string, unknown>> }> };
   clients: {
     count(filter: ClientFilter): Promise<number>;
     find(filter: ClientFilter, limit?: number): Promise<Array<ClientMetadata & { client_id: string; client_id_issued_at: number }>>;

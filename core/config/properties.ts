@@ -111,6 +111,11 @@ export const ServerProperties = Type.Object(
       default: true,
       description: 'Value of persist_client_authorizations for dynamically registered clients (remember user consent).',
     }),
+    grantTypesAndResponseTypesAutofixEnabled: Type.Boolean({
+      default: false,
+      description:
+        'Add the grant types that the requested response types imply (e.g. implicit for `code id_token`) instead of refusing the mismatch.',
+    }),
     dynamicRegistrationPasswordGrantTypeEnabled: Type.Boolean({
       default: false,
       description: 'Allow dynamically registered clients to use the `password` grant type.',
@@ -136,6 +141,89 @@ export const ServerProperties = Type.Object(
       minimum: 1,
       description: 'Days a registration decision record (one per registration request) is kept in the store.',
     }),
+
+    // --- software statements (RFC 7591 §2.3)
+    softwareStatementValidationType: Type.Union(
+      [Type.Literal('none'), Type.Literal('script'), Type.Literal('jwks'), Type.Literal('jwks_uri'), Type.Literal('builtin')],
+      {
+        default: 'script',
+        description:
+          'How software statements are verified: `none` (not verified: conveys no trust), `script` (keys from getSoftwareStatementJwks / getSoftwareStatementHmacSecret), `jwks` / `jwks_uri` (keys from the statement claim named by softwareStatementValidationClaimName: conveys no trust), `builtin` (dcrSsaValidationConfigs and trustedSsaIssuers).',
+      },
+    ),
+    softwareStatementValidationClaimName: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      default: null,
+      description: 'Statement claim holding the keys for the `jwks` / `jwks_uri` validation types (default: `jwks` / `jwks_uri`).',
+    }),
+    dcrSsaValidationConfigs: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(),
+          type: Type.String({ description: '`SSA` (software statements) or `DCR` (signed requests), any case.' }),
+          displayName: Type.Optional(Type.String()),
+          description: Type.Optional(Type.String()),
+          issuers: Type.Optional(Type.Array(Type.String())),
+          jwks: Type.Optional(Type.Union([Type.String(), Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) })])),
+          jwks_uri: Type.Optional(Type.String()),
+          jwksUri: Type.Optional(Type.String()),
+          sharedSecret: Type.Optional(Type.String()),
+          shared_secret: Type.Optional(Type.String()),
+          scopes: Type.Optional(Type.Array(Type.String())),
+          scope: Type.Optional(Type.Array(Type.String())),
+          allowedClaims: Type.Optional(Type.Array(Type.String())),
+          allowed_claims: Type.Optional(Type.Array(Type.String())),
+        },
+        { additionalProperties: false },
+      ),
+      {
+        default: [],
+        description:
+          'Trusted issuers for `builtin` validation: each entry names issuers and their keys (jwks, jwks_uri or sharedSecret), the scopes a statement may grant (scopes) and the statement claims kept (allowedClaims).',
+      },
+    ),
+    trustedSsaIssuers: Type.Record(Type.String(), Type.Object({ automaticallyGrantedScopes: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: true }), {
+      default: {},
+      description: 'Issuer → {automaticallyGrantedScopes}: scopes every client registered with a statement from that issuer gets (`builtin`).',
+    }),
+    dcrSoftwareStatementRequired: Type.Boolean({ default: false, description: 'Refuse POST and PUT requests without a software statement.' }),
+    softwareStatementAllowedAlgorithms: list(
+      ASYMMETRIC_SIGNING_ALGS.concat(['HS256', 'HS384', 'HS512']),
+      'Signature algorithms accepted on software statements.',
+    ),
+
+    // --- signed registration requests (application/jwt)
+    dcrSignatureValidationEnabled: Type.Boolean({
+      default: false,
+      description: 'Accept signed registration requests (application/jwt or application/jose bodies) and verify them; when false such bodies are refused.',
+    }),
+    dcrSignatureValidationJwks: Type.Union([Type.String(), Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }), Type.Null()], {
+      default: null,
+      description: 'Keys that verify signed requests (a JWKS object or its JSON string).',
+    }),
+    dcrSignatureValidationJwksUri: Type.Union([Type.String(), Type.Null()], { default: null, description: 'JWKS URI whose keys verify signed requests.' }),
+    dcrSignatureValidationSharedSecret: Type.Union([Type.String(), Type.Null()], { default: null, description: 'HMAC secret that verifies signed requests.' }),
+    dcrSignatureValidationSoftwareStatementJwksURIClaim: Type.Union([Type.String(), Type.Null()], {
+      default: null,
+      description: 'Statement claim whose JWKS URI verifies the signed request that carries the statement (e.g. `software_jwks_endpoint`).',
+    }),
+    dcrSignatureValidationSoftwareStatementJwksClaim: Type.Union([Type.String(), Type.Null()], {
+      default: null,
+      description: 'Statement claim whose JWKS verifies the signed request that carries the statement (e.g. `software_jwks`).',
+    }),
+    dcrSignatureValidationAllowedAlgorithms: list(
+      ASYMMETRIC_SIGNING_ALGS.concat(['HS256', 'HS384', 'HS512']),
+      'Signature algorithms accepted on signed registration requests.',
+    ),
+    dcrSignatureValidationAudience: list([], 'Accepted `aud` values of signed requests; empty: `aud` is not checked.'),
+    dcrSignatureValidationClockSkewSeconds: Type.Integer({ default: 60, minimum: 0, description: 'Clock skew tolerated on exp, nbf and iat.' }),
+    fapiCompatibility: Type.Boolean({
+      default: false,
+      description: 'FAPI / UK Open Banking limits: PS256 and ES256 only for request objects, statements and every *_alg member; response types `code` and `code id_token` only.',
+    }),
+
+    // --- keys from the network
+    jwksCacheMaxAgeSeconds: Type.Integer({ default: 300, minimum: 0, description: 'How long fetched key sets are kept when the response has no Cache-Control max-age (max-age is honoured, capped at a day).' }),
+    jwksRefetchCooldownSeconds: Type.Integer({ default: 30, minimum: 0, description: 'Least time between two fetches of one key set, so a stream of unknown kids cannot hammer the remote.' }),
 
     // --- outbound HTTP (sector_identifier_uri now; JWKS, directories and the scripts' http plugin later)
     outboundAllowHttp: Type.Boolean({ default: false, description: 'Allow plain http:// for server-side fetches (https only when false).' }),

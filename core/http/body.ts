@@ -55,7 +55,7 @@ export async function readJsonObject(ctx: Context, limit: number): Promise<Recor
   const curlDefault = type === '' || type === 'application/x-www-form-urlencoded';
   if (!json && !curlDefault) {
     ctx.req.resume();
-    throw new InvalidRequest(`unsupported content type "${type}"; send application/json`);
+    throw new InvalidRequest(`unsupported content type "${type}"; send application/json (or application/jwt for a signed request)`);
   }
   const text = (await readRawBody(ctx, limit)).toString('utf8');
   if (text.trim() === '') throw new InvalidRequest('the request body is empty; send a JSON object of client metadata');

@@ -20,9 +20,16 @@ export function applyDefaults(metadata: ClientMetadata, config: ServerConfig): v
     if (responses.some(responseTypeIsImplicit)) derived.push('implicit');
     metadata.grant_types = derived;
   }
+  if (config.grantTypesAndResponseTypesAutofixEnabled && metadata.grant_types && metadata.response_types) {
+    const implied = new Set(metadata.grant_types);
+    if (metadata.response_types.some(responseTypeNeedsCode)) implied.add('authorization_code');
+    if (metadata.response_types.some(responseTypeIsImplicit)) implied.add('implicit');
+    metadata.grant_types = [...implied];
+  }
   metadata.token_endpoint_auth_method ??= 'client_secret_basic';
   metadata.subject_type ??= config.defaultSubjectType;
-  metadata.id_token_signed_response_alg ??= config.defaultSignatureAlgorithm;
+  // Under fapiCompatibility the default must itself be a FAPI algorithm.
+  metadata.id_token_signed_response_alg ??= config.fapiCompatibility && !['PS256', 'ES256'].includes(config.defaultSignatureAlgorithm) ? 'PS256' : config.defaultSignatureAlgorithm;
 }
 
 export { responseTypeIsImplicit, responseTypeNeedsCode };

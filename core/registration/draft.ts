@@ -5,7 +5,8 @@
 import type { ServerConfig } from '../config/index.ts';
 import { pickMetadata, REQUEST_ONLY, scopeList, validateClientMetadata, type ClientMetadata } from '../metadata/index.ts';
 import type { ScriptDecision } from '../store/index.ts';
-import type { HookContext, Operation } from './policy.ts';
+import type { VerifiedStatement } from '../softwareStatement/index.ts';
+import type { HookContext, Operation, VerifiedJwt } from './policy.ts';
 import type { RegistrationServices } from './services.ts';
 
 /** Scopes from the request (when dynamicRegistrationScopesParamEnabled) that the server knows, else the defaults. */
@@ -20,8 +21,9 @@ export const decideClaims = (requested: string[] | undefined, config: ServerConf
   [...new Set((requested ?? []).filter((claim) => config.claimsSupported.includes(claim)))];
 
 /** Fills in what the server decides itself, whatever the client sent. */
-function serverDecisions(client: ClientMetadata, config: ServerConfig): ClientMetadata {
-  const decided: ClientMetadata = { ...client, scope: decideScopes(client.scope, config).join(' ') };
+function serverDecisions(client: ClientMetadata, config: ServerConfig, grantedScopes: string[]): ClientMetadata {
+  const scopes = new Set([...decideScopes(client.scope, config), ...grantedScopes]);
+  const decided: ClientMetadata = { ...client, scope: [...scopes].join(' ') };
   const claims = decideClaims(client.claims, config);
   if (claims.length > 0) decided.claims = claims;
   else delete decided.claims;
@@ -37,6 +39,8 @@ export interface DraftInput {
   stored: ClientMetadata | undefined;
   requestId: string;
   trace: ScriptDecision[];
+  statement: VerifiedStatement | undefined;
+  signedRequest: VerifiedJwt | undefined;
 }
 
 export interface Draft {
@@ -53,9 +57,11 @@ export async function draftClient(input: DraftInput, services: RegistrationServi
     requestId: input.requestId,
     clientId: input.clientId,
     request: input.request,
-    client: serverDecisions(validated, config),
+    client: serverDecisions(validated, config, input.statement?.grantedScopes ?? []),
     stored: input.stored,
     trace: input.trace,
+    softwareStatement: input.statement ? { header: input.statement.header, claims: input.statement.claims } : undefined,
+    signedRequest: input.signedRequest,
   };
 
   const decided = input.operation === 'create' ? await policy.createClient(context) : await policy.updateClient(context);

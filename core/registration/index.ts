@@ -12,7 +12,7 @@ import { update } from './update.ts';
 export const REGISTRATION_PATH = '/register';
 export const JANSSEN_REGISTRATION_PATH = '/jans-auth/restv1/register';
 
-export { type RegistrationPolicy, type HookContext, type ClientResponse, type Operation } from './policy.ts';
+export type { RegistrationPolicy, HookContext, ClientResponse, Operation, KeyHook, KeyHookContext, VerifiedJwt } from './policy.ts';
 export type { RegistrationServices } from './services.ts';
 export { DecisionWriter } from './decisionLog.ts';
 

@@ -20,6 +20,28 @@ export interface HookContext {
   stored: ClientMetadata | undefined;
   /** The policy appends what each script call decided (host side only; scripts never see it). */
   trace: ScriptDecision[];
+  /** The verified software statement, when the request carried one. */
+  softwareStatement?: VerifiedJwt | undefined;
+  /** The verified signed request (application/jwt), when the request was one. */
+  signedRequest?: VerifiedJwt | undefined;
+}
+
+export interface VerifiedJwt {
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+}
+
+export type KeyHook = 'getSoftwareStatementJwks' | 'getSoftwareStatementHmacSecret' | 'getDcrJwks' | 'getDcrHmacSecret';
+
+/** What a key resolver hook is told: the JWT's header and claims (not yet verified). */
+export interface KeyHookContext {
+  operation: Operation;
+  requestId: string;
+  trace: ScriptDecision[];
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+  /** For getDcr*: the verified software statement inside the signed request, if any. */
+  softwareStatement?: VerifiedJwt | undefined;
 }
 
 export type ClientResponse = Record<string, unknown>;
@@ -38,4 +60,6 @@ export interface RegistrationPolicy {
   modifyPostResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse>;
   modifyPutResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse>;
   modifyReadResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse>;
+  /** Key resolvers: the first script with a non-empty answer (a JWKS object or string, or a secret) wins. */
+  resolveKey(hook: KeyHook, context: KeyHookContext): Promise<unknown>;
 }

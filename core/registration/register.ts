@@ -2,13 +2,12 @@
 // DESIGN.md's request flow; nothing is persisted unless every step succeeded.
 import type { Context } from 'koa';
 import { AccessDenied } from '../errors/index.ts';
-import { readJsonObject } from '../http/body.ts';
 import type { RequestState } from '../http/state.ts';
-import { pickMetadata } from '../metadata/index.ts';
 import { hashToken, newClientId, newClientSecret, newRegistrationAccessToken } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
 import { clientExpiry, epochSeconds, needsSecret } from './credentials.ts';
 import { draftClient } from './draft.ts';
+import { readRegistrationRequest } from './request.ts';
 import { clientInformation } from './response.ts';
 import type { RegistrationServices } from './services.ts';
 import { traceOf } from './decisionLog.ts';
@@ -22,16 +21,15 @@ export function register(services: RegistrationServices) {
     // 1. Is registration open at all?
     if (!config.dynamicRegistrationEnabled) throw new AccessDenied('dynamic client registration is disabled');
 
-    // 2. The request: a JSON object of client metadata. (Signed requests, software statements
-    //    and client certificates join here: they only change where `request` comes from.)
-    const body = await readJsonObject(ctx, config.registrationRequestMaxBytes);
-    const request = pickMetadata(body, config, 'client');
+    // 2. The request: a JSON object or a verified signed request; 3. its software statement,
+    //    verified, applied over it. (Client certificates will join here.)
+    const { metadata: request, statement, signedRequest } = await readRegistrationRequest(ctx, services, config, 'create');
 
-    // 3-6. Validation, defaults, server decisions, policy hooks.
+    // 5-6. Validation, defaults, server decisions, policy hooks.
     const clientId = newClientId();
     ctx.state.clientId = clientId;
     const { client, context } = await draftClient(
-      { operation: 'create', request, clientId, stored: undefined, requestId: ctx.state.requestId, trace: traceOf(ctx) },
+      { operation: 'create', request, clientId, stored: undefined, requestId: ctx.state.requestId, trace: traceOf(ctx), statement, signedRequest },
       services,
       config,
     );

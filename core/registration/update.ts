@@ -2,14 +2,13 @@
 // server-issued members must not be sent, and client_id / client_secret, if sent, must match.
 import type { Context } from 'koa';
 import { InvalidRequest } from '../errors/index.ts';
-import { readJsonObject } from '../http/body.ts';
 import type { RequestState } from '../http/state.ts';
-import { pickMetadata } from '../metadata/index.ts';
 import { newClientSecret, secretsEqual } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
 import { authenticate } from './authenticate.ts';
 import { clientExpiry, epochSeconds, needsSecret } from './credentials.ts';
 import { draftClient } from './draft.ts';
+import { readRegistrationRequest } from './request.ts';
 import { clientInformation } from './response.ts';
 import { conflict, nextToken } from './rotate.ts';
 import { sendClientResponse } from './send.ts';
@@ -37,13 +36,12 @@ export function update(services: RegistrationServices) {
     const config = services.config.current;
     const current = await authenticate(ctx, services);
     const now = services.clock();
-    const body = await readJsonObject(ctx, config.registrationRequestMaxBytes);
+    const { body, metadata: request, statement, signedRequest } = await readRegistrationRequest(ctx, services, config, 'update');
     const currentSecret = current.secret === null ? undefined : services.secrets.open(current.secret, current.clientId);
     checkUpdateBody(body, current, currentSecret);
 
-    const request = pickMetadata(body, config, 'client');
     const { client, context } = await draftClient(
-      { operation: 'update', request, clientId: current.clientId, stored: current.metadata, requestId: ctx.state.requestId, trace: traceOf(ctx) },
+      { operation: 'update', request, clientId: current.clientId, stored: current.metadata, requestId: ctx.state.requestId, trace: traceOf(ctx), statement, signedRequest },
       services,
       config,
     );

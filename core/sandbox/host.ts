@@ -13,7 +13,8 @@ import type { Plugin, PluginServices } from '../../plugins/index.ts';
 import { PluginCallError } from '../../plugins/index.ts';
 import { AccessDenied, InvalidClientMetadata, OAuthError } from '../errors/index.ts';
 import type { ClientMetadata } from '../metadata/index.ts';
-import type { ClientResponse, HookContext, RegistrationPolicy } from '../registration/index.ts';
+import type { ClientResponse, HookContext, KeyHook, KeyHookContext, RegistrationPolicy } from '../registration/index.ts';
+import type { ScriptDecision } from '../store/index.ts';
 import { ScriptError } from './errors.ts';
 import { HOOK_NAMES, REJECTION_CODES, RESULT_VALIDATORS, type HookName } from './hooks.ts';
 import { ScriptIsolate, type CallOutcome } from './isolate.ts';
@@ -322,7 +323,13 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
    * Calls one hook of one version: bounded in flight, timed, stats kept, output validated.
    * Returns undefined when the script failed and its settings say onError: skip.
    */
-  async #invoke(version: ScriptVersion, hook: HookName, args: unknown[], context: HookContext | undefined, entry = this.#entry(version.name)): Promise<CallOutcome | undefined> {
+  async #invoke(
+    version: ScriptVersion,
+    hook: HookName,
+    args: unknown[],
+    context: { requestId: string; trace: ScriptDecision[] } | undefined,
+    entry = this.#entry(version.name),
+  ): Promise<CallOutcome | undefined> {
     const { settings, name } = version;
     const requestId = context?.requestId;
     let decision = 'none';
@@ -479,6 +486,17 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
 
   modifyReadResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse> {
     return this.#responseHook('modifyReadResponse', response, context);
+  }
+
+  async resolveKey(hook: KeyHook, context: KeyHookContext): Promise<unknown> {
+    const { trace: _trace, ...shared } = context;
+    for (const version of this.#active(hook)) {
+      const outcome = await this.#invoke(version, hook, [{ ...shared, script: version.name, properties: version.settings.properties }], context);
+      if (!outcome) continue;
+      if (outcome.kind === 'rejected') throw this.#rejection(outcome);
+      if (outcome.value !== undefined && outcome.value !== null && outcome.value !== '') return outcome.value;
+    }
+    return undefined;
   }
 
   /** What GET /admin/scripts shows. */

@@ -112,6 +112,14 @@ describe('configuration properties', () => {
     }
   });
 
+  it('grantTypesAndResponseTypesAutofixEnabled adds the grant types the response types imply', async () => {
+    const hybrid = { ...WEB_CLIENT, grant_types: ['authorization_code'], response_types: ['code id_token'] };
+    await withServer({}, async (server) => assertError(await server.register(hybrid), 400, 'invalid_client_metadata', /implicit/));
+    await withServer({ grantTypesAndResponseTypesAutofixEnabled: true }, async (server) => {
+      assert.deepEqual((await server.register(hybrid)).json.grant_types, ['authorization_code', 'implicit']);
+    });
+  });
+
   it('registrationRequestMaxBytes sets the body cap', async () => {
     await withServer({ registrationRequestMaxBytes: 2048 }, async (server) => {
       assertError(await server.register({ ...WEB_CLIENT, client_name: 'x'.repeat(3000) }), 413, 'invalid_request');

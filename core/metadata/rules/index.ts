@@ -4,6 +4,7 @@ import type { ClientMetadata } from '../fields.ts';
 import { ciba } from './ciba.ts';
 import type { RuleContext } from './context.ts';
 import { encryption } from './encryption.ts';
+import { fapi } from './fapi.ts';
 import { grantTypes } from './grantTypes.ts';
 import { keys } from './keys.ts';
 import { redirectUris } from './redirectUris.ts';
@@ -20,6 +21,7 @@ export const RULES: ReadonlyArray<Rule> = [
   redirectUris,
   grantTypes,
   supportedValues,
+  fapi,
   encryption,
   keys,
   tlsClientAuth,

@@ -1,0 +1,61 @@
+// Step 2 of the flow: where the client metadata comes from. A JSON object, or the verified claims
+// of a signed request (application/jwt, application/jose); then the software statement, if any,
+// verified and applied over the request's members. The steps after this one do not care which
+// way the metadata arrived.
+import type { Context } from 'koa';
+import type { ServerConfig } from '../config/index.ts';
+import { InvalidSoftwareStatement } from '../errors/index.ts';
+import { readJsonObject, readRawBody } from '../http/body.ts';
+import type { RequestState } from '../http/state.ts';
+import { pickMetadata, type ClientMetadata } from '../metadata/index.ts';
+import { verifySignedRequest } from '../signedRequest/index.ts';
+import { applyStatement, verifySoftwareStatement, type TrustContext, type VerifiedStatement } from '../softwareStatement/index.ts';
+import { traceOf } from './decisionLog.ts';
+import type { Operation, VerifiedJwt } from './policy.ts';
+import type { RegistrationServices } from './services.ts';
+
+const JWT_TYPES = new Set(['application/jwt', 'application/jose']);
+
+export interface RegistrationRequest {
+  /** The members as received (JSON body or signed request claims). */
+  body: Record<string, unknown>;
+  /** Client metadata to validate: the request's members with the statement applied. */
+  metadata: ClientMetadata;
+  statement: VerifiedStatement | undefined;
+  signedRequest: VerifiedJwt | undefined;
+}
+
+export async function readRegistrationRequest(
+  ctx: Context & { state: RequestState },
+  services: RegistrationServices,
+  config: ServerConfig,
+  operation: Extract<Operation, 'create' | 'update'>,
+): Promise<RegistrationRequest> {
+  const trust: TrustContext = {
+    config,
+    keySets: services.keySets,
+    policy: services.policy,
+    operation,
+    requestId: ctx.state.requestId,
+    trace: traceOf(ctx),
+    now: services.clock(),
+  };
+  const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
+  let body: Record<string, unknown>;
+  let statement: VerifiedStatement | undefined;
+  let signedRequest: VerifiedJwt | undefined;
+  if (JWT_TYPES.has(type)) {
+    const token = (await readRawBody(ctx, config.registrationRequestMaxBytes)).toString('utf8');
+    const verified = await verifySignedRequest(token, trust);
+    body = verified.claims;
+    statement = verified.statement;
+    signedRequest = { header: verified.header, claims: verified.claims };
+  } else {
+    body = await readJsonObject(ctx, config.registrationRequestMaxBytes);
+    if (body.software_statement !== undefined) statement = await verifySoftwareStatement(body.software_statement, trust);
+  }
+  if (!statement && config.dcrSoftwareStatementRequired) throw new InvalidSoftwareStatement('a software statement is required at this server');
+  const requested = pickMetadata(body, config, 'client');
+  const metadata = statement ? applyStatement(requested, statement, pickMetadata(statement.claims, config, 'client')) : requested;
+  return { body, metadata, statement, signedRequest };
+}

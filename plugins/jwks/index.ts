@@ -1,0 +1,21 @@
+// host.jwks.get(url): a key set through the server's shared JWKS cache (same fetch rules,
+// caching and refetch cool-down as the server's own verification).
+import { Type } from '@sinclair/typebox';
+import { KeySetError } from '../../core/jwks/index.ts';
+import { PluginCallError, stringArg, type Plugin } from '../plugin.ts';
+
+export const jwks: Plugin = {
+  name: 'jwks',
+  description: 'Fetch and cache JSON Web Key Sets.',
+  config: Type.Object({}, { additionalProperties: false }),
+  functions: {
+    async get(args, call) {
+      try {
+        return await call.services.keySets.get(stringArg(args, 0, 'url'));
+      } catch (err) {
+        if (err instanceof KeySetError) throw new PluginCallError(err.message);
+        throw err;
+      }
+    },
+  },
+};
