@@ -88,7 +88,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   const wellKnown = discovery(settings.issuer, registrationEndpoint, config);
   router.get('/.well-known/openid-configuration', wellKnown);
   router.get('/.well-known/oauth-authorization-server', wellKnown);
-  const decisions = new DecisionWriter();
+  const decisions = new DecisionWriter(store, logger);
   router.use(registrationRouter(services, decisions).routes());
   router.use(adminRouter(settings.adminToken, scripts).routes());
   const app = createHttpApp(logger, router);

@@ -1,12 +1,14 @@
 // The registration decision log: one record per request on the registration endpoints (time,
 // client, operation, status and outcome, what each script decided, latency), written to the
 // store beside the clients and kept decisionLogRetentionDays. Writing never delays or fails
-// the answer; a write that fails is logged.
+// the answer: records are written in batches (one transaction every FLUSH_MS or BATCH records),
+// and a batch that cannot be written is logged.
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { OAuthError } from '../errors/index.ts';
 import type { RequestState } from '../http/state.ts';
-import type { DecisionRecord, ScriptDecision } from '../store/index.ts';
+import type { Logger } from 'pino';
+import type { ClientStore, DecisionRecord, ScriptDecision } from '../store/index.ts';
 import type { Operation } from './policy.ts';
 import type { RegistrationServices } from './services.ts';
 
@@ -17,17 +19,44 @@ export function traceOf(ctx: Context & { state: RequestState }): ScriptDecision[
   return ctx.state.trace;
 }
 
-/** Decision records being written; `settle` waits for them (tests, shutdown). */
-export class DecisionWriter {
-  readonly #pending = new Set<Promise<void>>();
+const FLUSH_MS = 20;
+const BATCH = 200;
 
-  track(write: Promise<void>): void {
-    this.#pending.add(write);
-    void write.finally(() => this.#pending.delete(write));
+/** Buffers decision records and writes them in batches; `settle` writes what is buffered and waits. */
+export class DecisionWriter {
+  readonly #store: ClientStore;
+  readonly #logger: Logger;
+  #queue: DecisionRecord[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  readonly #writing = new Set<Promise<void>>();
+
+  constructor(store: ClientStore, logger: Logger) {
+    this.#store = store;
+    this.#logger = logger;
+  }
+
+  add(record: DecisionRecord): void {
+    this.#queue.push(record);
+    if (this.#queue.length >= BATCH) this.#flush();
+    else this.#timer ??= setTimeout(() => this.#flush(), FLUSH_MS);
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#queue.length === 0) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    const write = this.#store.appendDecisions(batch).catch((err: unknown) => {
+      this.#logger.warn({ err: (err as Error).message, records: batch.length }, 'decision records could not be written');
+    });
+    this.#writing.add(write);
+    void write.finally(() => this.#writing.delete(write));
   }
 
   async settle(): Promise<void> {
-    await Promise.all(this.#pending);
+    this.#flush();
+    await Promise.all(this.#writing);
   }
 }
 
@@ -57,11 +86,7 @@ export function decisionLog(services: RegistrationServices, writer: DecisionWrit
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
         expiresAt: at + services.config.current.decisionLogRetentionDays * 86_400_000,
       };
-      writer.track(
-        services.store.appendDecision(record).catch((err: unknown) => {
-          ctx.state.log.warn({ err: (err as Error).message }, 'the decision record could not be written');
-        }),
-      );
+      writer.add(record);
     }
   };
 }

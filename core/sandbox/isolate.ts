@@ -80,7 +80,12 @@ const uses = Array.isArray(hooks.uses) ? hooks.uses.map(String) : [];
 const PENDING = '"pending"';
 const waiting = new Map();
 const settled = new Map();
-const envelope = (result, args) => JSON.stringify({ value: result === undefined ? null : result, args: result === true ? args : undefined });
+// \`true\` means "as modified in place": the arguments go back only when the hook changed them.
+const envelope = (result, args, json) => {
+  if (result !== true) return JSON.stringify({ value: result === undefined ? null : result });
+  const after = JSON.stringify(args);
+  return after === json ? '{"value":true}' : '{"value":true,"args":' + after + '}';
+};
 const refusal = (error) => error instanceof RegistrationError
   ? JSON.stringify({ rejected: { code: String(error.code), description: String(error.description ?? error.message) } })
   : undefined;
@@ -97,9 +102,9 @@ globalThis.__registrar = Object.freeze({
       if (refused) return refused;
       throw error;
     }
-    if (!result || typeof result.then !== 'function') return envelope(result, args);
+    if (!result || typeof result.then !== 'function') return envelope(result, args, json);
     const done = Promise.resolve(result).then(
-      (value) => envelope(value, args),
+      (value) => envelope(value, args, json),
       (error) => { const refused = refusal(error); if (refused) return refused; throw error; },
     );
     waiting.set(callId, done);

@@ -1,7 +1,7 @@
 // Credentials the server issues: identifiers, secrets, registration access tokens, and the
 // encryption of client secrets at rest. Tokens are stored only as SHA-256 hashes: they are
 // 256-bit random values, so a fast hash is enough and a leaked database reveals none of them.
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -30,11 +30,12 @@ const VERSION = 'v1';
 
 /** AES-256-GCM with the client_id as associated data, so a ciphertext cannot be moved to another client. */
 export class SecretBox {
-  readonly #key: Buffer;
+  readonly #key: KeyObject;
 
   constructor(key: Buffer) {
     if (key.length !== 32) throw new TypeError('the encryption key must be 32 bytes');
-    this.#key = key;
+    // One KeyObject, not a raw buffer turned into a key on every call.
+    this.#key = createSecretKey(key);
   }
 
   seal(plaintext: string, context: string): string {

@@ -48,6 +48,7 @@ export class EmbeddedStore implements ClientStore {
   readonly #replace: StatementSync;
   readonly #remove: StatementSync;
   readonly #purge: StatementSync;
+  readonly #appendDecision: StatementSync;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -64,6 +65,7 @@ export class EmbeddedStore implements ClientStore {
     );
     this.#remove = this.#db.prepare('DELETE FROM clients WHERE client_id = ?');
     this.#purge = this.#db.prepare('DELETE FROM clients WHERE expires_at IS NOT NULL AND expires_at <= ?');
+    this.#appendDecision = this.#db.prepare('INSERT INTO decisions (id, at, client_id, expires_at, doc) VALUES (?, ?, ?, ?, ?)');
   }
 
   async insert(record: ClientRecord): Promise<void> {
@@ -143,10 +145,17 @@ export class EmbeddedStore implements ClientStore {
     return Number(result.changes) === 1;
   }
 
-  async appendDecision(record: DecisionRecord): Promise<void> {
-    guard(() =>
-      this.#db.prepare('INSERT INTO decisions (id, at, client_id, expires_at, doc) VALUES (?, ?, ?, ?, ?)').run(record.id, record.at, record.clientId, record.expiresAt, JSON.stringify(record)),
-    );
+  async appendDecisions(records: DecisionRecord[]): Promise<void> {
+    guard(() => {
+      this.#db.exec('BEGIN');
+      try {
+        for (const record of records) this.#appendDecision.run(record.id, record.at, record.clientId, record.expiresAt, JSON.stringify(record));
+        this.#db.exec('COMMIT');
+      } catch (err) {
+        this.#db.exec('ROLLBACK');
+        throw err;
+      }
+    });
   }
 
   async listDecisions(options: { clientId?: string; limit: number }): Promise<DecisionRecord[]> {

@@ -260,10 +260,9 @@ export class MongoStore implements ClientStore {
     return result.matchedCount === 1;
   }
 
-  async appendDecision(record: DecisionRecord): Promise<void> {
-    await this.#run(() =>
-      this.#decisions.insertOne({ _id: record.id, at: record.at, client_id: record.clientId, expires_at: new Date(record.expiresAt), record }),
-    );
+  async appendDecisions(records: DecisionRecord[]): Promise<void> {
+    const documents = records.map((record) => ({ _id: record.id, at: record.at, client_id: record.clientId, expires_at: new Date(record.expiresAt), record }));
+    await this.#run(() => this.#decisions.insertMany(documents, { ordered: false }));
   }
 
   async listDecisions(options: { clientId?: string; limit: number }): Promise<DecisionRecord[]> {

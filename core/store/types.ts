@@ -103,7 +103,8 @@ export interface ClientStore {
   readConfig(): Promise<StoredConfig | undefined>;
   /** Stores the configuration if the stored revision is still `expectedRevision` (0: none yet). */
   writeConfig(properties: Record<string, unknown>, expectedRevision: number, now: number): Promise<boolean>;
-  appendDecision(record: DecisionRecord): Promise<void>;
+  /** Writes decision records in one batch. */
+  appendDecisions(records: DecisionRecord[]): Promise<void>;
   /** Newest first; optionally only one client's. */
   listDecisions(options: { clientId?: string; limit: number }): Promise<DecisionRecord[]>;
   /** Deletes decision records whose expiresAt is at or before `now`. */
