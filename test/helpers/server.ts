@@ -98,6 +98,16 @@ export async function startServer(
   return server;
 }
 
+/** Runs `run` against a fresh server with these configuration properties (and clock), then closes it. */
+export async function withServer(properties: Record<string, unknown>, run: (server: TestServer) => Promise<void>, clock?: () => number): Promise<void> {
+  const server = await startServer(clock ? { properties, clock } : { properties });
+  try {
+    await run(server);
+  } finally {
+    await server.close();
+  }
+}
+
 /** Asserts an RFC error response: status, error code, JSON body and no-store headers together. */
 export function assertError(response: TestResponse, status: number, error: string, descriptionPattern?: RegExp): void {
   assert.equal(response.status, status, `expected ${status} ${error}, got ${response.status} ${response.text}`);

@@ -1,16 +1,8 @@
 // Janssen configuration properties that shape registration, each through a real server.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertError, startServer, WEB_CLIENT } from '../helpers/server.ts';
+import { assertError, WEB_CLIENT, withServer } from '../helpers/server.ts';
 
-async function withServer(properties: Record<string, unknown>, run: (server: Awaited<ReturnType<typeof startServer>>) => Promise<void>, clock?: () => number) {
-  const server = await startServer(clock ? { properties, clock } : { properties });
-  try {
-    await run(server);
-  } finally {
-    await server.close();
-  }
-}
 
 const pathOf = (client: any) => new URL(client.registration_client_uri).pathname;
 

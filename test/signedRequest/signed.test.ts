@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { json, startHttpHost, type HttpHost } from '../helpers/httpHost.ts';
 import { jwksOf, signWith, tamper, testKey, unsigned, type TestKey } from '../helpers/keys.ts';
 import { startScriptServer } from '../helpers/scripts.ts';
-import { assertError, startServer, type TestServer } from '../helpers/server.ts';
+import { assertError, type TestServer, withServer } from '../helpers/server.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 const cb = 'https://tpp.example/cb';
@@ -14,14 +14,6 @@ const LOOPBACK = { outboundAllowHttp: true, outboundAllowPrivateAddresses: true 
 const postJwt = (server: TestServer, token: string, type = 'application/jwt', path = '/register') =>
   server.request('POST', path, { body: token, headers: { 'content-type': type, accept: 'application/json' } });
 
-async function withServer(properties: Record<string, unknown>, run: (server: TestServer) => Promise<void>) {
-  const server = await startServer({ properties });
-  try {
-    await run(server);
-  } finally {
-    await server.close();
-  }
-}
 
 describe('signed registration requests', () => {
   const keys = new Map<string, TestKey>();

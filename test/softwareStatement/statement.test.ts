@@ -4,20 +4,12 @@ import { after, before, describe, it } from 'node:test';
 import { json, startHttpHost, type HttpHost } from '../helpers/httpHost.ts';
 import { jwksOf, signWith, tamper, testKey, unsigned, type TestKey } from '../helpers/keys.ts';
 import { startScriptServer } from '../helpers/scripts.ts';
-import { assertError, startServer, WEB_CLIENT, type TestServer } from '../helpers/server.ts';
+import { assertError, WEB_CLIENT, withServer } from '../helpers/server.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 const LOOPBACK = { outboundAllowHttp: true, outboundAllowPrivateAddresses: true };
 const ISSUER = 'https://directory.example';
 
-async function withServer(properties: Record<string, unknown>, run: (server: TestServer) => Promise<void>) {
-  const server = await startServer({ properties });
-  try {
-    await run(server);
-  } finally {
-    await server.close();
-  }
-}
 
 describe('software statements', () => {
   let host: HttpHost;

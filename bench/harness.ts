@@ -1,0 +1,98 @@
+// What the benchmarks share: Registrar (or a peer) as its own process on a loopback port, the
+// autocannon load, and averaging alternating runs. Benchmarks print tables; they assert nothing.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { freePort, tempDir } from '../test/helpers/server.ts';
+
+export const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+export const ROOT = new URL('..', import.meta.url).pathname;
+
+export interface Running {
+  url: string;
+  registration: string;
+  child: ChildProcess;
+  dir: string;
+}
+
+export interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  failed: number;
+}
+
+async function waitForLine(child: ChildProcess, text: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => String(chunk).includes(text) && resolve());
+    child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+  });
+}
+
+/** Registrar on the embedded store; `scripts`: none, the shipped samples, or a folder. */
+export async function startRegistrar(scripts: 'none' | 'samples' | string = 'none', env: Record<string, string> = {}): Promise<Running> {
+  const dir = tempDir('registrar-bench-');
+  const scriptsDir = scripts === 'none' || scripts === 'samples' ? join(dir, 'scripts') : scripts;
+  if (scripts === 'none') mkdirSync(scriptsDir);
+  if (scripts === 'samples') cpSync(join(ROOT, 'scripts'), scriptsDir, { recursive: true });
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', join(ROOT, 'core/main.ts')], {
+    env: { ...process.env, PORT: String(port), DCR_HOST: '127.0.0.1', DCR_DATA_DIR: dir, DCR_SCRIPTS_DIR: scriptsDir, DCR_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await waitForLine(child, 'listening on');
+  const url = `http://127.0.0.1:${port}`;
+  return { url, registration: `${url}/register`, child, dir };
+}
+
+/** node-oidc-provider (bench/peer.ts). */
+export async function startPeer(): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'bench/peer.ts'), String(port)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await waitForLine(child, 'listening on');
+  const url = `http://127.0.0.1:${port}`;
+  return { url, registration: `${url}/reg`, child, dir: '' };
+}
+
+export async function stop(server: Running): Promise<void> {
+  server.child.kill('SIGTERM');
+  await new Promise((resolve) => server.child.once('exit', resolve));
+  if (server.dir) rmSync(server.dir, { recursive: true, force: true });
+}
+
+export async function drive(options: autocannon.Options): Promise<Sample> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...options });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failed: result.errors + result.non2xx };
+}
+
+export const postJson = (url: string, body: string, contentType = 'application/json'): autocannon.Options => ({
+  url,
+  method: 'POST',
+  headers: { 'content-type': contentType },
+  body,
+});
+
+/** Samples by label, averaged. */
+export class Samples {
+  readonly #runs = new Map<string, Sample[]>();
+
+  add(label: string, sample: Sample): void {
+    this.#runs.set(label, [...(this.#runs.get(label) ?? []), sample]);
+  }
+
+  mean(label: string): Sample {
+    const runs = this.#runs.get(label) ?? [];
+    const avg = (pick: (s: Sample) => number) => runs.reduce((sum, s) => sum + pick(s), 0) / Math.max(1, runs.length);
+    return { rps: avg((s) => s.rps), p50: avg((s) => s.p50), p99: avg((s) => s.p99), failed: runs.reduce((sum, s) => sum + s.failed, 0) };
+  }
+}
+
+export const row = (sample: Sample) => ({
+  'req/s': Math.round(sample.rps),
+  'p50 ms': +sample.p50.toFixed(1),
+  'p99 ms': +sample.p99.toFixed(1),
+  failed: sample.failed,
+});
