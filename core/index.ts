@@ -1,6 +1,7 @@
 // Registrar's composition root: builds the services and the Koa application from settings and
 // configuration. core/main.ts runs it as a process; tests run it in-process.
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import pino, { type Logger } from 'pino';
@@ -111,7 +112,12 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
         await watcher.ready;
       }
       return new Promise((resolve, reject) => {
-        const listening = app.listen(settings.port, settings.host);
+        const handler = app.callback();
+        const listening = settings.tls
+          ? // Ask for a client certificate, reject none at the TLS layer: registration policy decides.
+            createHttpsServer({ ...settings.tls, requestCert: true, rejectUnauthorized: false }, handler)
+          : createHttpServer(handler);
+        listening.listen(settings.port, settings.host);
         listening.once('error', reject);
         listening.once('listening', () => {
           server = listening;

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const server = await registrar.listen();
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
-  process.stdout.write(`Registrar listening on http://${host}:${port} (issuer ${settings.issuer})\n`);
+  process.stdout.write(`Registrar listening on ${settings.tls ? 'https' : 'http'}://${host}:${port} (issuer ${settings.issuer})\n`);
 
   let stopping = false;
   const stop = (signal: string) => {

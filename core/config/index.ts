@@ -2,6 +2,7 @@
 // server configuration properties (Janssen names) from defaults, then the DCR_CONFIG file.
 // Both are validated once and frozen; a run-time change swaps the whole object.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { ServerProperties, type ServerConfig } from './properties.ts';
@@ -33,6 +34,8 @@ export interface Settings {
   mongodbUri: string | undefined;
   /** MongoDB database name (DCR_MONGODB_DATABASE, default registrar). */
   mongodbDatabase: string;
+  /** HTTPS listener: PEM files (DCR_TLS_CERT_FILE, DCR_TLS_KEY_FILE, DCR_TLS_CA_FILE); plain HTTP without them. */
+  tls: { cert: string; key: string; ca: string | undefined } | undefined;
 }
 
 export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; description: string }> = [
@@ -47,6 +50,9 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_ADMIN_TOKEN', default: '(none: endpoint off)', description: 'Bearer token that protects `GET /admin/scripts`.' },
   { name: 'MONGODB_URI', default: '(none: embedded store)', description: 'MongoDB connection string; when set, clients, configuration and the decision log live in MongoDB.' },
   { name: 'DCR_MONGODB_DATABASE', default: 'registrar', description: 'MongoDB database name.' },
+  { name: 'DCR_TLS_CERT_FILE', default: '(none: plain HTTP)', description: 'PEM certificate (chain) of the HTTPS listener. With DCR_TLS_KEY_FILE, the server speaks HTTPS on PORT and asks clients for a certificate without rejecting any at the TLS layer.' },
+  { name: 'DCR_TLS_KEY_FILE', default: '(none)', description: 'PEM private key of the HTTPS listener.' },
+  { name: 'DCR_TLS_CA_FILE', default: '(none)', description: 'PEM bundle of the client-certificate CAs the listener advertises.' },
   { name: 'DCR_SCRIPTS_POLLING', default: 'false', description: '`true` to poll the scripts folder (bind mounts, network file systems) instead of using file-system events.' },
 ];
 
@@ -75,7 +81,22 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     scriptsPolling: env.DCR_SCRIPTS_POLLING === 'true',
     mongodbUri: env.MONGODB_URI || undefined,
     mongodbDatabase: env.DCR_MONGODB_DATABASE || 'registrar',
+    tls: readTls(env),
   });
+}
+
+function readTls(env: NodeJS.ProcessEnv): Settings['tls'] {
+  const { DCR_TLS_CERT_FILE: certFile, DCR_TLS_KEY_FILE: keyFile, DCR_TLS_CA_FILE: caFile } = env;
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) throw new TypeError('DCR_TLS_CERT_FILE and DCR_TLS_KEY_FILE must be set together');
+  const read = (name: string, file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new TypeError(`${name}: cannot read ${file}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: read('DCR_TLS_CERT_FILE', certFile), key: read('DCR_TLS_KEY_FILE', keyFile), ca: caFile ? read('DCR_TLS_CA_FILE', caFile) : undefined };
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
@@ -100,6 +121,14 @@ export function buildConfig(properties: Record<string, unknown> = {}): Readonly<
   }
   if (!config.idTokenSigningAlgValuesSupported.includes(config.defaultSignatureAlgorithm)) {
     throw new TypeError(`defaultSignatureAlgorithm "${config.defaultSignatureAlgorithm}" is not in idTokenSigningAlgValuesSupported`);
+  }
+  for (const cidr of config.mtlsTrustedProxies) {
+    const [address = '', prefix] = cidr.split('/');
+    const family = isIP(address);
+    const bits = family === 6 ? 128 : 32;
+    if (!family || (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= bits))) {
+      throw new TypeError(`mtlsTrustedProxies: "${cidr}" is not an IP address or CIDR`);
+    }
   }
   return deepFreeze(config);
 }

@@ -221,6 +221,16 @@ export const ServerProperties = Type.Object(
       description: 'FAPI / UK Open Banking limits: PS256 and ES256 only for request objects, statements and every *_alg member; response types `code` and `code id_token` only.',
     }),
 
+    // --- client certificates (mTLS, RFC 8705)
+    mtlsTrustedProxies: list(
+      [],
+      'Addresses or CIDRs of TLS-terminating proxies whose X-ClientCert (PEM) or Client-Cert (RFC 9440) header carries the client certificate; from anywhere else those headers are ignored.',
+    ),
+    dynamicRegistrationRequireClientCertificate: Type.Boolean({
+      default: false,
+      description: 'Refuse registration (POST and PUT) without a client certificate, on the TLS socket or from a trusted proxy.',
+    }),
+
     // --- keys from the network
     jwksCacheMaxAgeSeconds: Type.Integer({ default: 300, minimum: 0, description: 'How long fetched key sets are kept when the response has no Cache-Control max-age (max-age is honoured, capped at a day).' }),
     jwksRefetchCooldownSeconds: Type.Integer({ default: 30, minimum: 0, description: 'Least time between two fetches of one key set, so a stream of unknown kids cannot hammer the remote.' }),

@@ -1,11 +1,14 @@
 // Steps 5-6 of the registration flow, shared by POST and PUT: built-in validation and defaults,
 // the server's scope and claim decisions, then the policy hooks in DESIGN.md order
-// (createClient / updateClient, modifyScopes, manageClaims). Whatever policy returns goes back
+// (isCertValidForClient, createClient / updateClient, modifyScopes, manageClaims), and last
+// the RFC 8705 binding of the final metadata to the presented certificate. Whatever policy returns goes back
 // through the same validation before it can be stored.
 import type { ServerConfig } from '../config/index.ts';
 import { pickMetadata, REQUEST_ONLY, scopeList, validateClientMetadata, type ClientMetadata } from '../metadata/index.ts';
 import type { ScriptDecision } from '../store/index.ts';
+import type { ClientCertificate } from '../certificate/index.ts';
 import type { VerifiedStatement } from '../softwareStatement/index.ts';
+import { checkCertificateBinding } from './certificate.ts';
 import type { HookContext, Operation, VerifiedJwt } from './policy.ts';
 import type { RegistrationServices } from './services.ts';
 
@@ -41,6 +44,7 @@ export interface DraftInput {
   trace: ScriptDecision[];
   statement: VerifiedStatement | undefined;
   signedRequest: VerifiedJwt | undefined;
+  certificate: ClientCertificate | undefined;
 }
 
 export interface Draft {
@@ -62,7 +66,10 @@ export async function draftClient(input: DraftInput, services: RegistrationServi
     trace: input.trace,
     softwareStatement: input.statement ? { header: input.statement.header, claims: input.statement.claims } : undefined,
     signedRequest: input.signedRequest,
+    certificate: input.certificate,
   };
+
+  if (input.certificate) await policy.isCertValidForClient(input.certificate, context);
 
   const decided = input.operation === 'create' ? await policy.createClient(context) : await policy.updateClient(context);
   if (decided) context.client = await validateClientMetadata(pickMetadata(decided, config, 'policy'), config);
@@ -71,6 +78,7 @@ export async function draftClient(input: DraftInput, services: RegistrationServi
   if (claims.length > 0) context.client.claims = claims;
   else delete context.client.claims;
   if (!config.trustedClientEnabled) context.client.trusted_client = false;
+  if (input.certificate) await checkCertificateBinding(context.client, input.certificate, services.keySets);
 
   return { client: storable(context.client), context };
 }

@@ -2,6 +2,7 @@
 // pipeline calls these at fixed steps; the script host (core/sandbox) implements them with the
 // loaded interception scripts. With no script exporting a hook, that decision keeps the draft
 // as the built-in rules made it (Janssen's behaviour with no registration script enabled).
+import type { ClientCertificate } from '../certificate/index.ts';
 import type { ClientMetadata } from '../metadata/index.ts';
 import type { ScriptDecision } from '../store/index.ts';
 
@@ -20,6 +21,8 @@ export interface HookContext {
   stored: ClientMetadata | undefined;
   /** The policy appends what each script call decided (host side only; scripts never see it). */
   trace: ScriptDecision[];
+  /** The client certificate presented with the request (TLS socket or trusted proxy). */
+  certificate?: ClientCertificate | undefined;
   /** The verified software statement, when the request carried one. */
   softwareStatement?: VerifiedJwt | undefined;
   /** The verified signed request (application/jwt), when the request was one. */
@@ -60,6 +63,8 @@ export interface RegistrationPolicy {
   modifyPostResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse>;
   modifyPutResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse>;
   modifyReadResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse>;
+  /** Every script exporting isCertValidForClient must accept the certificate; refusal throws an OAuthError. */
+  isCertValidForClient(certificate: ClientCertificate, context: HookContext): Promise<void>;
   /** Key resolvers: the first script with a non-empty answer (a JWKS object or string, or a secret) wins. */
   resolveKey(hook: KeyHook, context: KeyHookContext): Promise<unknown>;
 }

@@ -23,13 +23,13 @@ export function register(services: RegistrationServices) {
 
     // 2. The request: a JSON object or a verified signed request; 3. its software statement,
     //    verified, applied over it. (Client certificates will join here.)
-    const { metadata: request, statement, signedRequest } = await readRegistrationRequest(ctx, services, config, 'create');
+    const { metadata: request, statement, signedRequest, certificate } = await readRegistrationRequest(ctx, services, config, 'create');
 
     // 5-6. Validation, defaults, server decisions, policy hooks.
     const clientId = newClientId();
     ctx.state.clientId = clientId;
     const { client, context } = await draftClient(
-      { operation: 'create', request, clientId, stored: undefined, requestId: ctx.state.requestId, trace: traceOf(ctx), statement, signedRequest },
+      { operation: 'create', request, clientId, stored: undefined, requestId: ctx.state.requestId, trace: traceOf(ctx), statement, signedRequest, certificate },
       services,
       config,
     );

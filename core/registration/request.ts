@@ -1,10 +1,11 @@
-// Step 2 of the flow: where the client metadata comes from. A JSON object, or the verified claims
-// of a signed request (application/jwt, application/jose); then the software statement, if any,
-// verified and applied over the request's members. The steps after this one do not care which
-// way the metadata arrived.
+// Steps 2-4 of the flow: where the client metadata comes from. A JSON object, or the verified
+// claims of a signed request (application/jwt, application/jose); then the software statement, if
+// any, verified and applied over the request's members; and the client certificate, if any. The
+// steps after this one do not care which way the metadata arrived.
 import type { Context } from 'koa';
 import type { ServerConfig } from '../config/index.ts';
-import { InvalidSoftwareStatement } from '../errors/index.ts';
+import { requestCertificate, type ClientCertificate } from '../certificate/index.ts';
+import { InvalidRequest, InvalidSoftwareStatement } from '../errors/index.ts';
 import { readJsonObject, readRawBody } from '../http/body.ts';
 import type { RequestState } from '../http/state.ts';
 import { pickMetadata, type ClientMetadata } from '../metadata/index.ts';
@@ -23,6 +24,7 @@ export interface RegistrationRequest {
   metadata: ClientMetadata;
   statement: VerifiedStatement | undefined;
   signedRequest: VerifiedJwt | undefined;
+  certificate: ClientCertificate | undefined;
 }
 
 export async function readRegistrationRequest(
@@ -40,6 +42,11 @@ export async function readRegistrationRequest(
     trace: traceOf(ctx),
     now: services.clock(),
   };
+  // Step 4 starts here: the certificate is read before the body so a missing one fails fast.
+  const certificate = requestCertificate(ctx, config);
+  if (!certificate && config.dynamicRegistrationRequireClientCertificate) {
+    throw new InvalidRequest('a client certificate is required to register at this server');
+  }
   const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
   let body: Record<string, unknown>;
   let statement: VerifiedStatement | undefined;
@@ -57,5 +64,5 @@ export async function readRegistrationRequest(
   if (!statement && config.dcrSoftwareStatementRequired) throw new InvalidSoftwareStatement('a software statement is required at this server');
   const requested = pickMetadata(body, config, 'client');
   const metadata = statement ? applyStatement(requested, statement, pickMetadata(statement.claims, config, 'client')) : requested;
-  return { body, metadata, statement, signedRequest };
+  return { body, metadata, statement, signedRequest, certificate };
 }

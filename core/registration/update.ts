@@ -36,12 +36,12 @@ export function update(services: RegistrationServices) {
     const config = services.config.current;
     const current = await authenticate(ctx, services);
     const now = services.clock();
-    const { body, metadata: request, statement, signedRequest } = await readRegistrationRequest(ctx, services, config, 'update');
+    const { body, metadata: request, statement, signedRequest, certificate } = await readRegistrationRequest(ctx, services, config, 'update');
     const currentSecret = current.secret === null ? undefined : services.secrets.open(current.secret, current.clientId);
     checkUpdateBody(body, current, currentSecret);
 
     const { client, context } = await draftClient(
-      { operation: 'update', request, clientId: current.clientId, stored: current.metadata, requestId: ctx.state.requestId, trace: traceOf(ctx), statement, signedRequest },
+      { operation: 'update', request, clientId: current.clientId, stored: current.metadata, requestId: ctx.state.requestId, trace: traceOf(ctx), statement, signedRequest, certificate },
       services,
       config,
     );

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Plugin, PluginServices } from '../../plugins/index.ts';
 import { PluginCallError } from '../../plugins/index.ts';
 import { AccessDenied, InvalidClientMetadata, OAuthError } from '../errors/index.ts';
+import type { ClientCertificate } from '../certificate/index.ts';
 import type { ClientMetadata } from '../metadata/index.ts';
 import type { ClientResponse, HookContext, KeyHook, KeyHookContext, RegistrationPolicy } from '../registration/index.ts';
 import type { ScriptDecision } from '../store/index.ts';
@@ -486,6 +487,15 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
 
   modifyReadResponse(response: ClientResponse, context: HookContext): Promise<ClientResponse> {
     return this.#responseHook('modifyReadResponse', response, context);
+  }
+
+  async isCertValidForClient(certificate: ClientCertificate, context: HookContext): Promise<void> {
+    for (const version of this.#active('isCertValidForClient')) {
+      const outcome = await this.#invoke(version, 'isCertValidForClient', [certificate, this.#scriptContext(version, context, context.client)], context);
+      if (!outcome) continue;
+      if (outcome.kind === 'rejected') throw this.#rejection(outcome);
+      if (outcome.value !== true) throw new InvalidClientMetadata(`the client certificate was refused by policy (${version.name})`);
+    }
   }
 
   async resolveKey(hook: KeyHook, context: KeyHookContext): Promise<unknown> {

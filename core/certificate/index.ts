@@ -1,0 +1,162 @@
+// The client certificate of a registration request: from the TLS socket (the HTTPS listener asks
+// for one but does not reject at the TLS layer, so policy decides), or, only when the request
+// comes from an address in mtlsTrustedProxies, from a header a TLS-terminating proxy set
+// (Janssen's X-ClientCert with a PEM, or RFC 9440 Client-Cert). Parsed once, into the shape
+// the hooks and the RFC 8705 checks use.
+import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Context } from 'koa';
+import type { ServerConfig } from '../config/index.ts';
+import { InvalidRequest } from '../errors/index.ts';
+
+export interface DistinguishedName {
+  /** RFC 4514 string (most specific attribute first), e.g. `CN=app,OU=org-1,O=TPP,C=GB`. */
+  dn: string;
+  /** Attribute values by short name (CN, OU, O, C, organizationIdentifier, ...). */
+  attributes: Record<string, string[]>;
+}
+
+export interface ClientCertificate {
+  pem: string;
+  subject: DistinguishedName;
+  issuer: DistinguishedName;
+  san: { dns: string[]; uri: string[]; ip: string[]; email: string[] };
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  /** Hex SHA-256 of the DER certificate. */
+  fingerprintSha256: string;
+  selfSigned: boolean;
+  /** The certificate's public key as a JWK (for self_signed_tls_client_auth). */
+  publicKeyJwk: Record<string, unknown>;
+}
+
+/** Node prints names one attribute per line, least specific first. */
+function parseName(text: string): DistinguishedName {
+  const attributes: Record<string, string[]> = {};
+  const pairs: string[] = [];
+  for (const line of text.split('\n').filter(Boolean)) {
+    const at = line.indexOf('=');
+    if (at <= 0) continue;
+    const type = line.slice(0, at);
+    const value = line.slice(at + 1);
+    (attributes[type] ??= []).push(value);
+    pairs.push(`${type}=${value.replace(/([,+"\\<>;])/g, '\\$1')}`);
+  }
+  return { dn: pairs.reverse().join(','), attributes };
+}
+
+function parseSan(text: string | undefined): ClientCertificate['san'] {
+  const san: ClientCertificate['san'] = { dns: [], uri: [], ip: [], email: [] };
+  for (const entry of (text ?? '').split(/,\s*/)) {
+    const at = entry.indexOf(':');
+    const [kind, value] = [entry.slice(0, at), entry.slice(at + 1)];
+    if (kind === 'DNS') san.dns.push(value);
+    else if (kind === 'URI') san.uri.push(value);
+    else if (kind === 'IP Address') san.ip.push(value);
+    else if (kind === 'email') san.email.push(value);
+  }
+  return san;
+}
+
+export function parseCertificate(certificate: X509Certificate): ClientCertificate {
+  return {
+    pem: certificate.toString(),
+    subject: parseName(certificate.subject),
+    issuer: parseName(certificate.issuer),
+    san: parseSan(certificate.subjectAltName),
+    serialNumber: certificate.serialNumber,
+    notBefore: new Date(certificate.validFrom).toISOString(),
+    notAfter: new Date(certificate.validTo).toISOString(),
+    fingerprintSha256: createHash('sha256').update(certificate.raw).digest('hex'),
+    selfSigned: certificate.checkIssued(certificate) && certificate.verify(certificate.publicKey),
+    publicKeyJwk: createPublicKey(certificate.publicKey).export({ format: 'jwk' }) as Record<string, unknown>,
+  };
+}
+
+/** A DN as a sorted multiset of `type=value` pairs, for order- and case-insensitive comparison. */
+function dnKey(dn: string): string {
+  const pairs: string[] = [];
+  let current = '';
+  for (let i = 0; i < dn.length; i += 1) {
+    const char = dn[i]!;
+    if (char === '\\' && i + 1 < dn.length) {
+      current += dn[++i];
+    } else if (char === ',' || char === '+') {
+      pairs.push(current);
+      current = '';
+    } else current += char;
+  }
+  pairs.push(current);
+  const alias: Record<string, string> = { '2.5.4.97': 'organizationidentifier', emailaddress: 'emailaddress', e: 'emailaddress' };
+  return pairs
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      const type = pair.slice(0, at).trim().toLowerCase();
+      return `${alias[type] ?? type}=${pair.slice(at + 1).trim()}`;
+    })
+    .sort()
+    .join('|');
+}
+
+export const sameDn = (a: string, b: string): boolean => dnKey(a) === dnKey(b);
+
+function fromHeaderValue(name: string, raw: string): X509Certificate {
+  let text = raw.trim();
+  if (name === 'client-cert') {
+    // RFC 9440: a structured-field byte sequence, `:base64 DER:`.
+    const match = /^:([A-Za-z0-9+/=]+):$/.exec(text);
+    if (!match) throw new InvalidRequest('the Client-Cert header is not an RFC 9440 byte sequence');
+    return new X509Certificate(Buffer.from(match[1]!, 'base64'));
+  }
+  if (text.includes('%')) text = decodeURIComponent(text);
+  // Proxies often fold the PEM onto one line; put the base64 body back on its own lines.
+  const body = text.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+  return new X509Certificate(`-----BEGIN CERTIFICATE-----\n${body.replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`);
+}
+
+const proxyLists = new WeakMap<readonly string[], BlockList>();
+
+function trustedProxies(cidrs: readonly string[]): BlockList {
+  let list = proxyLists.get(cidrs);
+  if (!list) {
+    list = new BlockList();
+    for (const cidr of cidrs) {
+      const [address = '', prefix] = cidr.split('/');
+      const type = isIPv6(address) ? 'ipv6' : 'ipv4';
+      if (prefix === undefined) list.addAddress(address, type);
+      else list.addSubnet(address, Number(prefix), type);
+    }
+    proxyLists.set(cidrs, list);
+  }
+  return list;
+}
+
+export function fromTrustedProxy(remoteAddress: string | undefined, cidrs: readonly string[]): boolean {
+  if (!remoteAddress || cidrs.length === 0) return false;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remoteAddress)?.[1];
+  const address = mapped ?? remoteAddress;
+  return trustedProxies(cidrs).check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
+}
+
+/** The request's client certificate, or undefined. A malformed proxy header is 400 invalid_request. */
+export function requestCertificate(ctx: Context, config: ServerConfig): ClientCertificate | undefined {
+  const socket = ctx.req.socket as TLSSocket;
+  if (socket.encrypted) {
+    const peer = socket.getPeerX509Certificate();
+    if (peer) return parseCertificate(peer);
+  }
+  if (!fromTrustedProxy(socket.remoteAddress, config.mtlsTrustedProxies)) return undefined;
+  for (const header of ['x-clientcert', 'client-cert']) {
+    const value = ctx.get(header);
+    if (!value) continue;
+    try {
+      return parseCertificate(fromHeaderValue(header, value));
+    } catch (err) {
+      if (err instanceof InvalidRequest) throw err;
+      throw new InvalidRequest(`the ${header} header does not hold a certificate: ${(err as Error).message}`);
+    }
+  }
+  return undefined;
+}
