@@ -14,6 +14,27 @@ export type RejectionCode =
   | 'invalid_request'
   | 'access_denied';
 
+export interface DistinguishedName {
+  /** RFC 4514 string, most specific attribute first, e.g. `CN=app,OU=org-1,O=TPP,C=GB`. */
+  dn: string;
+  /** Attribute values by short name: CN, OU, O, C, organizationIdentifier, ... */
+  attributes: Record<string, string[]>;
+}
+
+/** The client certificate presented with the request (TLS socket, or a trusted proxy's header). */
+export interface ClientCertificate {
+  pem: string;
+  subject: DistinguishedName;
+  issuer: DistinguishedName;
+  san: { dns: string[]; uri: string[]; ip: string[]; email: string[] };
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  fingerprintSha256: string;
+  selfSigned: boolean;
+  publicKeyJwk: Record<string, unknown>;
+}
+
 export interface HookContext<Properties = Record<string, unknown>> {
   operation: 'create' | 'update' | 'read' | 'delete';
   requestId: string;
@@ -25,6 +46,8 @@ export interface HookContext<Properties = Record<string, unknown>> {
   client: ClientMetadata;
   /** Metadata as stored before this request (update, read, delete). */
   stored?: ClientMetadata;
+  /** The client certificate, when one was presented. */
+  certificate?: ClientCertificate;
   /** The verified software statement (header and claims), when the request carried one. */
   softwareStatement?: { header: Record<string, unknown>; claims: Record<string, unknown> };
   /** The verified signed request (application/jwt), when the request was one. */
@@ -47,6 +70,8 @@ export type ModifyScopes<P = Record<string, unknown>> = (scopes: string[], conte
 export type ManageClaims<P = Record<string, unknown>> = (claims: string[], context: HookContext<P>) => Maybe<string[]>;
 /** The body to send; true sends `response` as modified in place; false sends it unmodified. */
 export type ModifyResponse<P = Record<string, unknown>> = (response: ClientResponse, context: HookContext<P>) => Maybe<boolean | ClientResponse>;
+/** true accepts; false refuses (400 invalid_client_metadata). Every script exporting it must accept. */
+export type IsCertValidForClient<P = Record<string, unknown>> = (certificate: ClientCertificate, context: HookContext<P>) => Maybe<boolean>;
 export type Init<P = Record<string, unknown>> = (properties: P) => Maybe<void>;
 
 /** What a key hook is told: the (not yet verified) JWT's header and claims. */
@@ -85,6 +110,10 @@ export interface Host {
     delete(key: string): Promise<void>;
   };
   jwks: { get(url: string): Promise<{ keys: Array<Record<string, unknown>> }> };
+  directory: {
+    validateChain(certificatePem: string, intermediatesPem?: string): Promise<{ valid: boolean; reason?: string; anchor?: string }>;
+    status(orgId: string, softwareId: string): Promise<{ status?: string; [member: string]: unknown }>;
+  };
   clients: {
     count(filter: ClientFilter): Promise<number>;
     find(filter: ClientFilter, limit?: number): Promise<Array<ClientMetadata & { client_id: string; client_id_issued_at: number }>>;

@@ -3,7 +3,7 @@
 // comes from an address in mtlsTrustedProxies, from a header a TLS-terminating proxy set
 // (Janssen's X-ClientCert with a PEM, or RFC 9440 Client-Cert). Parsed once, into the shape
 // the hooks and the RFC 8705 checks use.
-import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Context } from 'koa';
@@ -71,7 +71,7 @@ export function parseCertificate(certificate: X509Certificate): ClientCertificat
     notAfter: new Date(certificate.validTo).toISOString(),
     fingerprintSha256: createHash('sha256').update(certificate.raw).digest('hex'),
     selfSigned: certificate.checkIssued(certificate) && certificate.verify(certificate.publicKey),
-    publicKeyJwk: createPublicKey(certificate.publicKey).export({ format: 'jwk' }) as Record<string, unknown>,
+    publicKeyJwk: certificate.publicKey.export({ format: 'jwk' }) as Record<string, unknown>,
   };
 }
 

@@ -1,0 +1,120 @@
+// host.directory.validateChain(pem) / host.directory.status(orgId, softwareId): the checks an
+// open-banking directory needs. Chain validation against configured trust anchors (PEM bundle),
+// with validity and extended-key-usage checks; status lookups in the software directory over
+// the server's outbound rules, cached for cacheTtlSeconds. Another directory's client is another
+// plugin beside this one (see the README, "Plugins").
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
+import { outboundPolicy } from '../../core/metadata/index.ts';
+import { getJson, OutboundError } from '../../core/outbound/index.ts';
+import { PluginCallError, stringArg, type Plugin, type PluginCall } from '../plugin.ts';
+
+const Config = Type.Object(
+  {
+    trustAnchors: Type.Optional(Type.String({ description: 'PEM bundle of the directory CAs (inline).' })),
+    trustAnchorsFile: Type.Optional(Type.String({ description: 'File holding the PEM bundle of the directory CAs.' })),
+    statusUrl: Type.Optional(
+      Type.String({ description: 'Status lookup URL with {org_id} and {software_id} placeholders; answers JSON with a `status` member.' }),
+    ),
+    cacheTtlSeconds: Type.Integer({ default: 300, minimum: 0, description: 'How long a status answer is kept.' }),
+    requireClientAuthUsage: Type.Boolean({ default: true, description: 'Refuse certificates whose extended key usage lacks clientAuth.' }),
+  },
+  { additionalProperties: false },
+);
+type DirectoryConfig = Static<typeof Config>;
+
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const MAX_DEPTH = 6;
+
+const anchorCache = new Map<string, X509Certificate[]>();
+const statusCache = new Map<string, { value: unknown; expires: number }>();
+
+function splitPem(bundle: string): X509Certificate[] {
+  return (bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((pem) => new X509Certificate(pem));
+}
+
+function anchors(config: DirectoryConfig): X509Certificate[] {
+  const key = `${config.trustAnchorsFile ?? ''}|${config.trustAnchors ?? ''}`;
+  let found = anchorCache.get(key);
+  if (!found) {
+    let bundle = config.trustAnchors ?? '';
+    if (config.trustAnchorsFile) {
+      try {
+        bundle += readFileSync(config.trustAnchorsFile, 'utf8');
+      } catch (err) {
+        throw new PluginCallError(`the directory trust anchors cannot be read: ${(err as Error).message}`);
+      }
+    }
+    found = splitPem(bundle);
+    if (found.length === 0) throw new PluginCallError('no directory trust anchors are configured');
+    anchorCache.set(key, found);
+  }
+  return found;
+}
+
+function withinValidity(certificate: X509Certificate, now: number): boolean {
+  return Date.parse(certificate.validFrom) <= now && now <= Date.parse(certificate.validTo);
+}
+
+const issuedBy = (child: X509Certificate, parent: X509Certificate) => child.checkIssued(parent) && child.verify(parent.publicKey);
+
+function validateChain(args: unknown[], call: PluginCall<DirectoryConfig>): { valid: boolean; reason?: string; anchor?: string } {
+  const now = call.services.clock();
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(stringArg(args, 0, 'certificate PEM'));
+  } catch (err) {
+    if (err instanceof PluginCallError) throw err;
+    return { valid: false, reason: 'not a certificate' };
+  }
+  const intermediates = typeof args[1] === 'string' ? splitPem(args[1]) : [];
+  const trusted = anchors(call.config);
+  if (!withinValidity(leaf, now)) return { valid: false, reason: `the certificate is not valid now (${leaf.validFrom} - ${leaf.validTo})` };
+  const usages = (leaf as X509Certificate & { extKeyUsage?: string[] }).extKeyUsage ?? leaf.keyUsage;
+  if (call.config.requireClientAuthUsage && Array.isArray(usages) && !usages.includes(CLIENT_AUTH)) {
+    return { valid: false, reason: 'the certificate is not for client authentication (extended key usage)' };
+  }
+  let current = leaf;
+  for (let depth = 0; depth < MAX_DEPTH; depth += 1) {
+    const anchor = trusted.find((candidate) => issuedBy(current, candidate));
+    if (anchor) {
+      if (!withinValidity(anchor, now)) return { valid: false, reason: 'the directory CA certificate is not valid now' };
+      return { valid: true, anchor: anchor.subject.split('\n').reverse().join(',') };
+    }
+    const parent = intermediates.find((candidate) => candidate.ca && issuedBy(current, candidate));
+    if (!parent) return { valid: false, reason: 'the certificate is not issued by a trusted directory CA' };
+    if (!withinValidity(parent, now)) return { valid: false, reason: 'an intermediate CA certificate is not valid now' };
+    current = parent;
+  }
+  return { valid: false, reason: 'the certificate chain is too long' };
+}
+
+async function status(args: unknown[], call: PluginCall<DirectoryConfig>): Promise<unknown> {
+  const orgId = stringArg(args, 0, 'org_id');
+  const softwareId = stringArg(args, 1, 'software_id');
+  if (!call.config.statusUrl) throw new PluginCallError('no directory statusUrl is configured');
+  const url = call.config.statusUrl.replace('{org_id}', encodeURIComponent(orgId)).replace('{software_id}', encodeURIComponent(softwareId));
+  const now = call.services.clock();
+  const cached = statusCache.get(url);
+  if (cached && cached.expires > now) return cached.value;
+  let value: unknown;
+  try {
+    value = await getJson(url, outboundPolicy(call.services.config.current));
+  } catch (err) {
+    if (err instanceof OutboundError && err.reason === 'http_status' && /404/.test(err.message)) value = { status: 'Unknown' };
+    else throw new PluginCallError(`the directory status lookup failed: ${(err as Error).message}`);
+  }
+  statusCache.set(url, { value, expires: now + call.config.cacheTtlSeconds * 1000 });
+  return value;
+}
+
+export const directory: Plugin<DirectoryConfig> = {
+  name: 'directory',
+  description: 'Certificate chain checks against the directory trust anchors, and software status lookups in the directory.',
+  config: Config,
+  functions: {
+    validateChain: async (args, call) => validateChain(args, call),
+    status,
+  },
+};

@@ -1,0 +1,273 @@
+// Client certificates over a real TLS socket and from a trusted proxy's header, the RFC 8705
+// binding checks, isCertValidForClient, and the open-banking sample against a fake directory.
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { cpSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { certificateAuthority, issue, selfSigned, type Issued } from '../helpers/certificates.ts';
+import { json, startHttpHost, type HttpHost } from '../helpers/httpHost.ts';
+import { jwksOf, signWith, testKey, type TestKey } from '../helpers/keys.ts';
+import { scriptStatus, startScriptServer, type ScriptServer } from '../helpers/scripts.ts';
+import { assertError, startServer, tempDir, type TestResponse } from '../helpers/server.ts';
+
+const cb = 'https://tpp.example/cb';
+/** RFC 4514 form (most specific first); certificates encode the reverse, as CAs do. */
+const LEAF_DN = 'CN=sw-1,OU=org-1,O=TPP Ltd,C=GB';
+const asn1Order = (dn: string) => dn.split(',').reverse().join(',');
+
+interface Pki {
+  serverCa: Issued;
+  server: Issued;
+  directoryCa: Issued;
+  rogueCa: Issued;
+  leaf: Issued;
+  expired: Issued;
+  wrongCa: Issued;
+  mismatched: Issued;
+  revoked: Issued;
+  self: Issued;
+}
+
+async function makePki(): Promise<Pki> {
+  const serverCa = await certificateAuthority('CN=Test Server CA');
+  const directoryCa = await certificateAuthority('C=GB,O=Test Directory,CN=Test Directory Issuing CA');
+  const rogueCa = await certificateAuthority('CN=Rogue CA');
+  return {
+    serverCa,
+    server: await issue(serverCa, { subject: 'CN=localhost', dns: ['localhost'], ips: ['127.0.0.1'], usage: 'server' }),
+    directoryCa,
+    rogueCa,
+    leaf: await issue(directoryCa, { subject: asn1Order(LEAF_DN), dns: ['tpp.example'] }),
+    expired: await issue(directoryCa, { subject: asn1Order(LEAF_DN), from: -60, to: -1 }),
+    wrongCa: await issue(rogueCa, { subject: asn1Order(LEAF_DN) }),
+    mismatched: await issue(directoryCa, { subject: 'C=GB,O=TPP Ltd,OU=org-1,CN=sw-other' }),
+    revoked: await issue(directoryCa, { subject: 'C=GB,O=TPP Ltd,OU=org-1,CN=sw-revoked' }),
+    self: await selfSigned('CN=self-signed-client'),
+  };
+}
+
+/** A request over TLS, presenting `client` (or no certificate). */
+function tlsRequest(url: string, method: string, options: { json?: unknown; client?: Issued; ca: string; headers?: Record<string, string> }): Promise<TestResponse> {
+  return new Promise((resolve, reject) => {
+    const body = options.json === undefined ? undefined : JSON.stringify(options.json);
+    const req = httpsRequest(
+      url,
+      {
+        method,
+        ca: options.ca,
+        ...(options.client ? { cert: options.client.cert, key: options.client.key } : {}),
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...options.headers },
+        agent: false,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: new Headers(res.headers as Record<string, string>), text, json: parsed });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('client certificates', () => {
+  let pki: Pki;
+  before(async () => {
+    pki = await makePki();
+  });
+
+  describe('over a real TLS socket', () => {
+    let server: ScriptServer;
+    let url: string;
+    before(async () => {
+      const dir = tempDir();
+      for (const [name, text] of [['server.pem', `${pki.server.cert}\n${pki.serverCa.cert}`], ['server.key', pki.server.key], ['ca.pem', pki.directoryCa.cert]]) {
+        writeFileSync(join(dir, name!), text!);
+      }
+      server = await startScriptServer(
+        {
+          witness: `export function isCertValidForClient(certificate, context) {
+            if (context.request.client_name === 'refuse-cert') return false;
+            return true;
+          }
+          export function modifyPostResponse(response, context) {
+            const c = context.certificate;
+            if (c) response.seen = { cn: c.subject.attributes.CN, dn: c.subject.dn, issuer: c.issuer.attributes.CN, dns: c.san.dns, serial: c.serialNumber, fp: c.fingerprintSha256, notAfter: c.notAfter };
+            return true;
+          }`,
+        },
+        {
+          env: {
+            DCR_TLS_CERT_FILE: join(dir, 'server.pem'),
+            DCR_TLS_KEY_FILE: join(dir, 'server.key'),
+            DCR_TLS_CA_FILE: join(dir, 'ca.pem'),
+          },
+        },
+      );
+      url = server.url.replace('http:', 'https:');
+    });
+    after(() => server.close());
+
+    const register = (json: unknown, client?: Issued) => tlsRequest(`${url}/register`, 'POST', { json, client, ca: pki.serverCa.cert });
+
+    it('hands the parsed certificate to the hooks', async () => {
+      const response = await register({ redirect_uris: [cb] }, pki.leaf);
+      assert.equal(response.status, 201, response.text);
+      const expected = new X509Certificate(pki.leaf.cert);
+      assert.deepEqual(response.json.seen.cn, ['sw-1']);
+      assert.equal(response.json.seen.dn, LEAF_DN);
+      assert.deepEqual(response.json.seen.issuer, ['Test Directory Issuing CA']);
+      assert.deepEqual(response.json.seen.dns, ['tpp.example']);
+      assert.equal(response.json.seen.serial, expected.serialNumber);
+      assert.equal(response.json.seen.fp, expected.fingerprint256.replace(/:/g, '').toLowerCase());
+      assert.equal(response.json.seen.notAfter, new Date(expected.validTo).toISOString());
+    });
+
+    it('asks for a certificate without rejecting at the TLS layer: no certificate, or one from an unknown CA, reaches policy', async () => {
+      const bare = await register({ redirect_uris: [cb] });
+      assert.equal(bare.status, 201);
+      assert.equal(bare.json.seen, undefined);
+      const rogue = await register({ redirect_uris: [cb] }, pki.wrongCa);
+      assert.equal(rogue.status, 201, 'the TLS layer let it through; policy decides');
+      assertError(await register({ redirect_uris: [cb], client_name: 'refuse-cert' }, pki.leaf), 400, 'invalid_client_metadata', /witness/);
+    });
+
+    it('checks tls_client_auth metadata against the presented certificate (subject DN or SAN)', async () => {
+      const tls = { redirect_uris: [cb], token_endpoint_auth_method: 'tls_client_auth' };
+      assert.equal((await register({ ...tls, tls_client_auth_subject_dn: LEAF_DN }, pki.leaf)).status, 201);
+      assert.equal((await register({ ...tls, tls_client_auth_subject_dn: 'c=GB, o=TPP Ltd, ou=org-1, cn=sw-1' }, pki.leaf)).status, 201, 'order and case of attribute types do not matter');
+      assertError(await register({ ...tls, tls_client_auth_subject_dn: 'CN=someone-else,O=TPP Ltd' }, pki.leaf), 400, 'invalid_client_metadata', /subject/);
+      assert.equal((await register({ ...tls, tls_client_auth_san_dns: 'tpp.example' }, pki.leaf)).status, 201);
+      assertError(await register({ ...tls, tls_client_auth_san_dns: 'other.example' }, pki.leaf), 400, 'invalid_client_metadata', /dns SAN/);
+    });
+
+    it('checks self_signed_tls_client_auth: the certificate\'s key must be one of the client\'s keys', async () => {
+      const jwk = { ...new X509Certificate(pki.self.cert).publicKey.export({ format: 'jwk' }), kid: 'self' };
+      const other: TestKey = await testKey('ES256');
+      const request = { redirect_uris: [cb], token_endpoint_auth_method: 'self_signed_tls_client_auth' };
+      assert.equal((await register({ ...request, jwks: { keys: [jwk] } }, pki.self)).status, 201);
+      assertError(await register({ ...request, jwks: jwksOf(other) }, pki.self), 400, 'invalid_client_metadata', /not among the client's keys/);
+      assertError(await register({ ...request, jwks: { keys: [jwk] } }, pki.leaf), 400, 'invalid_client_metadata', /self-signed/);
+    });
+  });
+
+  describe('from a trusted proxy', () => {
+    const headerForms = (cert: string) => ({
+      'folded PEM in X-ClientCert': { 'x-clientcert': cert.replace(/\n/g, ' ') },
+      'URL-encoded PEM in X-ClientCert': { 'x-clientcert': encodeURIComponent(cert) },
+      'RFC 9440 Client-Cert': { 'client-cert': `:${new X509Certificate(cert).raw.toString('base64')}:` },
+    });
+
+    it('reads the certificate from the header when the request comes from a trusted proxy', async () => {
+      const server = await startServer({ properties: { mtlsTrustedProxies: ['127.0.0.0/8'], dynamicRegistrationRequireClientCertificate: true } });
+      try {
+        for (const [form, headers] of Object.entries(headerForms(pki.leaf.cert))) {
+          const response = await server.request('POST', '/register', {
+            headers,
+            json: { redirect_uris: [cb], token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: LEAF_DN },
+          });
+          assert.equal(response.status, 201, `${form}: ${response.text}`);
+        }
+        assertError(await server.register({ redirect_uris: [cb] }), 400, 'invalid_request', /certificate is required/);
+        assertError(await server.request('POST', '/register', { headers: { 'x-clientcert': 'not a certificate' }, json: { redirect_uris: [cb] } }), 400, 'invalid_request', /x-clientcert/);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('ignores the same header from an untrusted address', async () => {
+      const server = await startServer({ properties: { mtlsTrustedProxies: ['10.0.0.0/8', '::1'], dynamicRegistrationRequireClientCertificate: true } });
+      try {
+        for (const headers of Object.values(headerForms(pki.leaf.cert))) {
+          assertError(await server.request('POST', '/register', { headers, json: { redirect_uris: [cb] } }), 400, 'invalid_request', /certificate is required/);
+        }
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  describe('the open-banking sample with the directory plugin', () => {
+    let server: ScriptServer;
+    let directory: HttpHost;
+    let directoryKey: TestKey;
+    const ssa = (softwareId: string, claims: Record<string, unknown> = {}) =>
+      signWith({ iss: 'Test Directory', software_id: softwareId, org_id: 'org-1', software_redirect_uris: [cb], ...claims }, directoryKey);
+
+    before(async () => {
+      directory = await startHttpHost();
+      directory.routes.set('/organisations/org-1/software/sw-1', json({ status: 'Active' }));
+      directory.routes.set('/organisations/org-1/software/sw-other', json({ status: 'Active' }));
+      directory.routes.set('/organisations/org-1/software/sw-revoked', json({ status: 'Revoked' }));
+      directoryKey = await testKey('PS256', 'directory');
+      server = await startScriptServer(
+        {},
+        {
+          properties: {
+            outboundAllowHttp: true,
+            outboundAllowPrivateAddresses: true,
+            mtlsTrustedProxies: ['127.0.0.1'],
+            dynamicRegistrationRequireClientCertificate: true,
+            softwareStatementValidationType: 'builtin',
+            dcrSsaValidationConfigs: [{ id: 'dir', type: 'SSA', issuers: ['Test Directory'], jwks: jwksOf(directoryKey) }],
+          },
+        },
+      );
+      cpSync(new URL('../../scripts/open-banking.js', import.meta.url).pathname, join(server.scriptsDir, 'open-banking.js'));
+      writeFileSync(join(server.scriptsDir, 'ca.pem'), pki.directoryCa.cert);
+      writeFileSync(
+        join(server.scriptsDir, 'open-banking.json'),
+        JSON.stringify({
+          priority: 1,
+          plugins: { log: {}, directory: { trustAnchorsFile: join(server.scriptsDir, 'ca.pem'), statusUrl: `${directory.url}/organisations/{org_id}/software/{software_id}` } },
+        }),
+      );
+      await server.registrar.scripts.reload('open-banking');
+      assert.equal(scriptStatus(server, 'open-banking').state, 'active', JSON.stringify(scriptStatus(server, 'open-banking').lastError));
+    });
+    after(async () => {
+      await server.close();
+      await directory.close();
+    });
+
+    const register = async (cert: Issued | undefined, softwareId: string, extra: Record<string, unknown> = {}) =>
+      server.request('POST', '/register', {
+        headers: cert ? { 'x-clientcert': cert.cert.replace(/\r?\n/g, ' ') } : {},
+        json: {
+          redirect_uris: [cb],
+          token_endpoint_auth_method: 'tls_client_auth',
+          tls_client_auth_subject_dn: cert ? asn1Order(cert.subject) : LEAF_DN,
+          software_statement: await ssa(softwareId),
+          ...extra,
+        },
+      });
+
+    it('registers a TPP whose certificate, statement and directory entry agree', async () => {
+      const response = await register(pki.leaf, 'sw-1');
+      assert.equal(response.status, 201, response.text);
+      assert.equal(response.json.software_id, 'sw-1');
+      assert.equal(response.json.tls_client_auth_subject_dn, LEAF_DN);
+    });
+
+    it('refuses each failure with a precise error', async () => {
+      assertError(await register(pki.expired, 'sw-1'), 400, 'invalid_client_metadata', /not valid now/);
+      assertError(await register(pki.wrongCa, 'sw-1'), 400, 'invalid_client_metadata', /not issued by a trusted directory CA/);
+      assertError(await register(pki.revoked, 'sw-revoked'), 400, 'unapproved_software_statement', /Revoked/);
+      assertError(await register(pki.mismatched, 'sw-1'), 400, 'invalid_client_metadata', /CN "sw-other" is not the statement's software_id "sw-1"/);
+      assertError(await register(pki.leaf, 'sw-1', { redirect_uris: ['https://elsewhere.example/cb'] }), 400, 'invalid_client_metadata', /software_redirect_uris/);
+      assertError(await register(pki.leaf, 'sw-1', { token_endpoint_auth_method: 'client_secret_basic' }), 400, 'invalid_client_metadata', /tls_client_auth/);
+      assertError(await register(pki.leaf, 'sw-1', { software_statement: undefined }), 400, 'invalid_software_statement', /required/);
+      assertError(await register(undefined, 'sw-1'), 400, 'invalid_request', /certificate is required/);
+    });
+  });
+});
