@@ -2,7 +2,7 @@
 // binding checks, isCertValidForClient, and the open-banking sample against a fake directory.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -80,6 +80,18 @@ function tlsRequest(url: string, method: string, options: { json?: unknown; clie
   });
 }
 
+const tlsDirs: string[] = [];
+after(() => tlsDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function tlsEnv(pki: Pki): Record<string, string> {
+  const dir = tempDir();
+  tlsDirs.push(dir);
+  writeFileSync(join(dir, 'server.pem'), `${pki.server.cert}\n${pki.serverCa.cert}`);
+  writeFileSync(join(dir, 'server.key'), pki.server.key);
+  writeFileSync(join(dir, 'ca.pem'), pki.directoryCa.cert);
+  return { DCR_TLS_CERT_FILE: join(dir, 'server.pem'), DCR_TLS_KEY_FILE: join(dir, 'server.key'), DCR_TLS_CA_FILE: join(dir, 'ca.pem') };
+}
+
 describe('client certificates', () => {
   let pki: Pki;
   before(async () => {
@@ -90,10 +102,6 @@ describe('client certificates', () => {
     let server: ScriptServer;
     let url: string;
     before(async () => {
-      const dir = tempDir();
-      for (const [name, text] of [['server.pem', `${pki.server.cert}\n${pki.serverCa.cert}`], ['server.key', pki.server.key], ['ca.pem', pki.directoryCa.cert]]) {
-        writeFileSync(join(dir, name!), text!);
-      }
       server = await startScriptServer(
         {
           witness: `export function isCertValidForClient(certificate, context) {
@@ -106,13 +114,7 @@ describe('client certificates', () => {
             return true;
           }`,
         },
-        {
-          env: {
-            DCR_TLS_CERT_FILE: join(dir, 'server.pem'),
-            DCR_TLS_KEY_FILE: join(dir, 'server.key'),
-            DCR_TLS_CA_FILE: join(dir, 'ca.pem'),
-          },
-        },
+        { env: tlsEnv(pki) },
       );
       url = server.url.replace('http:', 'https:');
     });
@@ -213,6 +215,7 @@ describe('client certificates', () => {
       server = await startScriptServer(
         {},
         {
+          env: tlsEnv(pki),
           properties: {
             outboundAllowHttp: true,
             outboundAllowPrivateAddresses: true,
@@ -240,9 +243,12 @@ describe('client certificates', () => {
       await directory.close();
     });
 
-    const register = async (cert: Issued | undefined, softwareId: string, extra: Record<string, unknown> = {}) =>
-      server.request('POST', '/register', {
-        headers: cert ? { 'x-clientcert': cert.cert.replace(/\r?\n/g, ' ') } : {},
+    /** Over TLS: the certificate on the socket, or (`via: 'proxy'`) in the trusted proxy's header. */
+    const register = async (cert: Issued | undefined, softwareId: string, extra: Record<string, unknown> = {}, via: 'socket' | 'proxy' = 'proxy') =>
+      tlsRequest(`${server.url.replace('http:', 'https:')}/register`, 'POST', {
+        ca: pki.serverCa.cert,
+        ...(cert && via === 'socket' ? { client: cert } : {}),
+        headers: cert && via === 'proxy' ? { 'x-clientcert': cert.cert.replace(/\r?\n/g, ' ') } : {},
         json: {
           redirect_uris: [cb],
           token_endpoint_auth_method: 'tls_client_auth',
@@ -252,11 +258,20 @@ describe('client certificates', () => {
         },
       });
 
-    it('registers a TPP whose certificate, statement and directory entry agree', async () => {
-      const response = await register(pki.leaf, 'sw-1');
-      assert.equal(response.status, 201, response.text);
-      assert.equal(response.json.software_id, 'sw-1');
-      assert.equal(response.json.tls_client_auth_subject_dn, LEAF_DN);
+    it('registers a TPP whose certificate, statement and directory entry agree, on the socket or through the proxy', async () => {
+      for (const via of ['socket', 'proxy'] as const) {
+        const response = await register(pki.leaf, 'sw-1', {}, via);
+        assert.equal(response.status, 201, `${via}: ${response.text}`);
+        assert.equal(response.json.software_id, 'sw-1');
+        assert.equal(response.json.tls_client_auth_subject_dn, LEAF_DN);
+      }
+    });
+
+    it('refuses expired, wrong-CA, revoked and mismatched certificates presented on the TLS socket too', async () => {
+      assertError(await register(pki.expired, 'sw-1', {}, 'socket'), 400, 'invalid_client_metadata', /not valid now/);
+      assertError(await register(pki.wrongCa, 'sw-1', {}, 'socket'), 400, 'invalid_client_metadata', /trusted directory CA/);
+      assertError(await register(pki.revoked, 'sw-revoked', {}, 'socket'), 400, 'unapproved_software_statement', /Revoked/);
+      assertError(await register(pki.mismatched, 'sw-1', {}, 'socket'), 400, 'invalid_client_metadata', /sw-other/);
     });
 
     it('refuses each failure with a precise error', async () => {
