@@ -9,7 +9,7 @@ const BODY = JSON.stringify({ redirect_uris: ['https://client.example.org/cb'], 
 const wire = await startWireServer();
 const targets: Array<{ name: string; env: Record<string, string> }> = [
   { name: 'embedded (node:sqlite)', env: {} },
-  { name: `MongoDB store on ${wire.name}`, env: { MONGODB_URI: wire.uri, DCR_MONGODB_DATABASE: wire.database } },
+  { name: `MongoDB store on ${wire.name}`, env: { MONGODB_URI: wire.uri, DCR_MONGODB_DATABASE: wire.database, DCR_ENCRYPTION_KEY: 'b'.repeat(64) } },
 ];
 const samples = new Samples();
 try {

@@ -18,6 +18,11 @@ import type { ClientStore as Store } from './types.ts';
 
 /** MongoDB when MONGODB_URI is set, otherwise the embedded store in DCR_DATA_DIR. */
 export async function openStore(settings: Settings, logger: Logger): Promise<Store> {
-  if (settings.mongodbUri) return Mongo.connect({ uri: settings.mongodbUri, database: settings.mongodbDatabase, logger });
+  if (settings.mongodbUri) {
+    // Instances sharing MongoDB must share the key too: a generated per-instance dev key would
+    // leave each unable to read the others' client secrets.
+    if (!settings.encryptionKey) throw new TypeError('DCR_ENCRYPTION_KEY is required with MONGODB_URI');
+    return Mongo.connect({ uri: settings.mongodbUri, database: settings.mongodbDatabase, logger });
+  }
   return new Embedded(settings.dataDir);
 }

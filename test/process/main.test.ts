@@ -112,7 +112,8 @@ describe('the server process', () => {
     ['a bad PORT', { PORT: 'eighty' }, /PORT/],
     ['a short DCR_ENCRYPTION_KEY', { DCR_ENCRYPTION_KEY: 'abcd' }, /DCR_ENCRYPTION_KEY must be 32 bytes/],
     ['a missing DCR_CONFIG file', { DCR_CONFIG: '/nonexistent/config.json' }, /cannot read/],
-    ['MongoDB unreachable', { MONGODB_URI: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=500' }, /cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:9/],
+    ['MongoDB unreachable', { MONGODB_URI: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=500', DCR_ENCRYPTION_KEY: 'c'.repeat(64) }, /cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:9/],
+    ['MongoDB without DCR_ENCRYPTION_KEY', { MONGODB_URI: 'mongodb://127.0.0.1:9/' }, /DCR_ENCRYPTION_KEY is required with MONGODB_URI/],
   ] as const) {
     it(`refuses to start with ${name}: a clear message and exit code 1`, async () => {
       const dataDir = tempDir();
