@@ -22,6 +22,20 @@ export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> 
   return Buffer.concat(chunks);
 }
 
+/** Deepest nesting accepted in a request; client metadata needs 4 (jwks.keys[].x5c[]). */
+export const MAX_DEPTH = 32;
+
+/** Refuses values nested deeper than MAX_DEPTH (checked without recursion). */
+export function checkDepth(value: unknown, what = 'the request'): void {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > MAX_DEPTH) throw new InvalidRequest(`${what} is nested more than ${MAX_DEPTH} levels deep`);
+    for (const inner of Object.values(current)) stack.push([inner, depth + 1]);
+  }
+}
+
 function parseObject(text: string): Record<string, unknown> {
   let parsed: unknown;
   try {
@@ -41,6 +55,7 @@ function parseObject(text: string): Record<string, unknown> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new InvalidRequest('the request body must be a JSON object');
   }
+  checkDepth(parsed);
   return parsed as Record<string, unknown>;
 }
 

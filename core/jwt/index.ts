@@ -3,6 +3,7 @@
 // this module maps every failure to that family with a precise description.
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTPayload, type JWSHeaderParameters } from 'jose';
 import type { OAuthError } from '../errors/index.ts';
+import { checkDepth } from '../http/body.ts';
 import { KeySetError, parseJwks, type JSONWebKeySet, type RemoteKeySets } from '../jwks/index.ts';
 
 export type KeySource =
@@ -35,11 +36,18 @@ export const isHmac = (alg: string | undefined): boolean => typeof alg === 'stri
 /** Header and claims without verification; throws `invalid` when it is not a JWS compact JWT. */
 export function decodeUnverified(token: string, options: Pick<VerifyOptions, 'what' | 'invalid'>): DecodedJwt {
   if (typeof token !== 'string' || token.split('.').length !== 3) throw options.invalid(`the ${options.what} is not a signed JWT`);
+  let decoded: DecodedJwt;
   try {
-    return { header: decodeProtectedHeader(token) as JWSHeaderParameters, claims: decodeJwt(token) as DecodedJwt['claims'] };
+    decoded = { header: decodeProtectedHeader(token) as JWSHeaderParameters, claims: decodeJwt(token) as DecodedJwt['claims'] };
   } catch (err) {
     throw options.invalid(`the ${options.what} cannot be decoded: ${(err as Error).message}`);
   }
+  try {
+    checkDepth(decoded.claims, `the ${options.what}`);
+  } catch (err) {
+    throw options.invalid((err as Error).message);
+  }
+  return decoded;
 }
 
 /** Checks the algorithm before any key is looked for. */

@@ -121,7 +121,7 @@ export const ClientMetadataSchema = Type.Object(
     persist_client_authorizations: bool('User consent is remembered (dynamicRegistrationPersistClientAuthorizations).', { 'x-origin': 'server' }),
 
     // Request only
-    lifetime: Type.Integer({ minimum: 1, description: 'Requested client lifetime in seconds (Janssen); see dcrForbidExpirationTimeInRequest.', 'x-request': true }),
+    lifetime: Type.Integer({ minimum: 1, maximum: 315_360_000, description: 'Requested client lifetime in seconds (Janssen; at most ten years); see dcrForbidExpirationTimeInRequest.', 'x-request': true }),
   },
   { additionalProperties: true },
 );

@@ -74,6 +74,10 @@ describe('signed registration requests', () => {
         ['wrong audience', await request({ aud: 'https://elsewhere.example' }, es), /aud/],
         ['RS256 not allowed here', await request(aud, keys.get('RS256')!), /RS256/],
         ['not a JWT', 'hello', /not a signed JWT/],
+        ['alg NoNe', unsigned({ iss: 'tpp', exp: now() + 60, iat: now() }).replace(/^[^.]+/, Buffer.from(JSON.stringify({ alg: 'NoNe' })).toString('base64url')), /not signed/],
+        ['jku pointing elsewhere is not followed', await request(aud, await testKey('ES256', 'attacker'), { header: { jku: 'https://attacker.example/jwks' } }), /no key/],
+        ['payload that is not JSON', `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${Buffer.from('not json').toString('base64url')}.sig`, /cannot be decoded/],
+        ['deeply nested claims', await request({ ...aud, deep: JSON.parse('['.repeat(100) + ']'.repeat(100)) }, es), /nested/],
       ];
       for (const [name, token, pattern] of cases) {
         const response = await postJwt(server, token);
