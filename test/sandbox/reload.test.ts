@@ -144,3 +144,45 @@ describe('file watching', () => {
     }
   });
 });
+
+describe('file watching in deployments', () => {
+  it('follows a Kubernetes ConfigMap update (the ..data symlink swapped to a new directory)', async () => {
+    const server = await startScriptServer({}, { watch: true });
+    try {
+      const dir = server.scriptsDir;
+      const { mkdirSync, symlinkSync, renameSync: rename } = await import('node:fs');
+      // The layout the kubelet writes: ..<timestamp>/ holds the files, ..data links to it, and
+      // each visible file links through ..data.
+      const publish = (stamp: string, tag: string) => {
+        mkdirSync(join(dir, `..${stamp}`));
+        writeFileSync(join(dir, `..${stamp}`, 'configmap.js'), version(tag));
+        symlinkSync(`..${stamp}`, join(dir, '..data_tmp'));
+        rename(join(dir, '..data_tmp'), join(dir, '..data'));
+      };
+      const scripts = server.registrar.scripts;
+      let loaded = once(scripts, 'loaded');
+      publish('2026_01', 'cm1');
+      symlinkSync('..data/configmap.js', join(dir, 'configmap.js'));
+      await loaded;
+      assert.equal((await server.register(WEB_CLIENT)).json.version, 'cm1');
+      loaded = once(scripts, 'loaded');
+      publish('2026_02', 'cm2');
+      await loaded;
+      assert.equal((await server.register(WEB_CLIENT)).json.version, 'cm2');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('polls the folder when DCR_SCRIPTS_POLLING is true (bind mounts)', async () => {
+    const server = await startScriptServer({}, { watch: true, env: { DCR_SCRIPTS_POLLING: 'true' } });
+    try {
+      const loaded = once(server.registrar.scripts, 'loaded');
+      writeFileSync(join(server.scriptsDir, 'polled.js'), version('polled'));
+      await loaded;
+      assert.equal((await server.register(WEB_CLIENT)).json.version, 'polled');
+    } finally {
+      await server.close();
+    }
+  });
+});
