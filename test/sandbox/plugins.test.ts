@@ -99,6 +99,20 @@ describe('plugins', () => {
     await server.drop('census');
   });
 
+  it('jwks: key sets through the server\'s shared cache', async () => {
+    remote.routes.set('/keys', json({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k' }] }));
+    await server.put('keys', `export async function modifyPostResponse(response) {
+      const first = await host.jwks.get('${remote.url}/keys');
+      await host.jwks.get('${remote.url}/keys');
+      response.kids = first.keys.map((k) => k.kid);
+      return true;
+    }`, { plugins: { jwks: {} } });
+    const response = await server.register(WEB_CLIENT);
+    assert.deepEqual(response.json.kids, ['k']);
+    assert.equal(remote.hits.get('/keys'), 1, 'the second get came from the cache');
+    await server.drop('keys');
+  });
+
   it('a plugin grant with a bad configuration or an unknown plugin keeps the script out', async () => {
     await server.put('misconfigured', `export function createClient() {}`, { plugins: { cache: { maxEntries: -1 } } });
     assert.equal(scriptStatus(server, 'misconfigured').state, 'failed');
