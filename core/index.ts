@@ -6,7 +6,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import pino, { type Logger } from 'pino';
 import { BUILTIN_PLUGINS } from '../plugins/index.ts';
-import { adminRouter } from './admin/index.ts';
+import { adminRouter, AdminTokens, ALL_SCOPES, followStoredConfig, hashSecret, Metrics } from './admin/index.ts';
 import { buildConfig, ConfigHolder, loadConfigFile, type Settings } from './config/index.ts';
 import { discovery } from './discovery/index.ts';
 import { createHttpApp, type RequestState } from './http/app.ts';
@@ -20,6 +20,8 @@ import {
 import { RemoteKeySets } from './jwks/index.ts';
 import { outboundPolicy } from './metadata/index.ts';
 import { ScriptHost, watchScripts } from './sandbox/index.ts';
+import { hkdfSync } from 'node:crypto';
+import { verifySecret } from './admin/secretHash.ts';
 import { loadEncryptionKey, SecretBox } from './secrets/index.ts';
 import { EmbeddedStore, type ClientStore } from './store/index.ts';
 
@@ -44,6 +46,7 @@ export interface Registrar {
   config: ConfigHolder;
   store: ClientStore;
   scripts: ScriptHost;
+  metrics: Metrics;
   logger: Logger;
   /** Settles the configuration, loads the scripts, starts watching them, then listens. */
   listen(): Promise<Server>;
@@ -69,12 +72,26 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     maxAgeMs: config.current.jwksCacheMaxAgeSeconds * 1000,
     cooldownMs: config.current.jwksRefetchCooldownSeconds * 1000,
   }), clock);
+  const metrics = new Metrics();
   const scripts = new ScriptHost({
     dir: settings.scriptsDir,
     logger,
     plugins: BUILTIN_PLUGINS,
     services: { logger, store, config, clock, keySets },
+    onCall: ({ script, hook, ms }) => metrics.hookDuration.observe({ script, hook }, ms / 1000),
   });
+  for (const result of ['loaded', 'failed', 'unloaded'] as const) {
+    scripts.on(result, ({ name }: { name: string }) => metrics.reloads.inc({ script: name, result }));
+  }
+  scripts.on('restarted', ({ name }: { name: string }) => metrics.restarts.inc({ script: name }));
+  // Administration tokens are signed with a key derived from the encryption key: every
+  // instance sharing DCR_ENCRYPTION_KEY accepts every instance's tokens.
+  const tokens = new AdminTokens(
+    new Uint8Array(hkdfSync('sha256', key, Buffer.alloc(0), 'registrar admin access tokens', 32)),
+    settings.issuer,
+    clock,
+    () => config.current.adminAccessTokenLifetimeSeconds,
+  );
   const services: RegistrationServices = {
     config,
     store,
@@ -90,23 +107,33 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   router.get('/.well-known/openid-configuration', wellKnown);
   router.get('/.well-known/oauth-authorization-server', wellKnown);
   const decisions = new DecisionWriter(store, logger);
-  router.use(registrationRouter(services, decisions).routes());
-  router.use(adminRouter(settings.adminToken, scripts).routes());
-  const app = createHttpApp(logger, router);
+  let scriptsLoaded = false;
+  router.use(registrationRouter(services, decisions, (record) => metrics.registrations.inc({ operation: record.operation, outcome: record.outcome })).routes());
+  router.use(adminRouter({ services, scripts, tokens, metrics, issuer: settings.issuer, scriptsLoaded: () => scriptsLoaded }).routes());
+  const app = createHttpApp(logger, router, (route, method, status) => metrics.requests.inc({ route, method, status: String(status) }));
 
   let server: Server | undefined;
   let purge: NodeJS.Timeout | undefined;
   let watcher: ReturnType<typeof watchScripts> | undefined;
+  let stopFollowing: (() => void) | undefined;
   return {
     app,
     config,
     store,
     scripts,
+    metrics,
     logger,
     flushDecisions: () => decisions.settle(),
     async listen() {
-      if (!options.properties) await settleConfiguration(store, config, fileProperties, settings.configFile !== undefined, clock);
+      if (!options.properties) {
+        await settleConfiguration(store, config, fileProperties, settings.configFile !== undefined, clock);
+        stopFollowing = followStoredConfig(config, store, () => config.current.configRefreshIntervalSeconds * 1000, (err) =>
+          logger.warn({ err: (err as Error).message }, 'reading the stored configuration failed'),
+        );
+      }
+      if (settings.adminClient) await seedAdminClient(store, settings.adminClient, clock);
       await scripts.loadAll();
+      scriptsLoaded = true;
       if (options.watch !== false) {
         watcher = watchScripts(scripts, { polling: settings.scriptsPolling, logger });
         await watcher.ready;
@@ -132,6 +159,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     },
     async close() {
       clearInterval(purge);
+      stopFollowing?.();
       await watcher?.close();
       if (server) {
         const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
@@ -159,10 +187,20 @@ async function settleConfiguration(
 ): Promise<void> {
   const stored = await store.readConfig();
   if (fromFile || !stored) {
-    if (!stored || JSON.stringify(stored.properties) !== JSON.stringify(fileProperties)) {
-      await store.writeConfig(fileProperties, stored?.revision ?? 0, clock());
+    if (stored && JSON.stringify(stored.properties) === JSON.stringify(fileProperties)) {
+      config.replace(fileProperties, stored.revision);
+      return;
     }
+    await store.writeConfig(fileProperties, stored?.revision ?? 0, clock());
+    config.replace(fileProperties, (await store.readConfig())?.revision ?? 0);
     return;
   }
-  config.replace(stored.properties);
+  config.replace(stored.properties, stored.revision);
+}
+
+/** The administration client named by the environment, with every administration scope. */
+async function seedAdminClient(store: ClientStore, client: { clientId: string; secret: string }, clock: () => number): Promise<void> {
+  const existing = await store.findAdminClient(client.clientId);
+  if (existing && (await verifySecret(client.secret, existing.secretHash)) && existing.scopes.length === ALL_SCOPES.length) return;
+  await store.saveAdminClient({ clientId: client.clientId, secretHash: await hashSecret(client.secret), scopes: ALL_SCOPES, createdAt: existing?.createdAt ?? clock() });
 }

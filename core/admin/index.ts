@@ -1,20 +1,90 @@
-// GET /admin/scripts: each script's state, hash, hooks, settings, last error and counters.
-// Protected by the DCR_ADMIN_TOKEN bearer token; without that token the route does not exist.
+// The administration surface: token endpoint, configuration API, client administration, script
+// status and dry runs (all behind OAuth scopes), schemas, health and metrics.
 import Router from '@koa/router';
-import { InvalidToken } from '../errors/index.ts';
+import type { Context } from 'koa';
+import { NotFound } from '../errors/index.ts';
+import { readJsonObject } from '../http/body.ts';
 import { NO_STORE, type RequestState } from '../http/app.ts';
+import type { RegistrationServices } from '../registration/index.ts';
 import type { ScriptHost } from '../sandbox/index.ts';
-import { secretsEqual } from '../secrets/index.ts';
+import { AdminClientSchema } from './clientShape.ts';
+import { clientAdmin } from './clients.ts';
+import { getConfig, patchConfig } from './config.ts';
+import { dryRun } from './dryRun.ts';
+import { live, ready } from './health.ts';
+import type { Metrics } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
+import { SCOPES } from './scopes.ts';
+import { requireScope, tokenEndpoint, type AdminTokens } from './tokens.ts';
 
-export function adminRouter(adminToken: string | undefined, scripts: ScriptHost): Router<RequestState> {
+export { AdminTokens } from './tokens.ts';
+export { Metrics } from './metrics.ts';
+export { followStoredConfig } from './config.ts';
+export { ALL_SCOPES, SCOPES } from './scopes.ts';
+export { hashSecret } from './secretHash.ts';
+export { AdminClientSchema, toAdminClient } from './clientShape.ts';
+export { dryRun, type DryRunResult } from './dryRun.ts';
+
+export const CONFIG_PATHS = ['/jans-config-api/api/v1/jans-auth-server/config', '/admin/config'];
+export const CLIENT_PATHS = ['/jans-config-api/api/v1/openid/clients', '/admin/clients'];
+
+export interface AdminOptions {
+  services: RegistrationServices;
+  scripts: ScriptHost;
+  tokens: AdminTokens;
+  metrics: Metrics;
+  issuer: string;
+  scriptsLoaded: () => boolean;
+}
+
+export function adminRouter({ services, scripts, tokens, metrics, issuer, scriptsLoaded }: AdminOptions): Router<RequestState> {
   const router = new Router<RequestState>();
-  if (!adminToken) return router;
-  router.get('/admin/scripts', (ctx) => {
-    const presented = /^Bearer +(\S+)$/i.exec(ctx.get('Authorization'))?.[1];
-    if (!presented) throw new InvalidToken('an admin token is required', { tokenPresented: false });
-    if (!secretsEqual(presented, adminToken)) throw new InvalidToken('the admin token is not valid');
+  const { store, config, clock } = services;
+  const scope = (needed: string) => requireScope(tokens, needed);
+
+  const token = tokenEndpoint(tokens, store);
+  router.post(['/jans-auth/restv1/token', '/token'], token);
+
+  router.get(CONFIG_PATHS, scope(SCOPES.configRead), getConfig(config));
+  router.patch(CONFIG_PATHS, scope(SCOPES.configWrite), patchConfig(config, store, clock));
+
+  const clients = clientAdmin(services);
+  for (const base of CLIENT_PATHS) {
+    router.get(base, scope(SCOPES.clientsRead), clients.list);
+    router.get(`${base}/:inum`, scope(SCOPES.clientsRead), clients.get);
+    router.delete(`${base}/:inum`, scope(SCOPES.clientsWrite), clients.remove);
+    router.post(`${base}/:inum/disable`, scope(SCOPES.clientsWrite), clients.disable(true));
+    router.post(`${base}/:inum/enable`, scope(SCOPES.clientsWrite), clients.disable(false));
+    router.post(`${base}/:inum/secret`, scope(SCOPES.clientsWrite), clients.rotateSecret);
+    router.post(`${base}/:inum/registration-access-token`, scope(SCOPES.clientsWrite), clients.rotateRegistrationAccessToken);
+  }
+
+  router.get('/admin/scripts', scope(SCOPES.scriptsRead), (ctx) => {
     ctx.set(NO_STORE);
     ctx.body = { scripts: scripts.status() };
   });
+  router.post('/admin/scripts/:name/dry-run', scope(SCOPES.scriptsWrite), async (ctx: Context & { params: Record<string, string> }) => {
+    const name = ctx.params.name ?? '';
+    if (!scripts.isActive(name)) throw new NotFound();
+    const body = await readJsonObject(ctx, config.current.registrationRequestMaxBytes);
+    ctx.set(NO_STORE);
+    ctx.body = await dryRun(services, scripts, name, body);
+  });
+
+  router.get('/schema/client', (ctx) => {
+    ctx.set({ 'Cache-Control': 'no-cache' });
+    ctx.body = AdminClientSchema;
+  });
+  router.get('/openapi.json', (ctx) => {
+    ctx.set({ 'Cache-Control': 'no-cache' });
+    ctx.body = openApiDocument(issuer);
+  });
+  router.get('/health/live', live);
+  router.get('/health/ready', ready(store, scriptsLoaded));
+  router.get('/metrics', async (ctx) => {
+    ctx.set('Content-Type', metrics.registry.contentType);
+    ctx.body = await metrics.registry.metrics();
+  });
   return router;
 }
+

@@ -26,8 +26,8 @@ export interface Settings {
   encryptionKey: string | undefined;
   /** pino level (DCR_LOG_LEVEL, default info). */
   logLevel: string;
-  /** Bearer token for GET /admin/scripts (DCR_ADMIN_TOKEN); the endpoint is off without it. */
-  adminToken: string | undefined;
+  /** The first administration client (DCR_ADMIN_CLIENT_ID / DCR_ADMIN_CLIENT_SECRET), granted every admin scope. */
+  adminClient: { clientId: string; secret: string } | undefined;
   /** Poll the scripts folder instead of using file-system events (DCR_SCRIPTS_POLLING=true). */
   scriptsPolling: boolean;
   /** MongoDB connection string (MONGODB_URI); selects the MongoDB store. */
@@ -47,7 +47,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_SCRIPTS_DIR', default: './scripts', description: 'Folder of interception scripts, watched and hot-reloaded.' },
   { name: 'DCR_ENCRYPTION_KEY', default: '(generated dev key)', description: '32-byte AES-256-GCM key for client secrets at rest, base64 or hex. Required with MONGODB_URI; on the embedded store a dev key is generated in DCR_DATA_DIR, with a warning, when it is absent.' },
   { name: 'DCR_LOG_LEVEL', default: 'info', description: 'Log level (`fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`).' },
-  { name: 'DCR_ADMIN_TOKEN', default: '(none: endpoint off)', description: 'Bearer token that protects `GET /admin/scripts`.' },
+  { name: 'DCR_ADMIN_CLIENT_ID', default: '(none)', description: 'client_id of the first administration client (like Janssen\'s config-api client); it gets every administration scope.' },
+  { name: 'DCR_ADMIN_CLIENT_SECRET', default: '(none)', description: 'Its secret (stored as a scrypt hash).' },
   { name: 'MONGODB_URI', default: '(none: embedded store)', description: 'MongoDB connection string; when set, clients, configuration and the decision log live in MongoDB.' },
   { name: 'DCR_MONGODB_DATABASE', default: 'registrar', description: 'MongoDB database name.' },
   { name: 'DCR_TLS_CERT_FILE', default: '(none: plain HTTP)', description: 'PEM certificate (chain) of the HTTPS listener. With DCR_TLS_KEY_FILE, the server speaks HTTPS on PORT and asks clients for a certificate without rejecting any at the TLS layer.' },
@@ -77,12 +78,20 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     scriptsDir: resolve(env.DCR_SCRIPTS_DIR || 'scripts'),
     encryptionKey: env.DCR_ENCRYPTION_KEY || undefined,
     logLevel: env.DCR_LOG_LEVEL || 'info',
-    adminToken: env.DCR_ADMIN_TOKEN || undefined,
+    adminClient: readAdminClient(env),
     scriptsPolling: env.DCR_SCRIPTS_POLLING === 'true',
     mongodbUri: env.MONGODB_URI || undefined,
     mongodbDatabase: env.DCR_MONGODB_DATABASE || 'registrar',
     tls: readTls(env),
   });
+}
+
+function readAdminClient(env: NodeJS.ProcessEnv): Settings['adminClient'] {
+  const { DCR_ADMIN_CLIENT_ID: clientId, DCR_ADMIN_CLIENT_SECRET: secret } = env;
+  if (!clientId && !secret) return undefined;
+  if (!clientId || !secret) throw new TypeError('DCR_ADMIN_CLIENT_ID and DCR_ADMIN_CLIENT_SECRET must be set together');
+  if (secret.length < 16) throw new TypeError('DCR_ADMIN_CLIENT_SECRET must be at least 16 characters');
+  return { clientId, secret };
 }
 
 function readTls(env: NodeJS.ProcessEnv): Settings['tls'] {
@@ -99,8 +108,9 @@ function readTls(env: NodeJS.ProcessEnv): Settings['tls'] {
   return { cert: read('DCR_TLS_CERT_FILE', certFile), key: read('DCR_TLS_KEY_FILE', keyFile), ca: caFile ? read('DCR_TLS_CA_FILE', caFile) : undefined };
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-const validateProperties = ajv.compile<ServerConfig>(ServerProperties);
+const validateProperties = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile<ServerConfig>(ServerProperties);
+// Run-time patches may write "true" for a boolean or "60" for a number (Janssen's own examples do).
+const validateCoercing = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: true }).compile<ServerConfig>(ServerProperties);
 
 function describeError(e: ErrorObject): string {
   const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(root)';
@@ -108,11 +118,15 @@ function describeError(e: ErrorObject): string {
   return `${where} ${e.message ?? 'is invalid'}`;
 }
 
-/** Validates properties over the defaults. Throws a TypeError naming every bad property. */
-export function buildConfig(properties: Record<string, unknown> = {}): Readonly<ServerConfig> {
+/**
+ * Validates properties over the defaults. Throws a TypeError naming every bad property.
+ * `coerce` converts strings to the declared scalar types (run-time patches).
+ */
+export function buildConfig(properties: Record<string, unknown> = {}, { coerce = false } = {}): Readonly<ServerConfig> {
   const candidate: Record<string, unknown> = structuredClone(properties);
-  if (!validateProperties(candidate)) {
-    const reasons = (validateProperties.errors ?? []).map(describeError);
+  const validate = coerce ? validateCoercing : validateProperties;
+  if (!validate(candidate)) {
+    const reasons = (validate.errors ?? []).map(describeError);
     throw new TypeError(`invalid server configuration: ${reasons.join('; ')}`);
   }
   const config = candidate as ServerConfig;
@@ -156,6 +170,7 @@ export function loadConfigFile(path: string | undefined): Record<string, unknown
 /** Holds the configuration in force; handlers read `current` once per request. */
 export class ConfigHolder {
   #current: Readonly<ServerConfig>;
+  #revision = 0;
 
   constructor(initial: Readonly<ServerConfig>) {
     this.#current = initial;
@@ -165,9 +180,15 @@ export class ConfigHolder {
     return this.#current;
   }
 
+  /** The store's revision of the configuration in force (0: not from the store). */
+  get revision(): number {
+    return this.#revision;
+  }
+
   /** Validates and swaps the whole configuration; the old object stays valid for requests in flight. */
-  replace(properties: Record<string, unknown>): Readonly<ServerConfig> {
-    this.#current = buildConfig(properties);
+  replace(properties: Record<string, unknown>, revision = this.#revision, options: { coerce?: boolean } = {}): Readonly<ServerConfig> {
+    this.#current = buildConfig(properties, options);
+    this.#revision = revision;
     return this.#current;
   }
 }

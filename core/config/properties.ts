@@ -136,6 +136,22 @@ export const ServerProperties = Type.Object(
       description: 'Largest registration request body accepted; larger bodies get 413.',
     }),
 
+    configRefreshIntervalSeconds: Type.Integer({
+      default: 2,
+      minimum: 1,
+      description: 'How often an instance checks the store for configuration changed by another instance.',
+    }),
+    adminAccessTokenLifetimeSeconds: Type.Integer({ default: 300, minimum: 30, description: 'Lifetime of the administration API access tokens.' }),
+    rateLimitRegistrationRequestCount: Type.Integer({
+      default: 0,
+      minimum: 0,
+      description: 'Registration requests (POST) allowed per client address per period; 0: no limit. Counted per instance.',
+    }),
+    rateLimitRegistrationPeriodInSeconds: Type.Integer({ default: 60, minimum: 1, description: 'The period of rateLimitRegistrationRequestCount.' }),
+    registrationCorsAllowedOrigins: list(
+      [],
+      'Origins allowed to call the registration endpoints from a browser (CORS); `*` for any. Empty: no CORS headers.',
+    ),
     decisionLogRetentionDays: Type.Integer({
       default: 30,
       minimum: 1,

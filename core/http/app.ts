@@ -8,10 +8,22 @@ import { errorHandler } from './errors.ts';
 import { requestId } from './requestId.ts';
 import type { RequestState } from './state.ts';
 
-export function createHttpApp(logger: Logger, router: Router<RequestState>): Koa<RequestState> {
+/** Told about every answered request: the matched route (or `unmatched`), method and status. */
+export type RequestObserver = (route: string, method: string, status: number) => void;
+
+export function createHttpApp(logger: Logger, router: Router<RequestState>, observe?: RequestObserver): Koa<RequestState> {
   const app = new Koa<RequestState>();
   app.silent = true;
   app.on('error', (err: unknown) => logger.error({ err }, 'unhandled koa error'));
+  if (observe) {
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } finally {
+        observe((ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched', ctx.method, ctx.status);
+      }
+    });
+  }
   app.use(requestId(logger));
   app.use(errorHandler);
   app.use(router.routes());

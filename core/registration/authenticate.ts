@@ -25,6 +25,6 @@ export async function authenticate(ctx: Context, services: RegistrationServices)
   if (!token) throw new InvalidToken('a registration access token is required', { tokenPresented: false });
   const record = await services.store.find(clientId, services.clock());
   const matches = tokenMatches(token, record?.registrationAccessTokenHash ?? DECOY_HASH);
-  if (!record || !matches) throw new InvalidToken('the registration access token is not valid for this client');
+  if (!record || !matches || record.disabled) throw new InvalidToken('the registration access token is not valid for this client');
   return record;
 }

@@ -60,7 +60,7 @@ export class DecisionWriter {
   }
 }
 
-export function decisionLog(services: RegistrationServices, writer: DecisionWriter): Middleware<RequestState> {
+export function decisionLog(services: RegistrationServices, writer: DecisionWriter, observe?: (record: DecisionRecord) => void): Middleware<RequestState> {
   return async (ctx, next) => {
     const started = performance.now();
     let status = 200;
@@ -87,6 +87,7 @@ export function decisionLog(services: RegistrationServices, writer: DecisionWrit
         expiresAt: at + services.config.current.decisionLogRetentionDays * 86_400_000,
       };
       writer.add(record);
+      observe?.(record);
     }
   };
 }

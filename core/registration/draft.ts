@@ -53,7 +53,8 @@ export interface Draft {
   context: HookContext;
 }
 
-export async function draftClient(input: DraftInput, services: RegistrationServices, config: ServerConfig): Promise<Draft> {
+/** `onlyScript`: run the hooks of that script alone (dry runs). */
+export async function draftClient(input: DraftInput, services: RegistrationServices, config: ServerConfig, onlyScript?: string): Promise<Draft> {
   const { policy } = services;
   const validated = await validateClientMetadata(input.request, config);
   const context: HookContext = {
@@ -67,6 +68,7 @@ export async function draftClient(input: DraftInput, services: RegistrationServi
     softwareStatement: input.statement ? { header: input.statement.header, claims: input.statement.claims } : undefined,
     signedRequest: input.signedRequest,
     certificate: input.certificate,
+    onlyScript,
   };
 
   if (input.certificate) await policy.isCertValidForClient(input.certificate, context);

@@ -2,7 +2,10 @@
 // management at {endpoint}/{client_id} or Janssen's {endpoint}?client_id=.
 import Router from '@koa/router';
 import type { RequestState } from '../http/state.ts';
+import type { DecisionRecord } from '../store/index.ts';
+import { cors } from './cors.ts';
 import { decisionLog, type DecisionWriter } from './decisionLog.ts';
+import { rateLimit } from './rateLimit.ts';
 import { read } from './read.ts';
 import { register } from './register.ts';
 import { remove } from './remove.ts';
@@ -16,11 +19,21 @@ export type { RegistrationPolicy, HookContext, ClientResponse, Operation, KeyHoo
 export type { RegistrationServices } from './services.ts';
 export { DecisionWriter } from './decisionLog.ts';
 
-export function registrationRouter(services: RegistrationServices, decisions: DecisionWriter): Router<RequestState> {
+export function registrationRouter(
+  services: RegistrationServices,
+  decisions: DecisionWriter,
+  observe?: (record: DecisionRecord) => void,
+): Router<RequestState> {
   const router = new Router<RequestState>();
-  const logged = decisionLog(services, decisions);
+  const logged = decisionLog(services, decisions, observe);
+  const crossOrigin = cors(services.config);
+  const limited = rateLimit(services.config, services.clock);
   for (const base of [REGISTRATION_PATH, JANSSEN_REGISTRATION_PATH]) {
-    router.use(base, logged); // prefix: also {base}/{client_id}
+    // Prefix middleware: also {base}/{client_id}. CORS first, so refusals carry its headers.
+    router.use(base, crossOrigin);
+    router.options([base, `${base}/:clientId`], () => {});
+    router.use(base, logged);
+    router.use(base, limited);
     router.post(base, register(services));
     router.get([base, `${base}/:clientId`], read(services));
     router.put([base, `${base}/:clientId`], update(services));

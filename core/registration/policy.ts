@@ -21,6 +21,8 @@ export interface HookContext {
   stored: ClientMetadata | undefined;
   /** The policy appends what each script call decided (host side only; scripts never see it). */
   trace: ScriptDecision[];
+  /** Dry runs: only this script's hooks run (host side only). */
+  onlyScript?: string | undefined;
   /** The client certificate presented with the request (TLS socket or trusted proxy). */
   certificate?: ClientCertificate | undefined;
   /** The verified software statement, when the request carried one. */

@@ -58,6 +58,7 @@ export interface ScriptHostOptions {
   logger: Logger;
   plugins: ReadonlyArray<Plugin>;
   services: PluginServices;
+  onCall?: (call: { script: string; hook: string; ms: number; decision: string }) => void;
 }
 
 export type ScriptEvent = { name: string; generation: number };
@@ -89,6 +90,10 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   readonly #entries = new Map<string, ScriptEntry>();
   /** Every isolate built and not yet disposed (active, draining, or being rebuilt). */
   readonly #isolates = new Set<ScriptIsolate>();
+  /** Log lines of requests being dry-run, by request id. */
+  readonly #captures = new Map<string, Array<Record<string, unknown>>>();
+  /** Told about every hook call (metrics). */
+  readonly #onCall: ((call: { script: string; hook: string; ms: number; decision: string }) => void) | undefined;
   /** Serialises activations of one script so generations apply in order. */
   readonly #queues = new Map<string, Promise<void>>();
 
@@ -97,6 +102,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     this.dir = options.dir;
     this.#logger = options.logger.child({ component: 'scripts' });
     this.#services = options.services;
+    this.#onCall = options.onCall;
     const ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false });
     this.#plugins = new Map(options.plugins.map((plugin) => [plugin.name, { plugin, validate: ajv.compile(plugin.config) }]));
   }
@@ -261,11 +267,14 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
 
   async #dispatch(script: string, settings: ScriptSettings, plugin: string, fn: string, argsJson: string, requestId: string | undefined): Promise<string | undefined> {
     const args = JSON.parse(argsJson) as unknown[];
+    const capture = requestId === undefined ? undefined : this.#captures.get(requestId);
     if (plugin === '$console') {
       const level = (['debug', 'info', 'warn', 'error'].includes(fn) ? fn : 'info') as 'info';
       this.#logger.child({ script, reqId: requestId })[level]({ source: 'console' }, args.join(' '));
+      capture?.push({ script, level, message: args.join(' ') });
       return undefined;
     }
+    if (plugin === 'log' && capture) capture.push({ script, level: fn, message: String(args[0]), ...(args[1] && typeof args[1] === 'object' ? { fields: args[1] } : {}) });
     const known = this.#plugins.get(plugin);
     const config = settings.plugins[plugin];
     const call = known?.plugin.functions[fn];
@@ -312,11 +321,11 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     return entry;
   }
 
-  /** Active versions exporting `hook`, in priority order. */
-  #active(hook: HookName): ScriptVersion[] {
+  /** Active versions exporting `hook`, in priority order (only `only` when given: dry runs). */
+  #active(hook: HookName, only?: string): ScriptVersion[] {
     return [...this.#entries.values()]
       .map((entry) => entry.version)
-      .filter((version): version is ScriptVersion => version !== undefined && version.hooks.has(hook))
+      .filter((version): version is ScriptVersion => version !== undefined && version.hooks.has(hook) && (only === undefined || version.name === only))
       .sort((a, b) => a.settings.priority - b.settings.priority || a.name.localeCompare(b.name));
   }
 
@@ -364,6 +373,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     } finally {
       const elapsed = performance.now() - started;
       context?.trace.push({ script: name, hook, decision, ms: Math.round(elapsed * 1000) / 1000 });
+      this.#onCall?.({ script: name, hook, ms: elapsed, decision });
       stats.calls += 1;
       stats.totalMs += elapsed;
       stats.maxMs = Math.max(stats.maxMs, elapsed);
@@ -394,7 +404,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   }
 
   #scriptContext(version: ScriptVersion, context: HookContext, client: ClientMetadata): Record<string, unknown> {
-    const { trace: _trace, ...shared } = context;
+    const { trace: _trace, onlyScript: _only, ...shared } = context;
     return { ...shared, client, script: version.name, properties: version.settings.properties };
   }
 
@@ -408,7 +418,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   async #clientHook(hook: 'createClient' | 'updateClient', context: HookContext): Promise<ClientMetadata | undefined> {
     let client = context.client;
     let changed = false;
-    for (const version of this.#active(hook)) {
+    for (const version of this.#active(hook, context.onlyScript)) {
       const outcome = await this.#invoke(version, hook, [this.#scriptContext(version, context, client)], context);
       if (!outcome) continue;
       if (outcome.kind === 'rejected') throw this.#rejection(outcome);
@@ -437,7 +447,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   }
 
   async deleteClient(context: HookContext): Promise<void> {
-    for (const version of this.#active('deleteClient')) {
+    for (const version of this.#active('deleteClient', context.onlyScript)) {
       const outcome = await this.#invoke(version, 'deleteClient', [this.#scriptContext(version, context, context.client)], context);
       if (!outcome) continue;
       if (outcome.kind === 'rejected') throw this.#rejection(outcome);
@@ -447,7 +457,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
 
   async #listHook(hook: 'modifyScopes' | 'manageClaims', list: string[], context: HookContext): Promise<string[]> {
     let current = list;
-    for (const version of this.#active(hook)) {
+    for (const version of this.#active(hook, context.onlyScript)) {
       const outcome = await this.#invoke(version, hook, [current, this.#scriptContext(version, context, context.client)], context);
       if (!outcome) continue;
       if (outcome.kind === 'rejected') throw this.#rejection(outcome);
@@ -466,7 +476,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
 
   async #responseHook(hook: 'modifyPostResponse' | 'modifyPutResponse' | 'modifyReadResponse', response: ClientResponse, context: HookContext): Promise<ClientResponse> {
     let current = response;
-    for (const version of this.#active(hook)) {
+    for (const version of this.#active(hook, context.onlyScript)) {
       const outcome = await this.#invoke(version, hook, [current, this.#scriptContext(version, context, context.client)], context);
       if (!outcome) continue;
       if (outcome.kind === 'rejected') throw this.#rejection(outcome);
@@ -490,7 +500,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   }
 
   async isCertValidForClient(certificate: ClientCertificate, context: HookContext): Promise<void> {
-    for (const version of this.#active('isCertValidForClient')) {
+    for (const version of this.#active('isCertValidForClient', context.onlyScript)) {
       const outcome = await this.#invoke(version, 'isCertValidForClient', [certificate, this.#scriptContext(version, context, context.client)], context);
       if (!outcome) continue;
       if (outcome.kind === 'rejected') throw this.#rejection(outcome);
@@ -507,6 +517,18 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
       if (outcome.value !== undefined && outcome.value !== null && outcome.value !== '') return outcome.value;
     }
     return undefined;
+  }
+
+  /** Collects the log lines scripts write while serving `requestId` (dry runs) until `stop` is called. */
+  captureLogs(requestId: string): { lines: Array<Record<string, unknown>>; stop(): void } {
+    const lines: Array<Record<string, unknown>> = [];
+    this.#captures.set(requestId, lines);
+    return { lines, stop: () => this.#captures.delete(requestId) };
+  }
+
+  /** Whether `name` has an active version. */
+  isActive(name: string): boolean {
+    return this.#entries.get(name)?.version !== undefined;
   }
 
   /** What GET /admin/scripts shows. */

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { TemporarilyUnavailable } from '../errors/index.ts';
-import { indexedValues, type ClientFilter, type ClientRecord, type ClientStore, type DecisionRecord, type StoredConfig } from './types.ts';
+import { indexedValues, type AdminClientRecord, type ClientFilter, type ClientRecord, type ClientStore, type DecisionRecord, type StoredConfig } from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS clients (
@@ -35,6 +35,10 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_at ON decisions (at);
 CREATE INDEX IF NOT EXISTS decisions_client ON decisions (client_id, at);
 CREATE INDEX IF NOT EXISTS decisions_expires_at ON decisions (expires_at);
+CREATE TABLE IF NOT EXISTS admin_clients (
+  client_id TEXT PRIMARY KEY,
+  doc       TEXT NOT NULL
+) STRICT;
 CREATE INDEX IF NOT EXISTS clients_expires_at ON clients (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS clients_software_id ON clients (software_id) WHERE software_id IS NOT NULL;
 `;
@@ -116,10 +120,10 @@ export class EmbeddedStore implements ClientStore {
     return Number(row.n);
   }
 
-  async query(filter: ClientFilter, now: number, limit: number): Promise<ClientRecord[]> {
+  async query(filter: ClientFilter, now: number, limit: number, offset = 0): Promise<ClientRecord[]> {
     const { where, values } = whereOf(filter, now);
     const rows = guard(() =>
-      this.#db.prepare(`SELECT doc FROM clients WHERE ${where} ORDER BY created_at, client_id LIMIT ?`).all(...values, limit),
+      this.#db.prepare(`SELECT doc FROM clients WHERE ${where} ORDER BY created_at, client_id LIMIT ? OFFSET ?`).all(...values, limit, offset),
     ) as Array<{ doc: string }>;
     return rows.map((row) => JSON.parse(row.doc) as ClientRecord);
   }
@@ -171,6 +175,15 @@ export class EmbeddedStore implements ClientStore {
     return Number(guard(() => this.#db.prepare('DELETE FROM decisions WHERE expires_at <= ?').run(now)).changes);
   }
 
+  async findAdminClient(clientId: string): Promise<AdminClientRecord | undefined> {
+    const row = guard(() => this.#db.prepare('SELECT doc FROM admin_clients WHERE client_id = ?').get(clientId)) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as AdminClientRecord) : undefined;
+  }
+
+  async saveAdminClient(record: AdminClientRecord): Promise<void> {
+    guard(() => this.#db.prepare('INSERT OR REPLACE INTO admin_clients (client_id, doc) VALUES (?, ?)').run(record.clientId, JSON.stringify(record)));
+  }
+
   async ping(): Promise<void> {
     guard(() => this.#db.prepare('SELECT 1').get());
   }
@@ -197,6 +210,10 @@ function whereOf(filter: ClientFilter, now: number): { where: string; values: Ar
   if (filter.redirectHost !== undefined) {
     clauses.push("instr(redirect_hosts, ?) > 0");
     values.push(` ${filter.redirectHost} `);
+  }
+  if (filter.name !== undefined) {
+    clauses.push("instr(lower(coalesce(json_extract(doc, '$.metadata.client_name'), '')), lower(?)) > 0");
+    values.push(filter.name);
   }
   return { where: clauses.join(' AND '), values };
 }

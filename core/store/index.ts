@@ -1,5 +1,6 @@
 export {
   indexedValues,
+  type AdminClientRecord,
   type ClientFilter,
   type ClientRecord,
   type ClientStore,

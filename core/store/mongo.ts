@@ -12,7 +12,7 @@
 import { MongoClient, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import type { Logger } from 'pino';
 import { TemporarilyUnavailable } from '../errors/index.ts';
-import { indexedValues, type ClientFilter, type ClientRecord, type ClientStore, type DecisionRecord, type StoredConfig } from './types.ts';
+import { indexedValues, type AdminClientRecord, type ClientFilter, type ClientRecord, type ClientStore, type DecisionRecord, type StoredConfig } from './types.ts';
 
 interface ClientDocument {
   client_id: string;
@@ -65,6 +65,7 @@ export class MongoStore implements ClientStore {
   readonly #configuration: Collection<ConfigDocument>;
   readonly #decisions: Collection<DecisionDocument>;
   readonly #claims: Collection<ClaimDocument>;
+  readonly #adminClients: Collection<AdminClientRecord & { _id: string }>;
   readonly #logger: Logger;
   #down = false;
 
@@ -75,6 +76,7 @@ export class MongoStore implements ClientStore {
     this.#configuration = this.#db.collection<ConfigDocument>('configuration');
     this.#decisions = this.#db.collection<DecisionDocument>('decisions');
     this.#claims = this.#db.collection<ClaimDocument>('revision_claims');
+    this.#adminClients = this.#db.collection<AdminClientRecord & { _id: string }>('admin_clients');
     this.#logger = logger;
   }
 
@@ -217,6 +219,7 @@ export class MongoStore implements ClientStore {
     if (filter.softwareId !== undefined) query.software_id = filter.softwareId;
     if (filter.organisation !== undefined) query.organisation = filter.organisation;
     if (filter.redirectHost !== undefined) query.redirect_hosts = filter.redirectHost;
+    if (filter.name !== undefined) query['record.metadata.client_name'] = { $regex: filter.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' };
     return query;
   }
 
@@ -224,9 +227,9 @@ export class MongoStore implements ClientStore {
     return this.#run(() => this.#clients.countDocuments(this.#filter(filter, now)));
   }
 
-  async query(filter: ClientFilter, now: number, limit: number): Promise<ClientRecord[]> {
+  async query(filter: ClientFilter, now: number, limit: number, offset = 0): Promise<ClientRecord[]> {
     const found = await this.#run(() =>
-      this.#clients.find(this.#filter(filter, now), { projection: { record: 1 } }).sort({ created_at: 1, client_id: 1 }).limit(limit).toArray(),
+      this.#clients.find(this.#filter(filter, now), { projection: { record: 1 } }).sort({ created_at: 1, client_id: 1 }).skip(offset).limit(limit).toArray(),
     );
     return found.map((document) => document.record);
   }
@@ -274,6 +277,17 @@ export class MongoStore implements ClientStore {
   async purgeDecisions(now: number): Promise<number> {
     const result = await this.#run(() => this.#decisions.deleteMany({ expires_at: { $lte: new Date(now) } }));
     return result.deletedCount;
+  }
+
+  async findAdminClient(clientId: string): Promise<AdminClientRecord | undefined> {
+    const found = await this.#run(() => this.#adminClients.findOne({ _id: clientId }));
+    if (!found) return undefined;
+    const { _id: _, ...record } = found;
+    return record;
+  }
+
+  async saveAdminClient(record: AdminClientRecord): Promise<void> {
+    await this.#run(() => this.#adminClients.replaceOne({ _id: record.clientId }, { ...record }, { upsert: true }));
   }
 
   async ping(): Promise<void> {

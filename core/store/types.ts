@@ -19,6 +19,8 @@ export interface ClientRecord {
   updatedAt: number;
   /** Incremented on every write; updates name the revision they read (optimistic concurrency). */
   revision: number;
+  /** Disabled by an administrator: the registration access token no longer works. */
+  disabled?: boolean;
 }
 
 /** Read-only lookups offered to scripts (plugins/clients). All given members must match. */
@@ -28,6 +30,8 @@ export interface ClientFilter {
   organisation?: string;
   /** A host (host[:port]) appearing in the client's redirect_uris. */
   redirectHost?: string;
+  /** Case-insensitive substring of the client_name. */
+  name?: string;
 }
 
 /** Values the stores index, derived from a record's metadata. */
@@ -82,6 +86,15 @@ export interface StoredConfig {
   updatedAt: number;
 }
 
+/** A client of the administration API (client_credentials at the token endpoint). */
+export interface AdminClientRecord {
+  clientId: string;
+  /** scrypt hash of the secret (core/admin/secretHash.ts). */
+  secretHash: string;
+  scopes: string[];
+  createdAt: number;
+}
+
 export interface ClientStore {
   /** A name for logs and benchmarks. */
   readonly kind: string;
@@ -95,8 +108,8 @@ export interface ClientStore {
   remove(clientId: string): Promise<boolean>;
   /** How many unexpired clients match. */
   count(filter: ClientFilter, now: number): Promise<number>;
-  /** Unexpired clients that match, at most `limit`, oldest first. */
-  query(filter: ClientFilter, now: number, limit: number): Promise<ClientRecord[]>;
+  /** Unexpired clients that match, at most `limit` after skipping `offset`, oldest first. */
+  query(filter: ClientFilter, now: number, limit: number, offset?: number): Promise<ClientRecord[]>;
   /** Deletes clients expired at `now`; returns how many. */
   purgeExpired(now: number): Promise<number>;
   /** The stored server configuration, if any. */
@@ -109,6 +122,9 @@ export interface ClientStore {
   listDecisions(options: { clientId?: string; limit: number }): Promise<DecisionRecord[]>;
   /** Deletes decision records whose expiresAt is at or before `now`. */
   purgeDecisions(now: number): Promise<number>;
+  findAdminClient(clientId: string): Promise<AdminClientRecord | undefined>;
+  /** Creates or replaces an administration client. */
+  saveAdminClient(record: AdminClientRecord): Promise<void>;
   /** Resolves when the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,0 +1,92 @@
+// The configuration API (Janssen's config-api path, and /admin/config): GET the configuration in
+// force; PATCH it with an RFC 6902 JSON Patch (every operation, `test` included). Janssen's own
+// examples write paths without the leading slash and "true" for booleans; both are accepted. A
+// patch that fails, or whose result fails the configuration schema, answers 400 with the reason
+// and changes nothing; an accepted one is stored (other instances pick it up within
+// configRefreshIntervalSeconds) and in force for the next request.
+import fastJsonPatch from 'fast-json-patch';
+import type { Context } from 'koa';
+import { buildConfig, type ConfigHolder } from '../config/index.ts';
+import { InvalidRequest } from '../errors/index.ts';
+import { readRawBody } from '../http/body.ts';
+import { NO_STORE } from '../http/app.ts';
+import type { ClientStore } from '../store/index.ts';
+
+const { applyPatch, JsonPatchError } = fastJsonPatch;
+
+const OPERATIONS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
+const pointer = (path: unknown) => (typeof path === 'string' && !path.startsWith('/') && path !== '' ? `/${path}` : path);
+
+function readPatch(text: string): fastJsonPatch.Operation[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidRequest('the patch is not valid JSON');
+  }
+  if (!Array.isArray(parsed)) throw new InvalidRequest('a JSON Patch is an array of operations');
+  return parsed.map((operation, index) => {
+    if (!operation || typeof operation !== 'object' || !OPERATIONS.has((operation as { op?: string }).op ?? '')) {
+      throw new InvalidRequest(`operation ${index} is not a JSON Patch operation (op must be one of ${[...OPERATIONS].join(', ')})`);
+    }
+    const { path, from } = operation as { path?: unknown; from?: unknown };
+    return { ...operation, path: pointer(path), ...(from === undefined ? {} : { from: pointer(from) }) } as fastJsonPatch.Operation;
+  });
+}
+
+export function getConfig(config: ConfigHolder) {
+  return (ctx: Context) => {
+    ctx.set({ ...NO_STORE, ETag: `"${config.revision}"` });
+    ctx.body = config.current;
+  };
+}
+
+export function patchConfig(config: ConfigHolder, store: ClientStore, clock: () => number) {
+  return async (ctx: Context): Promise<void> => {
+    const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
+    if (type !== 'application/json-patch+json' && type !== 'application/json') {
+      ctx.req.resume();
+      throw new InvalidRequest('send the patch as application/json-patch+json');
+    }
+    const operations = readPatch((await readRawBody(ctx, 256 * 1024)).toString('utf8'));
+    let patched: Record<string, unknown>;
+    try {
+      patched = applyPatch(structuredClone(config.current) as Record<string, unknown>, operations, true, false).newDocument;
+    } catch (err) {
+      const reason = err instanceof JsonPatchError ? `${err.name}: ${err.message.split('\n')[0]} (operation ${err.index ?? '?'})` : (err as Error).message;
+      throw new InvalidRequest(`the patch cannot be applied: ${reason}`);
+    }
+    const revision = config.revision;
+    let next;
+    try {
+      // Validate (and coerce "true" to true) before anything is written.
+      next = buildConfig(patched, { coerce: true });
+    } catch (err) {
+      throw new InvalidRequest((err as Error).message);
+    }
+    const properties = JSON.parse(JSON.stringify(next)) as Record<string, unknown>;
+    if (!(await store.writeConfig(properties, revision, clock()))) {
+      throw new InvalidRequest('the configuration was changed by another request at the same time; read it again and retry', { status: 409 });
+    }
+    config.replace(properties, (await store.readConfig())?.revision ?? revision + 1);
+    ctx.state.log.info({ operations: operations.map((o) => `${o.op} ${o.path}`) }, 'configuration patched');
+    ctx.set({ ...NO_STORE, ETag: `"${config.revision}"` });
+    ctx.body = config.current;
+  };
+}
+
+/** Follows configuration written by other instances sharing the store. */
+export function followStoredConfig(config: ConfigHolder, store: ClientStore, intervalMs: () => number, onError: (err: unknown) => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async () => {
+    try {
+      const stored = await store.readConfig();
+      if (stored && stored.revision !== config.revision) config.replace(stored.properties, stored.revision);
+    } catch (err) {
+      onError(err);
+    }
+    timer = setTimeout(tick, intervalMs()).unref();
+  };
+  timer = setTimeout(tick, intervalMs()).unref();
+  return () => clearTimeout(timer);
+}

@@ -1,0 +1,28 @@
+// Prometheus metrics (prom-client), one registry per server: requests by route and status,
+// registrations by operation and outcome, hook latency by script and hook, script reloads and
+// sandbox restarts, plus Node's default process metrics.
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({ name: 'registrar_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers: [this.registry] });
+  readonly registrations = new Counter({
+    name: 'registrar_registration_requests_total',
+    help: 'Requests on the registration endpoints by operation and outcome (ok or the error code).',
+    labelNames: ['operation', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly hookDuration = new Histogram({
+    name: 'registrar_script_hook_duration_seconds',
+    help: 'Script hook call latency by script and hook.',
+    labelNames: ['script', 'hook'],
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly reloads = new Counter({ name: 'registrar_script_reloads_total', help: 'Script activations by script and result (loaded, failed, unloaded).', labelNames: ['script', 'result'], registers: [this.registry] });
+  readonly restarts = new Counter({ name: 'registrar_sandbox_restarts_total', help: 'Isolates rebuilt after a time or memory limit, by script.', labelNames: ['script'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'registrar_' });
+  }
+}

@@ -1,0 +1,138 @@
+// The administration API's token endpoint (client_credentials, RFC 6749 §4.4) at Janssen's path,
+// issuing short-lived JWT access tokens with scopes, and the middleware that checks them. Tokens
+// are HS256 with a key derived from DCR_ENCRYPTION_KEY, so every instance sharing that key (and
+// store) accepts every instance's tokens.
+import { randomUUID } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import type { Context, Middleware } from 'koa';
+import { InvalidRequest, InvalidToken, OAuthError } from '../errors/index.ts';
+import { readRawBody } from '../http/body.ts';
+import { NO_STORE, type RequestState } from '../http/app.ts';
+import type { ClientStore } from '../store/index.ts';
+import { hasScope } from './scopes.ts';
+import { verifySecret } from './secretHash.ts';
+
+export const TOKEN_AUDIENCE = 'registrar-admin';
+
+export interface AdminPrincipal {
+  clientId: string;
+  scopes: string[];
+}
+
+export class AdminTokens {
+  readonly #key: Uint8Array;
+  readonly #issuer: string;
+  readonly #clock: () => number;
+  readonly #lifetime: () => number;
+
+  constructor(key: Uint8Array, issuer: string, clock: () => number, lifetimeSeconds: () => number) {
+    this.#key = key;
+    this.#issuer = issuer;
+    this.#clock = clock;
+    this.#lifetime = lifetimeSeconds;
+  }
+
+  get lifetimeSeconds(): number {
+    return this.#lifetime();
+  }
+
+  issue(principal: AdminPrincipal): Promise<string> {
+    const now = Math.floor(this.#clock() / 1000);
+    return new SignJWT({ scope: principal.scopes.join(' '), client_id: principal.clientId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+      .setIssuer(this.#issuer)
+      .setAudience(TOKEN_AUDIENCE)
+      .setSubject(principal.clientId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.lifetimeSeconds)
+      .setJti(randomUUID())
+      .sign(this.#key);
+  }
+
+  async verify(token: string): Promise<AdminPrincipal> {
+    try {
+      const { payload } = await jwtVerify(token, this.#key, {
+        algorithms: ['HS256'],
+        issuer: this.#issuer,
+        audience: TOKEN_AUDIENCE,
+        typ: 'at+jwt',
+        currentDate: new Date(this.#clock()),
+      });
+      return { clientId: String(payload.sub), scopes: String(payload.scope ?? '').split(' ').filter(Boolean) };
+    } catch {
+      throw new InvalidToken('the access token is invalid or expired');
+    }
+  }
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/** Requires a valid admin token with `scope` (RFC 6750 §3.1: 401 invalid_token, 403 insufficient_scope). */
+export function requireScope(tokens: AdminTokens, scope: string): Middleware<RequestState & { admin?: AdminPrincipal }> {
+  return async (ctx, next) => {
+    const token = BEARER.exec(ctx.get('Authorization'))?.[1];
+    if (!token) throw new InvalidToken('an access token is required', { tokenPresented: false });
+    const principal = await tokens.verify(token);
+    if (!hasScope(principal.scopes, scope)) {
+      throw new OAuthError('insufficient_scope', `this request needs the scope ${scope}`, {
+        status: 403,
+        headers: { 'WWW-Authenticate': `Bearer realm="registrar", error="insufficient_scope", scope="${scope}"` },
+      });
+    }
+    ctx.state.admin = principal;
+    await next();
+  };
+}
+
+function invalidClient(): OAuthError {
+  return new OAuthError('invalid_client', 'client authentication failed', { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="registrar"' } });
+}
+
+/** client_id and secret from HTTP Basic (RFC 6749 §2.3.1, form-encoded parts) or the form body. */
+function credentials(ctx: Context, form: URLSearchParams): { clientId: string; secret: string } | undefined {
+  const basic = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(ctx.get('Authorization'))?.[1];
+  if (basic) {
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return undefined;
+    const unescape = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '));
+    try {
+      return { clientId: unescape(decoded.slice(0, colon)), secret: unescape(decoded.slice(colon + 1)) };
+    } catch {
+      return undefined;
+    }
+  }
+  const clientId = form.get('client_id');
+  const secret = form.get('client_secret');
+  return clientId && secret ? { clientId, secret } : undefined;
+}
+
+export function tokenEndpoint(tokens: AdminTokens, store: ClientStore) {
+  return async (ctx: Context): Promise<void> => {
+    const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') {
+      ctx.req.resume();
+      throw new InvalidRequest('the token request must be application/x-www-form-urlencoded');
+    }
+    const form = new URLSearchParams((await readRawBody(ctx, 16 * 1024)).toString('utf8'));
+    const presented = credentials(ctx, form);
+    if (!presented) throw invalidClient();
+    const client = await store.findAdminClient(presented.clientId);
+    const valid = client ? await verifySecret(presented.secret, client.secretHash) : false;
+    if (!client || !valid) throw invalidClient();
+    if (form.get('grant_type') !== 'client_credentials') {
+      throw new OAuthError('unsupported_grant_type', 'only the client_credentials grant is supported here');
+    }
+    const requested = (form.get('scope') ?? '').split(' ').filter(Boolean);
+    const refused = requested.filter((scope) => !client.scopes.includes(scope));
+    if (refused.length > 0) throw new OAuthError('invalid_scope', `scope not allowed for this client: ${refused.join(' ')}`);
+    const scopes = requested.length > 0 ? requested : client.scopes;
+    ctx.set(NO_STORE);
+    ctx.body = {
+      access_token: await tokens.issue({ clientId: client.clientId, scopes }),
+      token_type: 'Bearer',
+      expires_in: tokens.lifetimeSeconds,
+      scope: scopes.join(' '),
+    };
+  };
+}
