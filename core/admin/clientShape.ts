@@ -23,9 +23,9 @@ export const adminName = (member: string): string => RENAMES[member] ?? camel(me
 const memberSchemas: Record<string, TSchema> = {};
 for (const [name, schema] of FIELDS) {
   if (schema['x-request']) continue;
-  if (name === 'scope') memberSchemas.scopes = Type.Array(Type.String(), { description: 'Scopes the client may request.' });
-  else if (name === 'jwks') memberSchemas.jwks = Type.String({ description: 'The JWKS as a JSON string (Janssen stores it so).' });
-  else memberSchemas[adminName(name)] = schema;
+  if (name === 'scope') memberSchemas.scopes = Type.Optional(Type.Array(Type.String(), { description: 'Scopes the client may request.' }));
+  else if (name === 'jwks') memberSchemas.jwks = Type.Optional(Type.String({ description: 'The JWKS as a JSON string (Janssen stores it so).' }));
+  else memberSchemas[adminName(name)] = Type.Optional(schema);
 }
 
 export const AdminClientSchema = Type.Object(

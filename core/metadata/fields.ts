@@ -30,7 +30,7 @@ const signingAlg = (property: Supported, description: string) => supported(prope
 const encryption = (half: 'alg' | 'enc', property: Supported, description: string) =>
   supported(property, description, { 'x-encryption': half });
 
-export const ClientMetadataSchema = Type.Object(
+export const ClientMetadataSchema = Type.Partial(Type.Object(
   {
     // RFC 7591 §2
     redirect_uris: uris('redirect', 'Redirection URIs for redirect-based flows.'),
@@ -123,8 +123,8 @@ export const ClientMetadataSchema = Type.Object(
     // Request only
     lifetime: Type.Integer({ minimum: 1, maximum: 315_360_000, description: 'Requested client lifetime in seconds (Janssen; at most ten years); see dcrForbidExpirationTimeInRequest.', 'x-request': true }),
   },
-  { additionalProperties: true },
-);
+  { additionalProperties: true, description: 'Client metadata (RFC 7591, OpenID Connect DCR 1.0 and extensions). Which members are required depends on the others (e.g. redirect_uris for redirect-based grants).' },
+));
 
 export type KnownClientMetadata = Static<typeof ClientMetadataSchema>;
 /** Known members plus language-tagged (`client_name#fr`) and configured custom members. */

@@ -18,7 +18,7 @@ import type { ClientResponse, HookContext, KeyHook, KeyHookContext, Registration
 import type { ScriptDecision } from '../store/index.ts';
 import { ScriptError } from './errors.ts';
 import { HOOK_NAMES, REJECTION_CODES, RESULT_VALIDATORS, type HookName } from './hooks.ts';
-import { ScriptIsolate, type CallOutcome } from './isolate.ts';
+import { ScriptIsolate, type CallOutcome, type ConsoleLine } from './isolate.ts';
 import { parseSettings, type ScriptSettings } from './settings.ts';
 
 export interface HookStats {
@@ -268,12 +268,6 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   async #dispatch(script: string, settings: ScriptSettings, plugin: string, fn: string, argsJson: string, requestId: string | undefined): Promise<string | undefined> {
     const args = JSON.parse(argsJson) as unknown[];
     const capture = requestId === undefined ? undefined : this.#captures.get(requestId);
-    if (plugin === '$console') {
-      const level = (['debug', 'info', 'warn', 'error'].includes(fn) ? fn : 'info') as 'info';
-      this.#logger.child({ script, reqId: requestId })[level]({ source: 'console' }, args.join(' '));
-      capture?.push({ script, level, message: args.join(' ') });
-      return undefined;
-    }
     if (plugin === 'log' && capture) capture.push({ script, level: fn, message: String(args[0]), ...(args[1] && typeof args[1] === 'object' ? { fields: args[1] } : {}) });
     const known = this.#plugins.get(plugin);
     const config = settings.plugins[plugin];
@@ -353,6 +347,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     try {
       const instance = await this.#instance(version, entry);
       const outcome = await instance.call(hook, args, settings.timeoutMs, requestId);
+      if (outcome.logs) this.#console(name, outcome.logs);
       if (outcome.kind === 'value' && !RESULT_VALIDATORS.get(hook)!(outcome.value ?? null)) {
         throw new ScriptError('bad_output', name, hook, `${hook} returned a value of the wrong shape: ${JSON.stringify(outcome.value)?.slice(0, 200)}`);
       }
@@ -517,6 +512,15 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
       if (outcome.value !== undefined && outcome.value !== null && outcome.value !== '') return outcome.value;
     }
     return undefined;
+  }
+
+  /** Writes a script's console lines to the log (and to a dry run's capture). */
+  #console(script: string, lines: ConsoleLine[]): void {
+    for (const [requestId, requested, message] of lines) {
+      const level = (['debug', 'info', 'warn', 'error'].includes(requested) ? requested : 'info') as 'info';
+      this.#logger.child({ script, reqId: requestId || undefined })[level]({ source: 'console' }, message);
+      if (requestId) this.#captures.get(requestId)?.push({ script, level, message });
+    }
   }
 
   /** Collects the log lines scripts write while serving `requestId` (dry runs) until `stop` is called. */

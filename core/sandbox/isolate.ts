@@ -22,16 +22,19 @@ export interface IsolateOptions {
   dispatch: Dispatch;
 }
 
+/** Console lines the script wrote: [request id, level, message]. */
+export type ConsoleLine = [string, string, string];
+
 export type CallOutcome =
-  | { kind: 'value'; value: unknown; args: unknown[] | undefined }
-  | { kind: 'rejected'; code: string; description: string };
+  | { kind: 'value'; value: unknown; args: unknown[] | undefined; logs?: ConsoleLine[] }
+  | { kind: 'rejected'; code: string; description: string; logs?: ConsoleLine[] };
 
 // Runs first, as a classic script; `$0` is the dispatcher Reference, kept in this closure only.
 const BOOTSTRAP = `
 'use strict';
 const dispatch = $0;
 const granted = JSON.parse($1);
-let currentCall = 0;
+let currentCall = '';
 class RegistrationError extends Error {
   constructor(code, description) {
     super(description);
@@ -59,7 +62,13 @@ const host = new Proxy(Object.freeze(plugins), {
     throw new Error('host.' + key + ' is not available: the ' + key + ' plugin is not granted to this script');
   },
 });
-const logTo = (level) => (...parts) => { callHost('$console', level, parts.map((p) => typeof p === 'string' ? p : JSON.stringify(p))).catch(() => {}); };
+// console lines are kept in the isolate, tagged with their request, and travel back with the
+// next call result: no crossing of their own, and never lost to timing.
+const pendingLogs = [];
+const logTo = (level) => (...parts) => {
+  if (pendingLogs.length < 1000) pendingLogs.push([currentCall, level, parts.map((p) => typeof p === 'string' ? p : JSON.stringify(p)).join(' ').slice(0, 8192)]);
+};
+globalThis.__drainLogs = () => pendingLogs.splice(0);
 const console = Object.freeze({ log: logTo('info'), info: logTo('info'), warn: logTo('warn'), error: logTo('error'), debug: logTo('debug') });
 Object.defineProperty(globalThis, 'host', { value: host });
 Object.defineProperty(globalThis, 'RegistrationError', { value: RegistrationError });
@@ -74,7 +83,9 @@ globalThis.__setCall = (id) => { currentCall = id; };
 const ENTRY = `
 import * as hooks from 'script';
 const setCall = globalThis.__setCall;
+const drainLogs = globalThis.__drainLogs;
 delete globalThis.__setCall;
+delete globalThis.__drainLogs;
 const exported = Object.keys(hooks).filter((name) => typeof hooks[name] === 'function');
 const uses = Array.isArray(hooks.uses) ? hooks.uses.map(String) : [];
 const PENDING = '"pending"';
@@ -82,17 +93,21 @@ const waiting = new Map();
 const settled = new Map();
 // \`true\` means "as modified in place": the arguments go back only when the hook changed them.
 const envelope = (result, args, json) => {
-  if (result !== true) return JSON.stringify({ value: result === undefined ? null : result });
-  const after = JSON.stringify(args);
-  return after === json ? '{"value":true}' : '{"value":true,"args":' + after + '}';
+  const out = { value: result === undefined ? null : result };
+  if (result === true && JSON.stringify(args) !== json) out.args = args;
+  const logs = drainLogs();
+  if (logs.length > 0) out.logs = logs;
+  return JSON.stringify(out);
 };
-const refusal = (error) => error instanceof RegistrationError
-  ? JSON.stringify({ rejected: { code: String(error.code), description: String(error.description ?? error.message) } })
-  : undefined;
+const refusal = (error) => {
+  if (!(error instanceof RegistrationError)) return undefined;
+  const logs = drainLogs();
+  return JSON.stringify({ rejected: { code: String(error.code), description: String(error.description ?? error.message) }, ...(logs.length > 0 ? { logs } : {}) });
+};
 globalThis.__registrar = Object.freeze({
   exported: JSON.stringify({ exported, uses }),
-  call(name, callId, json) {
-    setCall(callId);
+  call(name, callId, requestId, json) {
+    setCall(requestId);
     const args = JSON.parse(json);
     let result;
     try {
@@ -150,8 +165,6 @@ export class ScriptIsolate {
   readonly #entry: EntryReferences;
   /** Handles released before the isolate is disposed, so no finalizer runs against a dead isolate. */
   readonly #handles: Array<{ release(): void }>;
-  /** Which request each call in flight serves, so plugin calls are tagged with it. */
-  readonly #requests: Map<number, string | undefined>;
   #dead = false;
 
   private constructor(
@@ -159,11 +172,9 @@ export class ScriptIsolate {
     isolate: ivm.Isolate,
     entry: EntryReferences,
     info: { exported: string[]; uses: string[] },
-    requests: Map<number, string | undefined>,
     handles: Array<{ release(): void }>,
   ) {
     this.#handles = handles;
-    this.#requests = requests;
     this.#options = options;
     this.#isolate = isolate;
     this.#entry = entry;
@@ -176,9 +187,10 @@ export class ScriptIsolate {
     const isolate = new ivm.Isolate({ memoryLimit: options.memoryLimitMb });
     try {
       const context = await isolate.createContext();
-      const requests = new Map<number, string | undefined>();
-      const dispatch = new ivm.Reference((plugin: string, fn: string, argsJson: string, callId: number) =>
-        options.dispatch(plugin, fn, argsJson, requests.get(callId)),
+      // The request id travels with each call into the isolate and back with each plugin call,
+      // so even fire-and-forget console lines are tagged with the request that wrote them.
+      const dispatch = new ivm.Reference((plugin: string, fn: string, argsJson: string, requestId: string) =>
+        options.dispatch(plugin, fn, argsJson, requestId || undefined),
       );
       await context.evalClosure(BOOTSTRAP, [dispatch, JSON.stringify(options.granted)], { timeout: options.timeoutMs });
       const fail = (message: string, text?: string) =>
@@ -210,7 +222,7 @@ export class ScriptIsolate {
         forget: await registrar.get('forget', { reference: true }),
       };
       const handles = [entryRefs.call, entryRefs.settled, entryRefs.wait, entryRefs.forget, registrar, dispatch, context];
-      return new ScriptIsolate(options, isolate, entryRefs, info, requests, handles);
+      return new ScriptIsolate(options, isolate, entryRefs, info, handles);
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
       if (err instanceof ScriptError) throw err;
@@ -228,12 +240,11 @@ export class ScriptIsolate {
     if (this.dead) throw new ScriptError('unloaded', name, hook, 'the script isolate is not running');
     const json = JSON.stringify(args);
     const callId = nextCallId++;
-    this.#requests.set(callId, requestId);
     const started = performance.now();
     let text: unknown;
     try {
       const sync = { arguments: { copy: true }, result: { copy: true }, timeout: timeoutMs } as const;
-      text = this.#entry.call.applySync(undefined, [hook, callId, json], sync);
+      text = this.#entry.call.applySync(undefined, [hook, callId, requestId ?? '', json], sync);
       if (text === PENDING) text = this.#entry.settled.applySync(undefined, [callId], sync);
       if (text === undefined) text = await this.#await(hook, callId, timeoutMs - (performance.now() - started));
     } catch (err) {
@@ -247,16 +258,15 @@ export class ScriptIsolate {
       const failure = this.#classify(err);
       if (failure.code === 'timeout' || failure.code === 'memory_limit') this.dispose();
       throw new ScriptError(failure.code, name, hook, failure.message, locate(file, failure.stack), err);
-    } finally {
-      this.#requests.delete(callId);
     }
     if (typeof text !== 'string') throw new ScriptError('bad_output', name, hook, `${hook} returned nothing the host can read`);
     if (Buffer.byteLength(text) > MAX_RESULT_BYTES) {
       throw new ScriptError('output_too_large', name, hook, `${hook} returned more than ${MAX_RESULT_BYTES} bytes`);
     }
-    const envelope = JSON.parse(text) as { value?: unknown; args?: unknown[]; rejected?: { code: string; description: string } };
-    if (envelope.rejected) return { kind: 'rejected', ...envelope.rejected };
-    return { kind: 'value', value: envelope.value ?? undefined, args: envelope.args };
+    const envelope = JSON.parse(text) as { value?: unknown; args?: unknown[]; rejected?: { code: string; description: string }; logs?: ConsoleLine[] };
+    const logs = envelope.logs ? { logs: envelope.logs } : {};
+    if (envelope.rejected) return { kind: 'rejected', ...envelope.rejected, ...logs };
+    return { kind: 'value', value: envelope.value ?? undefined, args: envelope.args, ...logs };
   }
 
   /** The asynchronous part of a hook, under the host wall-clock guard. */

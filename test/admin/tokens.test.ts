@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { decodeJwt } from 'jose';
+import { SCOPES } from '../../core/admin/index.ts';
+import { ADMIN_ID, ADMIN_SECRET, adminToken, startAdminServer, tokenRequest } from '../helpers/admin.ts';
+import type { ScriptServer } from '../helpers/scripts.ts';
+import { assertError } from '../helpers/server.ts';
+
+describe('administration token endpoint', () => {
+  let server: ScriptServer;
+  before(async () => {
+    server = await startAdminServer();
+  });
+  after(() => server.close());
+
+  it('issues a short-lived JWT with the requested scopes for HTTP Basic or form credentials', async () => {
+    const basic = await tokenRequest(server.url, { grant_type: 'client_credentials', scope: SCOPES.configWrite });
+    assert.equal(basic.status, 200, basic.text);
+    assert.equal(basic.headers.get('cache-control'), 'no-store');
+    assert.equal(basic.json.token_type, 'Bearer');
+    assert.equal(basic.json.expires_in, 300);
+    assert.equal(basic.json.scope, SCOPES.configWrite);
+    const claims = decodeJwt(basic.json.access_token);
+    assert.equal(claims.sub, ADMIN_ID);
+    assert.ok(claims.exp! - claims.iat! === 300);
+    const form = await tokenRequest(server.url, { grant_type: 'client_credentials', client_id: ADMIN_ID, client_secret: ADMIN_SECRET }, null);
+    assert.equal(form.status, 200, form.text);
+    assert.equal(form.json.scope.split(' ').length, Object.keys(SCOPES).length, 'no scope asked: every scope granted to the client');
+  });
+
+  it('refuses bad credentials, other grants, unknown scopes and other content types', async () => {
+    const wrong = await tokenRequest(server.url, { grant_type: 'client_credentials' }, [ADMIN_ID, 'wrong-secret-value']);
+    assertError(wrong, 401, 'invalid_client');
+    assert.match(wrong.headers.get('www-authenticate') ?? '', /^Basic/);
+    assertError(await tokenRequest(server.url, { grant_type: 'client_credentials' }, ['nobody', ADMIN_SECRET]), 401, 'invalid_client');
+    assertError(await tokenRequest(server.url, { grant_type: 'client_credentials' }, null), 401, 'invalid_client');
+    assertError(await tokenRequest(server.url, { grant_type: 'password' }), 400, 'unsupported_grant_type');
+    assertError(await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'https://jans.io/oauth/everything' }), 400, 'invalid_scope');
+    assertError(await server.request('POST', '/jans-auth/restv1/token', { json: { grant_type: 'client_credentials' } }), 400, 'invalid_request');
+  });
+
+  it('protects the administration API: 401 without or with a bad token, 403 insufficient_scope', async () => {
+    assertError(await server.request('GET', '/admin/config'), 401, 'invalid_token');
+    assertError(await server.request('GET', '/admin/config', { token: 'garbage' }), 401, 'invalid_token');
+    const readOnly = await adminToken(server.url, SCOPES.configRead);
+    assert.equal((await server.request('GET', '/admin/config', { token: readOnly })).status, 200);
+    const denied = await server.request('PATCH', '/admin/config', { token: readOnly, json: [], headers: { 'content-type': 'application/json-patch+json' } });
+    assertError(denied, 403, 'insufficient_scope');
+    assert.match(denied.headers.get('www-authenticate') ?? '', /insufficient_scope/);
+    const clientsToken = await adminToken(server.url, SCOPES.clientsRead);
+    assertError(await server.request('GET', '/admin/scripts', { token: clientsToken }), 403, 'insufficient_scope');
+  });
+
+  it('refuses expired tokens', async () => {
+    let now = Date.now();
+    const timed = await startAdminServer({ clock: () => now });
+    try {
+      const token = await adminToken(timed.url, SCOPES.configRead);
+      assert.equal((await timed.request('GET', '/admin/config', { token })).status, 200);
+      now += 301_000;
+      assertError(await timed.request('GET', '/admin/config', { token }), 401, 'invalid_token', /expired/);
+    } finally {
+      await timed.close();
+    }
+  });
+});
