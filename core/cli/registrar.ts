@@ -1,0 +1,169 @@
+#!/usr/bin/env -S node --no-node-snapshot --disable-warning=ExperimentalWarning
+// `npx registrar ...`: the operator's command line.
+//   registrar schema                                  the JSON Schema of the Client
+//   registrar scripts check [dir]                     compile (and type-check .ts) every script
+//   registrar scripts test <script> <request.json>    dry-run one script's hooks offline
+//   registrar config patch <patch.json> --url URL (--token T | --client-id ID --client-secret S)
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import pino from 'pino';
+import { BUILTIN_PLUGINS } from '../../plugins/index.ts';
+import { AdminClientSchema, dryRun, SCOPES } from '../admin/index.ts';
+import { buildConfig, ConfigHolder, loadConfigFile, readSettings } from '../config/index.ts';
+import { RemoteKeySets } from '../jwks/index.ts';
+import { outboundPolicy } from '../metadata/index.ts';
+import type { RegistrationServices } from '../registration/index.ts';
+import { ScriptHost } from '../sandbox/index.ts';
+import { SecretBox } from '../secrets/index.ts';
+import { EmbeddedStore } from '../store/index.ts';
+
+const USAGE = `usage:
+  registrar schema
+  registrar scripts check [dir]
+  registrar scripts test <script> <request.json>
+  registrar config patch <patch.json> --url URL (--token TOKEN | --client-id ID --client-secret SECRET)`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+function option(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+}
+
+/** A script host over `dir` with an empty scratch store: scripts run as they would in the server. */
+async function offlineHost(dir: string) {
+  const settings = readSettings();
+  const logger = pino({ level: 'silent' });
+  const scratch = mkdtempSync(join(tmpdir(), 'registrar-cli-'));
+  const store = new EmbeddedStore(scratch);
+  const config = new ConfigHolder(buildConfig(loadConfigFile(settings.configFile)));
+  const keySets = new RemoteKeySets(() => ({ outbound: outboundPolicy(config.current), maxAgeMs: 300_000, cooldownMs: 30_000 }));
+  const host = new ScriptHost({ dir, logger, plugins: BUILTIN_PLUGINS, services: { logger, store, config, clock: Date.now, keySets } });
+  await host.loadAll();
+  const services: RegistrationServices = {
+    config,
+    store,
+    keySets,
+    secrets: new SecretBox(randomBytes(32)),
+    policy: host,
+    clock: Date.now,
+    registrationEndpoint: `${settings.issuer}/register`,
+  };
+  return {
+    host,
+    services,
+    async close() {
+      await host.close();
+      await store.close();
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+function typeCheck(files: string[]): { ok: boolean; output: string } | undefined {
+  let tsc: string;
+  try {
+    tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  } catch {
+    return undefined;
+  }
+  const flags = ['--noEmit', '--strict', '--target', 'es2024', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--allowImportingTsExtensions', '--skipLibCheck', '--types', 'node'];
+  const result = spawnSync(process.execPath, [tsc, ...flags, ...files], { encoding: 'utf8' });
+  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}`.trim() };
+}
+
+async function scriptsCheck(dir: string): Promise<number> {
+  const { host, close } = await offlineHost(dir);
+  let failed = 0;
+  try {
+    const status = host.status();
+    for (const script of status) {
+      const error = script.lastError as Record<string, unknown> | undefined;
+      if (script.state === 'active' && !error) process.stdout.write(`ok       ${script.name} (${(script.hooks as string[]).join(', ')})\n`);
+      else if (script.state === 'disabled') process.stdout.write(`disabled ${script.name}\n`);
+      else {
+        failed += 1;
+        process.stdout.write(`FAILED   ${script.name}: ${String(error?.message)} (${String(error?.file)}:${String(error?.line ?? '?')}:${String(error?.column ?? '?')})\n`);
+      }
+    }
+  } finally {
+    await close();
+  }
+  const typed = readdirSync(dir).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts')).map((file) => join(dir, file));
+  if (typed.length > 0) {
+    const checked = typeCheck(typed);
+    if (!checked) process.stdout.write('type check skipped: typescript is not installed\n');
+    else if (checked.ok) process.stdout.write(`types ok (${typed.length} TypeScript scripts)\n`);
+    else {
+      failed += 1;
+      process.stdout.write(`type errors:\n${checked.output}\n`);
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+async function scriptsTest(scriptPath: string, requestPath: string): Promise<number> {
+  const path = resolve(scriptPath);
+  const name = basename(path, extname(path));
+  const body = JSON.parse(readFileSync(requestPath, 'utf8')) as Record<string, unknown>;
+  const { host, services, close } = await offlineHost(existsSync(path) && extname(path) ? dirname(path) : readSettings().scriptsDir);
+  try {
+    if (!host.isActive(name)) {
+      const status = host.status().find((s) => s.name === name);
+      fail(`script ${name} is not active: ${JSON.stringify(status?.lastError ?? status?.state ?? 'not found')}`);
+    }
+    const result = await dryRun(services, host, name, body);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return result.outcome === 'failed' ? 1 : 0;
+  } finally {
+    await close();
+  }
+}
+
+async function configPatch(patchPath: string, args: string[]): Promise<number> {
+  const url = (option(args, '--url') ?? fail('--url is required')).replace(/\/+$/, '');
+  let token = option(args, '--token');
+  if (!token) {
+    const clientId = option(args, '--client-id') ?? fail('--token or --client-id and --client-secret are required');
+    const secret = option(args, '--client-secret') ?? fail('--client-secret is required');
+    const response = await fetch(`${url}/jans-auth/restv1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: SCOPES.configWrite }).toString(),
+    });
+    const answer = (await response.json()) as { access_token?: string };
+    if (!response.ok || !answer.access_token) fail(`token request failed: ${response.status} ${JSON.stringify(answer)}`);
+    token = answer.access_token;
+  }
+  const response = await fetch(`${url}/jans-config-api/api/v1/jans-auth-server/config`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json-patch+json', authorization: `Bearer ${token}` },
+    body: readFileSync(patchPath, 'utf8'),
+  });
+  process.stdout.write(`${JSON.stringify(await response.json(), null, 2)}\n`);
+  return response.ok ? 0 : 1;
+}
+
+async function main(args: string[]): Promise<number> {
+  const [command, sub, ...rest] = args;
+  if (command === 'schema') {
+    process.stdout.write(`${JSON.stringify(AdminClientSchema, null, 2)}\n`);
+    return 0;
+  }
+  if (command === 'scripts' && sub === 'check') return scriptsCheck(resolve(rest[0] ?? readSettings().scriptsDir));
+  if (command === 'scripts' && sub === 'test' && rest[0] && rest[1]) return scriptsTest(rest[0], rest[1]);
+  if (command === 'config' && sub === 'patch' && rest[0]) return configPatch(rest[0], rest.slice(1));
+  fail(USAGE);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => fail(`registrar: ${(err as Error).message}`),
+);

@@ -1,0 +1,94 @@
+// The command-line tool, run as a process.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, it } from 'node:test';
+import { ADMIN_ID, ADMIN_SECRET, startAdminServer } from '../helpers/admin.ts';
+import { tempDir } from '../helpers/server.ts';
+
+const CLI = new URL('../../core/cli/registrar.ts', import.meta.url).pathname;
+const exec = promisify(execFile);
+
+async function registrar(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', CLI, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('npx registrar', () => {
+  it('schema prints the Client JSON Schema', async () => {
+    const { code, stdout } = await registrar(['schema']);
+    assert.equal(code, 0);
+    const schema = JSON.parse(stdout);
+    assert.equal(schema.$id, 'Client');
+    assert.ok(schema.properties.redirectUris && schema.properties.inum);
+  });
+
+  it('scripts check compiles every script and type-checks the TypeScript ones', async () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir, 'good.js'), 'export function createClient() { return true; }');
+      writeFileSync(join(dir, 'typed.ts'), 'export function modifyScopes(scopes: string[]): string[] { return scopes; }');
+      const clean = await registrar(['scripts', 'check', dir]);
+      assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+      assert.match(clean.stdout, /ok {7}good \(createClient\)/);
+      assert.match(clean.stdout, /types ok \(1 TypeScript scripts\)/);
+      writeFileSync(join(dir, 'broken.js'), 'export function createClient( {');
+      writeFileSync(join(dir, 'mistyped.ts'), 'export function modifyScopes(scopes: string[]): number { return scopes; }');
+      const dirty = await registrar(['scripts', 'check', dir]);
+      assert.equal(dirty.code, 1);
+      assert.match(dirty.stdout, /FAILED {3}broken: .*broken\.js:1:/);
+      assert.match(dirty.stdout, /type errors:[\s\S]*mistyped\.ts/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('scripts test dry-runs a script offline against a request file', async () => {
+    const dir = tempDir();
+    try {
+      mkdirSync(join(dir, 'scripts'));
+      const script = join(dir, 'scripts', 'gate.js');
+      writeFileSync(script, `export function createClient(context) { console.log('saw', context.client.client_name); return context.client.client_name !== 'no'; }`);
+      writeFileSync(join(dir, 'yes.json'), JSON.stringify({ redirect_uris: ['https://a.example/cb'], client_name: 'yes' }));
+      writeFileSync(join(dir, 'no.json'), JSON.stringify({ redirect_uris: ['https://a.example/cb'], client_name: 'no' }));
+      const accepted = await registrar(['scripts', 'test', script, join(dir, 'yes.json')]);
+      assert.equal(accepted.code, 0, accepted.stderr);
+      const result = JSON.parse(accepted.stdout);
+      assert.equal(result.outcome, 'accepted');
+      assert.deepEqual(result.logs.map((l: { message: string }) => l.message), ['saw yes']);
+      const refused = JSON.parse((await registrar(['scripts', 'test', script, join(dir, 'no.json')])).stdout);
+      assert.equal(refused.outcome, 'refused');
+      assert.equal(refused.error.error, 'invalid_client_metadata');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('config patch sends a JSON Patch to a running server with client credentials', async () => {
+    const server = await startAdminServer({ properties: undefined });
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir, 'patch.json'), JSON.stringify([{ op: 'replace', path: 'dynamicRegistrationExpirationTime', value: '600' }]));
+      const { code, stdout, stderr } = await registrar(['config', 'patch', join(dir, 'patch.json'), '--url', server.url, '--client-id', ADMIN_ID, '--client-secret', ADMIN_SECRET]);
+      assert.equal(code, 0, stderr);
+      assert.equal(JSON.parse(stdout).dynamicRegistrationExpirationTime, 600);
+      assert.equal(server.registrar.config.current.dynamicRegistrationExpirationTime, 600);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints its usage for anything else', async () => {
+    const { code, stderr } = await registrar(['frobnicate']);
+    assert.equal(code, 2);
+    assert.match(stderr, /usage:/);
+  });
+});
