@@ -14,26 +14,9 @@ export type RejectionCode =
   | 'invalid_request'
   | 'access_denied';
 
-export interface DistinguishedName {
-  /** RFC 4514 string, most specific attribute first, e.g. `CN=app,OU=org-1,O=TPP,C=GB`. */
-  dn: string;
-  /** Attribute values by short name: CN, OU, O, C, organizationIdentifier, ... */
-  attributes: Record<string, string[]>;
-}
-
 /** The client certificate presented with the request (TLS socket, or a trusted proxy's header). */
-export interface ClientCertificate {
-  pem: string;
-  subject: DistinguishedName;
-  issuer: DistinguishedName;
-  san: { dns: string[]; uri: string[]; ip: string[]; email: string[] };
-  serialNumber: string;
-  notBefore: string;
-  notAfter: string;
-  fingerprintSha256: string;
-  selfSigned: boolean;
-  publicKeyJwk: Record<string, unknown>;
-}
+export type { ClientCertificate, DistinguishedName } from '../core/certificate/index.ts';
+import type { ClientCertificate } from '../core/certificate/index.ts';
 
 export interface HookContext<Properties = Record<string, unknown>> {
   operation: 'create' | 'update' | 'read' | 'delete';
