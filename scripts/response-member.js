@@ -2,6 +2,7 @@
 // policy the client agreed to.
 /** @type {import('./registrar.d.ts').ModifyResponse<{ member: string, value: unknown }>} */
 export function modifyPostResponse(response, context) {
-  response[context.properties.member] = context.properties.value;
-  return true;
+  // Returning the new body sends back just the response; `return true` after editing it in
+  // place would also work, but sends back the context too.
+  return { ...response, [context.properties.member]: context.properties.value };
 }
