@@ -97,6 +97,12 @@ export function storeContract(name: string, open: () => Promise<ClientStore>, cl
       assert.equal(await store.count({ organisation: `org-${tag}` }, now), 1);
       assert.equal(await store.count({ redirectHost: `${tag}.example` }, now), 1, 'exact host, not a substring');
       assert.equal(await store.count({ softwareId: `sw-${tag}`, redirectHost: `x${tag}.example` }, now), 1);
+      assert.equal(await store.count({ softwareId: `sw-${tag}`, name: 'CONTRACT' }, now), 0, 'no client_name on these');
+      const named = record({ metadata: { software_id: `sw-${tag}`, client_name: `Acme (${tag}) Portal`, redirect_uris: [] } });
+      await store.insert(named);
+      assert.equal(await store.count({ name: `acme (${tag}) portal` }, now), 1, 'case-insensitive, special characters literal');
+      assert.deepEqual((await store.query({ softwareId: `sw-${tag}` }, now, 10, 2)).map((r) => r.clientId), [named.clientId], 'offset');
+      await store.remove(named.clientId);
       assert.deepEqual((await store.query({ softwareId: `sw-${tag}` }, now, 10)).map((r) => r.clientId), [a.clientId, b.clientId]);
       assert.equal((await store.query({ softwareId: `sw-${tag}` }, now, 1)).length, 1);
       await store.replace({ ...b, metadata: { software_id: `moved-${tag}` }, revision: 2 }, 1);
