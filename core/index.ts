@@ -78,7 +78,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     logger,
     plugins: BUILTIN_PLUGINS,
     services: { logger, store, config, clock, keySets },
-    onCall: ({ script, hook, ms }) => metrics.hookDuration.observe({ script, hook }, ms / 1000),
+    onCall: ({ script, hook, ms }) => metrics.observeHook(script, hook, ms / 1000),
   });
   for (const result of ['loaded', 'failed', 'unloaded'] as const) {
     scripts.on(result, ({ name }: { name: string }) => metrics.reloads.inc({ script: name, result }));

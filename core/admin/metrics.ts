@@ -22,7 +22,17 @@ export class Metrics {
   readonly reloads = new Counter({ name: 'registrar_script_reloads_total', help: 'Script activations by script and result (loaded, failed, unloaded).', labelNames: ['script', 'result'], registers: [this.registry] });
   readonly restarts = new Counter({ name: 'registrar_sandbox_restarts_total', help: 'Isolates rebuilt after a time or memory limit, by script.', labelNames: ['script'], registers: [this.registry] });
 
+  readonly #hookTimers = new Map<string, { observe(value: number): void }>();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'registrar_' });
+  }
+
+  /** Per (script, hook) child kept, so a call does not hash its labels again. */
+  observeHook(script: string, hook: string, seconds: number): void {
+    const key = `${script}\0${hook}`;
+    let timer = this.#hookTimers.get(key);
+    if (!timer) this.#hookTimers.set(key, (timer = this.hookDuration.labels(script, hook)));
+    timer.observe(seconds);
   }
 }

@@ -217,6 +217,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     }
     const old = entry.version;
     entry.version = candidate;
+    this.#activeByHook.clear();
     entry.state = 'active';
     entry.lastError = undefined;
     if (old) this.#drain(old);
@@ -281,6 +282,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   #retire(entry: ScriptEntry, state: 'removed' | 'disabled'): void {
     const old = entry.version;
     entry.version = undefined;
+    this.#activeByHook.clear();
     entry.state = state;
     if (old) this.#drain(old);
     this.#logger.info({ script: entry.name, state }, 'script unloaded');
@@ -315,8 +317,20 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     return entry;
   }
 
+  /** Active versions by hook, in priority order; cleared whenever a version comes or goes. */
+  readonly #activeByHook = new Map<HookName, ScriptVersion[]>();
+
   /** Active versions exporting `hook`, in priority order (only `only` when given: dry runs). */
   #active(hook: HookName, only?: string): ScriptVersion[] {
+    if (only === undefined) {
+      let cached = this.#activeByHook.get(hook);
+      if (!cached) this.#activeByHook.set(hook, (cached = this.#collect(hook)));
+      return cached;
+    }
+    return this.#collect(hook, only);
+  }
+
+  #collect(hook: HookName, only?: string): ScriptVersion[] {
     return [...this.#entries.values()]
       .map((entry) => entry.version)
       .filter((version): version is ScriptVersion => version !== undefined && version.hooks.has(hook) && (only === undefined || version.name === only))
@@ -335,6 +349,8 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     entry = this.#entry(version.name),
   ): Promise<CallOutcome | undefined> {
     const { settings, name } = version;
+    // A version retired (and disposed) while a pipeline that listed it was running: it is gone.
+    if (version.retired && version.instance.dead) return undefined;
     const requestId = context?.requestId;
     let decision = 'none';
     if (version.inFlight >= settings.maxInFlight) {
@@ -345,7 +361,8 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     const stats = entry.stats.get(hook) ?? { calls: 0, errors: 0, totalMs: 0, maxMs: 0 };
     entry.stats.set(hook, stats);
     try {
-      const instance = await this.#instance(version, entry);
+      const ready = this.#instance(version, entry);
+      const instance = ready instanceof ScriptIsolate ? ready : await ready;
       const outcome = await instance.call(hook, args, settings.timeoutMs, requestId);
       if (outcome.logs) this.#console(name, outcome.logs);
       if (outcome.kind === 'value' && !RESULT_VALIDATORS.get(hook)!(outcome.value ?? null)) {
@@ -378,7 +395,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
   }
 
   /** The version's isolate, rebuilt from the same source if a limit killed it. */
-  async #instance(version: ScriptVersion, entry: ScriptEntry): Promise<ScriptIsolate> {
+  #instance(version: ScriptVersion, entry: ScriptEntry): ScriptIsolate | Promise<ScriptIsolate> {
     if (!version.instance.dead) return version.instance;
     version.rebuilding ??= this.#build(version.name, version.file, version.code, version.settings, this.#grants(version.name, version.settings)).then(
       (instance) => {
@@ -570,6 +587,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     for (const entry of this.#entries.values()) {
       const version = entry.version;
       entry.version = undefined;
+      this.#activeByHook.clear();
       if (version) {
         version.retired = true;
         await this.#dispose(version);
