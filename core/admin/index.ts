@@ -42,7 +42,7 @@ export function adminRouter({ services, scripts, tokens, metrics, issuer, script
   const { store, config, clock } = services;
   const scope = (needed: string) => requireScope(tokens, needed);
 
-  const token = tokenEndpoint(tokens, store);
+  const token = tokenEndpoint(tokens, store, clock);
   router.post(['/jans-auth/restv1/token', '/token'], token);
 
   router.get(CONFIG_PATHS, scope(SCOPES.configRead), getConfig(config));

@@ -107,8 +107,31 @@ function credentials(ctx: Context, form: URLSearchParams): { clientId: string; s
   return clientId && secret ? { clientId, secret } : undefined;
 }
 
-export function tokenEndpoint(tokens: AdminTokens, store: ClientStore) {
+/** Failed client authentications allowed per address per minute before the endpoint answers 429. */
+export const MAX_FAILED_AUTHENTICATIONS = 10;
+
+export function tokenEndpoint(tokens: AdminTokens, store: ClientStore, clock: () => number = Date.now) {
+  // Secrets are checked with scrypt (deliberately slow): failed attempts are limited per address,
+  // so the endpoint is neither a password oracle nor a way to burn the server's CPU.
+  const failures = new Map<string, { start: number; count: number }>();
+  const failed = (address: string) => {
+    const now = clock();
+    const entry = failures.get(address);
+    if (!entry || now - entry.start >= 60_000) failures.set(address, { start: now, count: 1 });
+    else entry.count += 1;
+    if (failures.size > 10_000) for (const [key, value] of failures) if (now - value.start >= 60_000) failures.delete(key);
+  };
   return async (ctx: Context): Promise<void> => {
+    const address = ctx.req.socket.remoteAddress ?? 'unknown';
+    const record = failures.get(address);
+    if (record && clock() - record.start < 60_000 && record.count >= MAX_FAILED_AUTHENTICATIONS) {
+      ctx.req.resume();
+      const retryAfter = Math.max(1, Math.ceil((record.start + 60_000 - clock()) / 1000));
+      throw new OAuthError('invalid_request', `too many failed authentications from this address; retry after ${retryAfter} s`, {
+        status: 429,
+        headers: { 'Retry-After': String(retryAfter) },
+      });
+    }
     const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
     if (type !== 'application/x-www-form-urlencoded') {
       ctx.req.resume();
@@ -116,10 +139,16 @@ export function tokenEndpoint(tokens: AdminTokens, store: ClientStore) {
     }
     const form = new URLSearchParams((await readRawBody(ctx, 16 * 1024)).toString('utf8'));
     const presented = credentials(ctx, form);
-    if (!presented) throw invalidClient();
+    if (!presented) {
+      failed(address);
+      throw invalidClient();
+    }
     const client = await store.findAdminClient(presented.clientId);
     const valid = client ? await verifySecret(presented.secret, client.secretHash) : false;
-    if (!client || !valid) throw invalidClient();
+    if (!client || !valid) {
+      failed(address);
+      throw invalidClient();
+    }
     if (form.get('grant_type') !== 'client_credentials') {
       throw new OAuthError('unsupported_grant_type', 'only the client_credentials grant is supported here');
     }

@@ -51,6 +51,23 @@ describe('administration token endpoint', () => {
     assertError(await server.request('GET', '/admin/scripts', { token: clientsToken }), 403, 'insufficient_scope');
   });
 
+  it('limits failed client authentications per address (429 with Retry-After), then lets the right secret through again later', async () => {
+    let now = Date.now();
+    const limited = await startAdminServer({ clock: () => now });
+    try {
+      for (let i = 0; i < 10; i += 1) {
+        assertError(await tokenRequest(limited.url, { grant_type: 'client_credentials' }, [ADMIN_ID, `guess-${i}`]), 401, 'invalid_client');
+      }
+      const blocked = await tokenRequest(limited.url, { grant_type: 'client_credentials' });
+      assertError(blocked, 429, 'invalid_request', /too many failed/);
+      assert.ok(Number(blocked.headers.get('retry-after')) > 0);
+      now += 60_000;
+      assert.equal((await tokenRequest(limited.url, { grant_type: 'client_credentials' })).status, 200);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('refuses expired tokens', async () => {
     let now = Date.now();
     const timed = await startAdminServer({ clock: () => now });
