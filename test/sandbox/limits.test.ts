@@ -9,7 +9,7 @@ const HOSTILE = `
 export function createClient(context) {
   const mode = context.request.client_name;
   if (mode === 'loop') for (;;) {}
-  if (mode === 'bomb') { const keep = []; for (;;) keep.push(new Array(100000).fill(keep.length)); }
+  if (mode === 'bomb') { const keep = []; for (;;) keep.push(new Array(1_000_000).fill(keep.length)); }
   if (mode === 'huge') return { client_name: 'x'.repeat(400 * 1024) };
   if (mode === 'circular') { const o = {}; o.self = o; return o; }
   return true;
