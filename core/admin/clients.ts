@@ -5,6 +5,7 @@ import type { Context } from 'koa';
 import { InvalidRequest, OAuthError } from '../errors/index.ts';
 import { NO_STORE, type RequestState } from '../http/app.ts';
 import { needsSecret } from '../registration/credentials.ts';
+import { conflict } from '../registration/rotate.ts';
 import type { RegistrationServices } from '../registration/index.ts';
 import { hashToken, newClientSecret, newRegistrationAccessToken } from '../secrets/index.ts';
 import type { ClientFilter, ClientRecord } from '../store/index.ts';
@@ -13,7 +14,6 @@ import { toAdminClient } from './clientShape.ts';
 type AdminContext = Context & { state: RequestState; params: Record<string, string> };
 
 const notFound = () => new OAuthError('not_found', 'no such client', { status: 404 });
-const conflict = () => new InvalidRequest('the client was changed by another request at the same time; retry', { status: 409 });
 
 function integer(value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback;

@@ -7,7 +7,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import type { Context } from 'koa';
 import { buildConfig, type ConfigHolder } from '../config/index.ts';
-import { InvalidRequest } from '../errors/index.ts';
+import { Conflict, InvalidRequest } from '../errors/index.ts';
 import { readRawBody } from '../http/body.ts';
 import { NO_STORE } from '../http/app.ts';
 import type { ClientStore } from '../store/index.ts';
@@ -66,7 +66,7 @@ export function patchConfig(config: ConfigHolder, store: ClientStore, clock: () 
     }
     const properties = JSON.parse(JSON.stringify(next)) as Record<string, unknown>;
     if (!(await store.writeConfig(properties, revision, clock()))) {
-      throw new InvalidRequest('the configuration was changed by another request at the same time; read it again and retry', { status: 409 });
+      throw new Conflict('the configuration was changed by another request at the same time; read it again and retry');
     }
     config.replace(properties, (await store.readConfig())?.revision ?? revision + 1);
     ctx.state.log.info({ operations: operations.map((o) => `${o.op} ${o.path}`) }, 'configuration patched');

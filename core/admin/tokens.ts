@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Context, Middleware } from 'koa';
-import { InvalidRequest, InvalidToken, OAuthError } from '../errors/index.ts';
+import { InvalidRequest, InvalidToken, OAuthError, TooManyRequests } from '../errors/index.ts';
+import { bearerToken } from '../http/bearer.ts';
+import { FixedWindowCounter } from '../http/fixedWindow.ts';
 import { readRawBody } from '../http/body.ts';
 import { NO_STORE, type RequestState } from '../http/app.ts';
 import type { ClientStore } from '../store/index.ts';
@@ -65,12 +67,10 @@ export class AdminTokens {
   }
 }
 
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-
 /** Requires a valid admin token with `scope` (RFC 6750 §3.1: 401 invalid_token, 403 insufficient_scope). */
 export function requireScope(tokens: AdminTokens, scope: string): Middleware<RequestState & { admin?: AdminPrincipal }> {
   return async (ctx, next) => {
-    const token = BEARER.exec(ctx.get('Authorization'))?.[1];
+    const token = bearerToken(ctx);
     if (!token) throw new InvalidToken('an access token is required', { tokenPresented: false });
     const principal = await tokens.verify(token);
     if (!hasScope(principal.scopes, scope)) {
@@ -113,24 +113,14 @@ export const MAX_FAILED_AUTHENTICATIONS = 10;
 export function tokenEndpoint(tokens: AdminTokens, store: ClientStore, clock: () => number = Date.now) {
   // Secrets are checked with scrypt (deliberately slow): failed attempts are limited per address,
   // so the endpoint is neither a password oracle nor a way to burn the server's CPU.
-  const failures = new Map<string, { start: number; count: number }>();
-  const failed = (address: string) => {
-    const now = clock();
-    const entry = failures.get(address);
-    if (!entry || now - entry.start >= 60_000) failures.set(address, { start: now, count: 1 });
-    else entry.count += 1;
-    if (failures.size > 10_000) for (const [key, value] of failures) if (now - value.start >= 60_000) failures.delete(key);
-  };
+  const failures = new FixedWindowCounter(clock);
+  const failed = (address: string) => failures.hit(address, 60_000);
   return async (ctx: Context): Promise<void> => {
     const address = ctx.req.socket.remoteAddress ?? 'unknown';
-    const record = failures.get(address);
-    if (record && clock() - record.start < 60_000 && record.count >= MAX_FAILED_AUTHENTICATIONS) {
+    const { count, retryAfterSeconds } = failures.peek(address, 60_000);
+    if (count >= MAX_FAILED_AUTHENTICATIONS) {
       ctx.req.resume();
-      const retryAfter = Math.max(1, Math.ceil((record.start + 60_000 - clock()) / 1000));
-      throw new OAuthError('invalid_request', `too many failed authentications from this address; retry after ${retryAfter} s`, {
-        status: 429,
-        headers: { 'Retry-After': String(retryAfter) },
-      });
+      throw new TooManyRequests('too many failed authentications from this address', retryAfterSeconds);
     }
     const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
     if (type !== 'application/x-www-form-urlencoded') {

@@ -91,6 +91,20 @@ export class MethodNotAllowed extends OAuthError {
   }
 }
 
+/** Another request changed the same resource first (optimistic concurrency). */
+export class Conflict extends InvalidRequest {
+  constructor(description: string) {
+    super(description, { status: 409 });
+  }
+}
+
+/** Too many requests from one address: 429 with Retry-After. */
+export class TooManyRequests extends InvalidRequest {
+  constructor(description: string, retryAfterSeconds: number) {
+    super(`${description}; retry after ${retryAfterSeconds} s`, { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) } });
+  }
+}
+
 export class NotFound extends OAuthError {
   constructor() {
     super('not_found', 'no such endpoint', { status: 404 });

@@ -3,12 +3,12 @@
 // learns nothing about which client_ids exist.
 import type { Context } from 'koa';
 import { InvalidRequest, InvalidToken } from '../errors/index.ts';
+import { bearerToken } from '../http/bearer.ts';
 import { hashToken, tokenMatches } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
 import type { RegistrationServices } from './services.ts';
 
 const DECOY_HASH = hashToken('decoy');
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 export function targetClientId(ctx: Context & { params?: Record<string, string> }): string {
   const fromPath = ctx.params?.clientId;
@@ -21,7 +21,7 @@ export function targetClientId(ctx: Context & { params?: Record<string, string> 
 export async function authenticate(ctx: Context, services: RegistrationServices): Promise<ClientRecord> {
   const clientId = targetClientId(ctx);
   ctx.state.clientId = clientId;
-  const token = BEARER.exec(ctx.get('Authorization'))?.[1];
+  const token = bearerToken(ctx);
   if (!token) throw new InvalidToken('a registration access token is required', { tokenPresented: false });
   const record = await services.store.find(clientId, services.clock());
   const matches = tokenMatches(token, record?.registrationAccessTokenHash ?? DECOY_HASH);

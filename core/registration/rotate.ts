@@ -1,13 +1,12 @@
 // rotateClientRegistrationAccessTokenOnUsage: every read or update answers with a new token
 // and the presented one stops working (RFC 7592 §3 allows rotation on any use).
 import type { ServerConfig } from '../config/index.ts';
-import { InvalidRequest } from '../errors/index.ts';
+import { Conflict } from '../errors/index.ts';
 import { hashToken, newRegistrationAccessToken } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
 import type { RegistrationServices } from './services.ts';
 
-export const conflict = () =>
-  new InvalidRequest('the client was changed by another request at the same time; read it again and retry', { status: 409 });
+export const conflict = () => new Conflict('the client was changed by another request at the same time; read it again and retry');
 
 /** A new token for `record` when rotation is on (returned with the record to store), else none. */
 export function nextToken(record: ClientRecord, config: ServerConfig): { tokenHash: string; registrationAccessToken: string | undefined } {

@@ -1,3 +1,9 @@
+import type { Logger } from 'pino';
+import type { Settings } from '../config/index.ts';
+import { EmbeddedStore } from './embedded.ts';
+import { MongoStore } from './mongo.ts';
+import type { ClientStore } from './types.ts';
+
 export {
   indexedValues,
   type AdminClientRecord,
@@ -11,19 +17,13 @@ export {
 export { MongoStore, redact } from './mongo.ts';
 export { EmbeddedStore } from './embedded.ts';
 
-import type { Logger } from 'pino';
-import type { Settings } from '../config/index.ts';
-import { EmbeddedStore as Embedded } from './embedded.ts';
-import { MongoStore as Mongo } from './mongo.ts';
-import type { ClientStore as Store } from './types.ts';
-
 /** MongoDB when MONGODB_URI is set, otherwise the embedded store in DCR_DATA_DIR. */
-export async function openStore(settings: Settings, logger: Logger): Promise<Store> {
+export async function openStore(settings: Settings, logger: Logger): Promise<ClientStore> {
   if (settings.mongodbUri) {
     // Instances sharing MongoDB must share the key too: a generated per-instance dev key would
     // leave each unable to read the others' client secrets.
     if (!settings.encryptionKey) throw new TypeError('DCR_ENCRYPTION_KEY is required with MONGODB_URI');
-    return Mongo.connect({ uri: settings.mongodbUri, database: settings.mongodbDatabase, logger });
+    return MongoStore.connect({ uri: settings.mongodbUri, database: settings.mongodbDatabase, logger });
   }
-  return new Embedded(settings.dataDir);
+  return new EmbeddedStore(settings.dataDir);
 }
