@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { scriptNameOf, type ScriptHost } from './host.ts';
 
 export const DEBOUNCE_MS = 100;
+const POLL_INTERVAL_MS = 100;
 
 export interface WatchOptions {
   /** Poll instead of relying on file-system events (bind mounts, network file systems). */
@@ -33,7 +34,7 @@ export function watchScripts(host: ScriptHost, options: WatchOptions): { close()
     ignoreInitial: true,
     depth: 1,
     usePolling: options.polling,
-    interval: 100,
+    interval: POLL_INTERVAL_MS,
     atomic: true,
   });
   const onEvent = (path: string) => {
@@ -44,7 +45,14 @@ export function watchScripts(host: ScriptHost, options: WatchOptions): { close()
   };
   watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent).on('addDir', onEvent).on('unlinkDir', onEvent);
   watcher.on('error', (err) => options.logger.error({ err }, 'watching the scripts folder failed'));
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  // A change made while the watcher was starting (after the initial load, before the first poll
+  // took its baseline) would be missed until the next one: rescan once, two intervals after ready.
+  const ready = new Promise<void>((resolve) =>
+    watcher.once('ready', () => {
+      timers.set('*settle*', setTimeout(() => schedule('*rescan*', () => host.loadAll()), 2 * POLL_INTERVAL_MS));
+      resolve();
+    }),
+  );
   return {
     ready,
     async close() {
