@@ -2,12 +2,14 @@
 // software_id are untouched.
 export const uses = ['clients', 'log'];
 
+// Only registrations carrying a software_id are counted: the server checks this before calling.
+/** @type {import('./registrar.d.ts').Match} */
+export const match = { createClient: { properties: { client: { required: ['software_id'] } } } };
+
 /** @type {import('./registrar.d.ts').CreateClient<{ maxClientsPerSoftwareId: number }>} */
 export function createClient(context) {
   const softwareId = context.client.software_id;
-  // Answer synchronously when there is nothing to look up: a hook that returns a plain value
-  // completes in one call into the sandbox; a promise needs a second one.
-  if (!softwareId) return true;
+  if (!softwareId) return true; // the match condition already ensures one; kept so the hook stands on its own
   return checkQuota(softwareId, context.properties.maxClientsPerSoftwareId);
 }
 

@@ -2,6 +2,7 @@
 // result. A `.ts` script imports them with `import type` (erased before it runs) and is
 // type-checked by `npm test`; editors autocomplete `.js` scripts from them too.
 import type { KnownClientMetadata } from '../core/metadata/index.ts';
+import type { MatchCondition, MatchableHook } from '../core/sandbox/match.ts';
 
 /** Client metadata in wire form (snake_case), plus language-tagged and custom members. */
 export type ClientMetadata = Partial<KnownClientMetadata> & { [member: string]: unknown };
@@ -72,6 +73,17 @@ export interface KeyHookContext<P = Record<string, unknown>> {
 export type GetJwks<P = Record<string, unknown>> = (context: KeyHookContext<P>) => Maybe<{ keys: unknown[] } | string | null | void>;
 /** getSoftwareStatementHmacSecret / getDcrHmacSecret: the shared secret; nothing: none from this script. */
 export type GetHmacSecret<P = Record<string, unknown>> = (context: KeyHookContext<P>) => Maybe<string | null | void>;
+
+/**
+ * `export const match`: by hook name, a JSON Schema the hook's `context` must satisfy for the hook
+ * to be called (a safe subset: type, const, enum, properties, required, additionalProperties,
+ * items, contains, min/max Items/Length, minimum, maximum, not, anyOf, allOf, oneOf); or a
+ * function of the script's properties returning them. The server checks it before the call; when
+ * it does not hold, the hook is not called, as if the script did not export it.
+ */
+export type Match<P = Record<string, unknown>> = MatchDeclaration | ((properties: P) => MatchDeclaration);
+export type MatchDeclaration = Partial<Record<MatchableHook, MatchCondition>>;
+export type { MatchCondition, MatchableHook } from '../core/sandbox/match.ts';
 
 export interface ClientFilter {
   software_id?: string;

@@ -1,7 +1,7 @@
 // Like Janssen's Casa client registration script: clients registering one of the configured
 // redirect URIs are trusted (consent skipped; takes effect when trustedClientEnabled is true)
 // and get extra scopes. Written in TypeScript to show the types; other clients are untouched.
-import type { CreateClient, ModifyScopes } from './registrar.d.ts';
+import type { CreateClient, Match, MatchCondition, ModifyScopes } from './registrar.d.ts';
 
 interface Properties {
   redirectUris: string[];
@@ -10,6 +10,14 @@ interface Properties {
 
 const isListed = (redirects: string[] | undefined, properties: Properties): boolean =>
   (redirects ?? []).some((uri) => properties.redirectUris.includes(uri));
+
+// Both hooks are called only for clients with a listed redirect URI (the server checks this
+// before entering the sandbox), so ordinary registrations cost this script nothing.
+export const match: Match<Properties> = ({ redirectUris }) => {
+  const listed: MatchCondition =
+    redirectUris.length > 0 ? { properties: { client: { properties: { redirect_uris: { contains: { enum: redirectUris } } }, required: ['redirect_uris'] } } } : { not: {} };
+  return { createClient: listed, modifyScopes: listed };
+};
 
 export const createClient: CreateClient<Properties> = (context) => {
   if (!isListed(context.client.redirect_uris, context.properties)) return true;

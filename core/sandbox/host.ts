@@ -19,10 +19,13 @@ import type { ScriptDecision } from '../store/index.ts';
 import { ScriptError } from './errors.ts';
 import { HOOK_NAMES, REJECTION_CODES, RESULT_VALIDATORS, type HookName } from './hooks.ts';
 import { ScriptIsolate, type CallOutcome, type ConsoleLine } from './isolate.ts';
+import { compileMatch, type MatchConditions } from './match.ts';
 import { parseSettings, type ScriptSettings } from './settings.ts';
 
 export interface HookStats {
   calls: number;
+  /** Calls not made because the hook's match condition did not hold. */
+  notMatched: number;
   errors: number;
   totalMs: number;
   maxMs: number;
@@ -39,6 +42,8 @@ interface ScriptVersion {
   instance: ScriptIsolate;
   rebuilding: Promise<ScriptIsolate> | undefined;
   hooks: Set<string>;
+  /** The script's match conditions by hook (see match.ts). */
+  match: MatchConditions | undefined;
   inFlight: number;
   retired: boolean;
 }
@@ -191,6 +196,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
         instance,
         rebuilding: undefined,
         hooks: new Set(instance.exported.filter((hook) => (HOOK_NAMES as string[]).includes(hook))),
+        match: undefined,
         inFlight: 0,
         retired: false,
       };
@@ -198,6 +204,12 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
       if (ungranted.length > 0) {
         this.#discard(instance);
         throw new ScriptError('capability_denied', name, undefined, `the script uses ${ungranted.join(', ')}, not granted in ${name}.json "plugins"`, { file: source.file });
+      }
+      try {
+        candidate.match = compileMatch(await instance.matchDeclaration(settings.properties), candidate.hooks);
+      } catch (err) {
+        this.#discard(instance);
+        throw err instanceof ScriptError ? err : new ScriptError('compile_error', name, undefined, (err as Error).message, { file: source.file });
       }
       if (candidate.hooks.has('init')) {
         try {
@@ -352,14 +364,20 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
     // A version retired (and disposed) while a pipeline that listed it was running: it is gone.
     if (version.retired && version.instance.dead) return undefined;
     const requestId = context?.requestId;
+    const stats = this.#stats(entry, hook);
+    const condition = version.match?.get(hook);
+    if (condition && !condition(args[args.length - 1])) {
+      // Not this script's business: no call, and the decision log says so.
+      stats.notMatched += 1;
+      context?.trace.push({ script: name, hook, decision: 'not-matched', ms: 0 });
+      return undefined;
+    }
     let decision = 'none';
     if (version.inFlight >= settings.maxInFlight) {
       throw new ScriptError('overloaded', name, hook, `${settings.maxInFlight} calls already in flight`);
     }
     version.inFlight += 1;
     const started = performance.now();
-    const stats = entry.stats.get(hook) ?? { calls: 0, errors: 0, totalMs: 0, maxMs: 0 };
-    entry.stats.set(hook, stats);
     try {
       const ready = this.#instance(version, entry);
       const instance = ready instanceof ScriptIsolate ? ready : await ready;
@@ -392,6 +410,12 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
       version.inFlight -= 1;
       if (version.retired && version.inFlight === 0) void this.#dispose(version);
     }
+  }
+
+  #stats(entry: ScriptEntry, hook: string): HookStats {
+    let stats = entry.stats.get(hook);
+    if (!stats) entry.stats.set(hook, (stats = { calls: 0, notMatched: 0, errors: 0, totalMs: 0, maxMs: 0 }));
+    return stats;
   }
 
   /** The version's isolate, rebuilt from the same source if a limit killed it. */
@@ -572,7 +596,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
           restarts: entry.restarts,
           lastError: entry.lastError,
           stats: Object.fromEntries(
-            [...entry.stats].map(([hook, s]) => [hook, { calls: s.calls, errors: s.errors, meanMs: s.calls ? +(s.totalMs / s.calls).toFixed(3) : 0, maxMs: +s.maxMs.toFixed(3) }]),
+            [...entry.stats].map(([hook, s]) => [hook, { calls: s.calls, notMatched: s.notMatched, errors: s.errors, meanMs: s.calls ? +(s.totalMs / s.calls).toFixed(3) : 0, maxMs: +s.maxMs.toFixed(3) }]),
           ),
         };
       });

@@ -124,6 +124,12 @@ globalThis.__registrar = Object.freeze({
     done.catch(() => {}); // awaited by wait(); never an unhandled rejection meanwhile
     return PENDING;
   },
+  // The script's match conditions (an object, or a function of its properties), once per version.
+  matchOf(propertiesJson) {
+    const declared = typeof hooks.match === 'function' ? hooks.match(JSON.parse(propertiesJson)) : hooks.match;
+    if (declared && typeof declared.then === 'function') throw new Error('match must return the conditions, not a promise');
+    return declared === undefined ? undefined : JSON.stringify(declared);
+  },
   wait(callId) {
     const done = waiting.get(callId);
     waiting.delete(callId);
@@ -159,6 +165,7 @@ let nextCallId = 1;
 
 interface EntryReferences {
   call: ivm.Reference;
+  matchOf: ivm.Reference;
   wait: ivm.Reference;
   forget: ivm.Reference;
 }
@@ -223,10 +230,11 @@ export class ScriptIsolate {
       const info = JSON.parse(await registrar.get('exported', { copy: true })) as { exported: string[]; uses: string[] };
       const entryRefs: EntryReferences = {
         call: await registrar.get('call', { reference: true }),
+        matchOf: await registrar.get('matchOf', { reference: true }),
         wait: await registrar.get('wait', { reference: true }),
         forget: await registrar.get('forget', { reference: true }),
       };
-      const handles = [entryRefs.call, entryRefs.wait, entryRefs.forget, registrar, dispatch, context];
+      const handles = [entryRefs.call, entryRefs.matchOf, entryRefs.wait, entryRefs.forget, registrar, dispatch, context];
       return new ScriptIsolate(options, isolate, entryRefs, info, handles);
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
@@ -237,6 +245,20 @@ export class ScriptIsolate {
 
   get dead(): boolean {
     return this.#dead || this.#isolate.isDisposed;
+  }
+
+  /** The script's `match` export, evaluated with its properties (undefined: none). Throws ScriptError. */
+  async matchDeclaration(properties: Record<string, unknown>): Promise<unknown> {
+    const { name, file, timeoutMs } = this.#options;
+    try {
+      const json = (await this.#entry.matchOf.apply(undefined, [JSON.stringify(properties)], { arguments: { copy: true }, result: { copy: true }, timeout: timeoutMs })) as
+        | string
+        | undefined;
+      return json === undefined ? undefined : (JSON.parse(json) as unknown);
+    } catch (err) {
+      const failure = this.#classify(err);
+      throw new ScriptError('compile_error', name, undefined, `match: ${failure.message}`, locate(file, failure.stack), err);
+    }
   }
 
   /** Calls an exported hook with JSON-copyable arguments. Throws ScriptError on any failure. */

@@ -56,7 +56,7 @@ export function indexedValues(record: ClientRecord): { softwareId: string | null
 export interface ScriptDecision {
   script: string;
   hook: string;
-  /** `true`, `false`, `object`, `list(n)`, `none`, `rejected:<code>`, `failed:<code>` or `skipped:<code>`. */
+  /** `true`, `false`, `object`, `list(n)`, `none`, `rejected:<code>`, `failed:<code>`, `skipped:<code>` or `not-matched` (no call: see match conditions). */
   decision: string;
   ms: number;
 }

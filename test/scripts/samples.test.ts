@@ -31,6 +31,16 @@ describe('sample scripts', () => {
     assert.equal(response.json.scope, 'openid email');
     assert.equal(response.json.trusted_client, false);
     assert.equal(response.json.registration_policy_uri, 'https://registrar.example.com/policy');
+    // Their match conditions keep the other samples out of it without entering their sandboxes.
+    await server.registrar.flushDecisions();
+    const [record] = await server.registrar.store.listDecisions({ clientId: response.json.client_id, limit: 1 });
+    assert.deepEqual(record!.scripts.map(({ script, hook, decision }) => `${script}.${hook}: ${decision}`), [
+      'abuse-guard.createClient: not-matched',
+      'trusted-client.createClient: not-matched',
+      'add-scope.modifyScopes: not-matched',
+      'trusted-client.modifyScopes: not-matched',
+      'response-member.modifyPostResponse: object',
+    ]);
   });
 
   it('add-scope: a listed redirect URI gets the configured scope', async () => {
