@@ -1,7 +1,7 @@
 // Registrar side by side with node-oidc-provider: the same load generator (autocannon), body,
 // concurrency and duration against each server on loopback, runs alternating. Scenarios:
-// a typical registration with no scripts; the same with the four sample scripts active; a read
-// of a registered client. Then Registrar's hot-reload latency (file write -> first response
+// a typical registration with no scripts; the same with the four sample scripts active; a
+// registration every sample hook applies to; a read of a registered client. Then Registrar's hot-reload latency (file write -> first response
 // served by the new version; median and p95 over RELOADS reloads) and the failed requests
 // while reloading under load.   Run: npm run bench
 import { rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,20 @@ const BODY = JSON.stringify({
 
 const register = (server: Running) => drive(postJson(server.registration, BODY));
 
+// A registration every sample hook applies to: both listed redirect URIs (add-scope,
+// trusted-client) and a software_id (abuse-guard counts its clients), fresh on each request so the
+// quota is never reached.
+let softwareIds = 0;
+const EVERY_HOOK = {
+  ...JSON.parse(BODY),
+  redirect_uris: ['https://partner.example.com/callback', 'https://casa.example.com/jans-casa'],
+};
+const registerEveryHook = (server: Running) =>
+  drive({
+    ...postJson(server.registration, JSON.stringify(EVERY_HOOK)),
+    requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ ...EVERY_HOOK, software_id: `bench-software-${(softwareIds += 1)}` }) }) }],
+  });
+
 async function read(server: Running): Promise<Sample> {
   const created = await httpRequest(server.registration, 'POST', { json: JSON.parse(BODY) });
   if (created.status !== 201) throw new Error(`registration failed ${created.status} ${created.text}`);
@@ -36,6 +50,13 @@ const scenarios: Array<{ scenario: string; runs: Array<{ label: string; start: (
       { label: 'Registrar, no scripts', start: () => startRegistrar('none'), load: register },
       { label: 'Registrar, 4 sample scripts', start: () => startRegistrar('samples'), load: register },
       { label: PEER, start: startPeer, load: register },
+    ],
+  },
+  {
+    scenario: 'register (every sample hook applies)',
+    runs: [
+      { label: 'Registrar, 4 sample scripts', start: () => startRegistrar('samples'), load: registerEveryHook },
+      { label: PEER, start: startPeer, load: registerEveryHook },
     ],
   },
   {

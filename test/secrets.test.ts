@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { freshRandomBytes, hashToken, newClientSecret, newRegistrationAccessToken, parseKey, SecretBox, tokenMatches } from '../core/secrets/index.ts';
+import { freshRandomBytes, hashToken, newTimeOrderedId, newClientSecret, newRegistrationAccessToken, parseKey, SecretBox, tokenMatches } from '../core/secrets/index.ts';
 
 describe('secrets', () => {
   it('seals with AES-256-GCM bound to the client id', () => {
@@ -30,6 +30,15 @@ describe('secrets', () => {
     assert.equal(freshRandomBytes(1024).length, 1024);
     assert.match(newClientSecret(), /^[\w-]{43}$/);
     assert.notEqual(newRegistrationAccessToken(), newRegistrationAccessToken());
+  });
+
+  it('makes RFC 9562 version 7 UUIDs that sort by time', () => {
+    const at = Date.UTC(2026, 10, 27, 12, 0, 0);
+    const ids = [newTimeOrderedId(at), newTimeOrderedId(at + 1), newTimeOrderedId(at + 60_000)];
+    for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(parseInt(ids[0]!.replace(/-/g, '').slice(0, 12), 16), at);
+    assert.deepEqual([...ids].reverse().sort(), ids);
+    assert.notEqual(newTimeOrderedId(at), newTimeOrderedId(at));
   });
 
   it('matches tokens by hash', () => {

@@ -3,9 +3,9 @@
 // store beside the clients and kept decisionLogRetentionDays. Writing never delays or fails
 // the answer: records are written in batches (one transaction every FLUSH_MS or BATCH records),
 // and a batch that cannot be written is logged.
-import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { OAuthError } from '../errors/index.ts';
+import { newTimeOrderedId } from '../secrets/index.ts';
 import type { RequestState } from '../http/state.ts';
 import type { Logger } from 'pino';
 import type { ClientStore, DecisionRecord, ScriptDecision } from '../store/index.ts';
@@ -75,7 +75,7 @@ export function decisionLog(services: RegistrationServices, writer: DecisionWrit
     } finally {
       const at = services.clock();
       const record: DecisionRecord = {
-        id: randomUUID(),
+        id: newTimeOrderedId(at),
         at,
         requestId: ctx.state.requestId,
         operation: OPERATIONS[ctx.method] ?? 'read',
