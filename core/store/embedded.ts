@@ -72,20 +72,49 @@ export class EmbeddedStore implements ClientStore {
     this.#appendDecision = this.#db.prepare('INSERT INTO decisions (id, at, client_id, expires_at, doc) VALUES (?, ?, ?, ?, ?)');
   }
 
-  async insert(record: ClientRecord): Promise<void> {
+  insert(record: ClientRecord): Promise<void> {
     const { softwareId, organisation, redirectHosts } = indexedValues(record);
-    guard(() =>
-      this.#insert.run(
-        record.clientId,
-        record.revision,
-        record.expiresAt,
-        softwareId,
-        organisation,
-        hostList(redirectHosts),
-        record.createdAt,
-        JSON.stringify(record),
-      ),
-    );
+    const values = [record.clientId, record.revision, record.expiresAt, softwareId, organisation, hostList(redirectHosts), record.createdAt, JSON.stringify(record)] as const;
+    return new Promise((resolve, reject) => {
+      this.#inserts.push({ values, resolve, reject });
+      if (this.#inserts.length === 1) setImmediate(() => this.#commitInserts());
+    });
+  }
+
+  readonly #inserts: Array<{ values: readonly [string, number, number | null, string | null, string | null, string, number, string]; resolve: () => void; reject: (err: unknown) => void }> = [];
+
+  /**
+   * Group commit: the inserts that arrived in one turn of the event loop go in one transaction,
+   * each answered only once it is committed. A failing insert (a duplicate id) fails alone; a
+   * failure that ends the transaction fails the whole group, so nothing is reported stored
+   * that was not.
+   */
+  #commitInserts(): void {
+    const group = this.#inserts.splice(0);
+    const failures = new Map<number, unknown>();
+    try {
+      guard(() => {
+        if (group.length > 1) this.#db.exec('BEGIN IMMEDIATE');
+        try {
+          group.forEach((item, index) => {
+            try {
+              this.#insert.run(...item.values);
+            } catch (err) {
+              if (group.length === 1 || !this.#db.isTransaction) throw err;
+              failures.set(index, err);
+            }
+          });
+          if (group.length > 1) this.#db.exec('COMMIT');
+        } catch (err) {
+          if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+          throw err;
+        }
+      });
+    } catch (err) {
+      for (const item of group) item.reject(err);
+      return;
+    }
+    group.forEach((item, index) => (failures.has(index) ? item.reject(guardError(failures.get(index))) : item.resolve()));
   }
 
   async find(clientId: string, now: number): Promise<ClientRecord | undefined> {
@@ -223,9 +252,13 @@ function guard<T>(operation: () => T): T {
   try {
     return operation();
   } catch (err) {
-    const code = (err as { errcode?: number; code?: string }).errcode;
-    // SQLITE_CONSTRAINT (19) is a programming error (duplicate client_id), not an outage.
-    if (code === 19) throw err;
-    throw new TemporarilyUnavailable('the client store is unavailable, try again', 2, err);
+    throw guardError(err);
   }
+}
+
+function guardError(err: unknown): unknown {
+  const code = (err as { errcode?: number; code?: string }).errcode;
+  // SQLITE_CONSTRAINT (19) is a programming error (duplicate client_id), not an outage.
+  if (code === 19 || err instanceof TemporarilyUnavailable) return err;
+  return new TemporarilyUnavailable('the client store is unavailable, try again', 2, err);
 }

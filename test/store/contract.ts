@@ -45,6 +45,19 @@ export function storeContract(name: string, open: () => Promise<ClientStore>, cl
       await assert.rejects(store.insert({ ...client }));
     });
 
+    it('stores every one of many concurrent inserts; a duplicate among them fails alone', async () => {
+      const existing = record();
+      await store.insert(existing);
+      const fresh = Array.from({ length: 40 }, () => record({ metadata: { redirect_uris: ['https://burst.example/cb'] } }));
+      const outcomes = await Promise.allSettled([...fresh.slice(0, 20), { ...existing }, ...fresh.slice(20)].map((client) => store.insert(client)));
+      assert.deepEqual(
+        outcomes.map((outcome) => outcome.status),
+        [...Array(20).fill('fulfilled'), 'rejected', ...Array(20).fill('fulfilled')],
+      );
+      for (const client of fresh) assert.deepEqual(await store.find(client.clientId, Date.now()), client);
+      assert.equal(await store.count({ redirectHost: 'burst.example' }, Date.now()), 40);
+    });
+
     it('hides expired clients and purges them', async () => {
       const now = Date.now();
       const expiring = record({ expiresAt: now + 1000 });
