@@ -593,6 +593,7 @@ export class ScriptHost extends EventEmitter implements RegistrationPolicy {
           hooks: version ? [...version.hooks] : [],
           settings: version?.settings,
           inFlight: version?.inFlight ?? 0,
+          crossings: version?.instance.crossings ?? 0,
           restarts: entry.restarts,
           lastError: entry.lastError,
           stats: Object.fromEntries(

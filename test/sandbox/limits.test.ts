@@ -63,6 +63,23 @@ describe('sandbox limits', () => {
     await failsPromptlyAndRecovers('never', 'timeout');
   });
 
+  it('calls arriving together cross into the isolate together yet answer one by one; a runaway among them is stopped', async () => {
+    const modes = ['fine', 'circular', 'fine', 'huge', 'fine', 'fine', 'circular', 'fine'];
+    const responses = await Promise.all(modes.map((mode) => server.register({ ...WEB_CLIENT, client_name: mode })));
+    assert.deepEqual(
+      responses.map((response) => response.status),
+      modes.map((mode) => (mode === 'circular' || mode === 'huge' ? 500 : 201)),
+    );
+    const started = Date.now();
+    const [looped, ...others] = await Promise.all(['loop', 'fine', 'fine', 'fine'].map((mode) => server.register({ ...WEB_CLIENT, client_name: mode })));
+    assertError(looped!, 500, 'server_error');
+    // At most timeoutMs (150) for each call that crossed with it.
+    assert.ok(Date.now() - started < 150 * 4 + 2000, `answered in ${Date.now() - started} ms`);
+    for (const other of others) assert.ok(other.status === 201 || other.status === 500, other.text);
+    const after = await server.register({ ...WEB_CLIENT, client_name: 'fine' });
+    assert.equal(after.status, 201, after.text);
+  });
+
   it('a memory bomb fails that call only', async () => {
     await failsPromptlyAndRecovers('bomb', 'memory_limit');
     assert.ok(scriptStatus(server, 'hostile').restarts >= 1);
@@ -125,5 +142,48 @@ describe('sandbox limits', () => {
     assertError(overloaded, 503, 'temporarily_unavailable');
     assert.equal(overloaded.headers.get('retry-after'), '1');
     await server.drop('narrow');
+  });
+});
+
+describe('script isolate', () => {
+  it('calls made in one turn share a crossing (up to MAX_BATCH each) and still answer one by one', async () => {
+    const { MAX_BATCH, ScriptIsolate } = await import('../../core/sandbox/isolate.ts');
+    const { ScriptError } = await import('../../core/sandbox/errors.ts');
+    const instance = await ScriptIsolate.create({
+      name: 'batch',
+      file: 'batch.js',
+      code: `export function modifyScopes(scopes, context) {
+        if (context.mode === 'refuse') throw new RegistrationError('invalid_client_metadata', 'refused ' + context.n);
+        if (context.mode === 'throw') throw new Error('broke ' + context.n);
+        console.info('call ' + context.n);
+        return [...scopes, 'n' + context.n];
+      }`,
+      memoryLimitMb: 16,
+      timeoutMs: 200,
+      granted: {},
+      dispatch: async () => undefined,
+    });
+    try {
+      const modes = Array.from({ length: MAX_BATCH + 4 }, (_, n) => (n % 7 === 3 ? 'refuse' : n % 7 === 5 ? 'throw' : 'ok'));
+      const outcomes = await Promise.allSettled(modes.map((mode, n) => instance.call('modifyScopes', [['openid'], { mode, n }], 200, `req-${n}`)));
+      assert.equal(instance.crossings, 2);
+      outcomes.forEach((outcome, n) => {
+        if (modes[n] === 'throw') {
+          assert.equal(outcome.status, 'rejected');
+          assert.ok((outcome as PromiseRejectedResult).reason instanceof ScriptError);
+          assert.match((outcome as PromiseRejectedResult).reason.message, new RegExp(`broke ${n}`));
+          return;
+        }
+        assert.equal(outcome.status, 'fulfilled');
+        const value = (outcome as PromiseFulfilledResult<any>).value;
+        if (modes[n] === 'refuse') assert.deepEqual([value.kind, value.description], ['rejected', `refused ${n}`]);
+        else {
+          assert.deepEqual(value.value, ['openid', `n${n}`]);
+          assert.deepEqual(value.logs, [[`req-${n}`, 'info', `call ${n}`]]);
+        }
+      });
+    } finally {
+      instance.dispose();
+    }
   });
 });
