@@ -1,6 +1,7 @@
 // The zero-setup store: Node's built-in SQLite in a file under DCR_DATA_DIR.
 // WAL mode and a busy timeout let several processes share the file; every write is one
-// statement, so a crash never leaves a client half-written.
+// statement or one transaction (inserts are group-committed), so a crash never leaves a client
+// half-written, and nothing is acknowledged before it is committed.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
