@@ -1,8 +1,9 @@
 // One loaded script version in its own isolated-vm isolate. Data crosses as JSON strings (copies);
 // the only Reference, the host dispatcher, lives in a bootstrap closure the script cannot reach.
-// Every call has a CPU timeout (isolated-vm) and a host wall-clock guard (for code after an await
-// and promises that never settle); either overrun, or the memory limit, kills the isolate and
-// the owner rebuilds it from the same source.
+// Calls made in one turn of the event loop cross together (#flush). Every call has a CPU timeout
+// (isolated-vm's, timeoutMs per call in its batch) and a host wall-clock guard (for code after an
+// await and promises that never settle); either overrun, or the memory limit, kills the isolate
+// and the owner rebuilds it from the same source.
 import ivm from 'isolated-vm';
 import { locate, ScriptError, type ScriptFailure } from './errors.ts';
 

@@ -4,7 +4,7 @@
 // half-written, and nothing is acknowledged before it is committed.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { TemporarilyUnavailable } from '../errors/index.ts';
 import { indexedValues, type AdminClientRecord, type ClientFilter, type ClientRecord, type ClientStore, type DecisionRecord, type StoredConfig } from './types.ts';
 
@@ -54,6 +54,8 @@ export class EmbeddedStore implements ClientStore {
   readonly #remove: StatementSync;
   readonly #purge: StatementSync;
   readonly #appendDecision: StatementSync;
+  /** Inserts waiting for the group commit of this turn of the event loop. */
+  readonly #inserts: Array<{ values: SQLInputValue[]; resolve: () => void; reject: (err: unknown) => void }> = [];
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
@@ -75,14 +77,12 @@ export class EmbeddedStore implements ClientStore {
 
   insert(record: ClientRecord): Promise<void> {
     const { softwareId, organisation, redirectHosts } = indexedValues(record);
-    const values = [record.clientId, record.revision, record.expiresAt, softwareId, organisation, hostList(redirectHosts), record.createdAt, JSON.stringify(record)] as const;
+    const values = [record.clientId, record.revision, record.expiresAt, softwareId, organisation, hostList(redirectHosts), record.createdAt, JSON.stringify(record)];
     return new Promise((resolve, reject) => {
       this.#inserts.push({ values, resolve, reject });
       if (this.#inserts.length === 1) setImmediate(() => this.#commitInserts());
     });
   }
-
-  readonly #inserts: Array<{ values: readonly [string, number, number | null, string | null, string | null, string, number, string]; resolve: () => void; reject: (err: unknown) => void }> = [];
 
   /**
    * Group commit: the inserts that arrived in one turn of the event loop go in one transaction,
