@@ -30,11 +30,13 @@ export type CallOutcome =
   | { kind: 'value'; value: unknown; args: unknown[] | undefined; logs?: ConsoleLine[] }
   | { kind: 'rejected'; code: string; description: string; logs?: ConsoleLine[] };
 
-// Runs first, as a classic script; `$0` is the dispatcher Reference, kept in this closure only.
+// Runs first, as a classic script; `$0` is the dispatcher Reference and `$2` the completion
+// Reference, kept in this closure only.
 const BOOTSTRAP = `
 'use strict';
 const dispatch = $0;
 const granted = JSON.parse($1);
+const complete = $2;
 let currentCall = '';
 class RegistrationError extends Error {
   constructor(code, description) {
@@ -75,21 +77,30 @@ Object.defineProperty(globalThis, 'host', { value: host });
 Object.defineProperty(globalThis, 'RegistrationError', { value: RegistrationError });
 Object.defineProperty(globalThis, 'console', { value: console });
 globalThis.__setCall = (id) => { currentCall = id; };
+// An asynchronous hook's outcome is sent to the host when it settles: no second crossing to fetch it.
+globalThis.__settleLater = (callId, done) => done.then(
+  (text) => complete.applyIgnored(undefined, [callId, text], { arguments: { copy: true } }),
+  (error) => complete.applyIgnored(undefined, [callId, { thrown: { message: String(error && error.message || error), stack: String(error && error.stack || '') } }], { arguments: { copy: true } }),
+);
 `;
 
 // The entry module: imports the script and exposes the call functions to the host. A hook that
-// returns a plain value completes in one call; a hook that returns a promise is then awaited
-// with a second, under the host's wall-clock guard.
+// returns a plain value answers in its call; one that returns a promise answers "pending", and
+// its outcome follows through the completion Reference, under the host's wall-clock guard.
+// (The script's top level runs before this module and could see the helpers below; with them it
+// can do nothing it cannot do with its own hooks: the host takes completions only for this
+// isolate's calls in flight.)
 const ENTRY = `
 import * as hooks from 'script';
 const setCall = globalThis.__setCall;
 const drainLogs = globalThis.__drainLogs;
+const settleLater = globalThis.__settleLater;
 delete globalThis.__setCall;
 delete globalThis.__drainLogs;
+delete globalThis.__settleLater;
 const exported = Object.keys(hooks).filter((name) => typeof hooks[name] === 'function');
 const uses = Array.isArray(hooks.uses) ? hooks.uses.map(String) : [];
 const PENDING = '"pending"';
-const waiting = new Map();
 // \`true\` means "as modified in place": the arguments go back only when the hook changed them.
 const envelope = (result, args, json) => {
   const out = { value: result === undefined ? null : result };
@@ -115,12 +126,10 @@ function call(name, callId, requestId, json) {
     throw error;
   }
   if (!result || typeof result.then !== 'function') return envelope(result, args, json);
-  const done = Promise.resolve(result).then(
+  settleLater(callId, Promise.resolve(result).then(
     (value) => envelope(value, args, json),
     (error) => { const refused = refusal(error); if (refused) return refused; throw error; },
-  );
-  waiting.set(callId, done);
-  done.catch(() => {}); // awaited by wait(); never an unhandled rejection meanwhile
+  ));
   return PENDING;
 }
 globalThis.__registrar = Object.freeze({
@@ -141,14 +150,6 @@ globalThis.__registrar = Object.freeze({
     if (declared && typeof declared.then === 'function') throw new Error('match must return the conditions, not a promise');
     return declared === undefined ? undefined : JSON.stringify(declared);
   },
-  wait(callId) {
-    const done = waiting.get(callId);
-    waiting.delete(callId);
-    return done;
-  },
-  forget(callId) {
-    waiting.delete(callId);
-  },
 });
 `;
 
@@ -164,8 +165,24 @@ let nextCallId = 1;
 interface EntryReferences {
   callMany: ivm.Reference;
   matchOf: ivm.Reference;
-  wait: ivm.Reference;
-  forget: ivm.Reference;
+}
+
+/** An asynchronous hook's outcome: the envelope text, or what it threw. */
+type Completion = unknown;
+
+/** A call whose outcome may arrive through the completion Reference (see BOOTSTRAP). */
+interface Awaiting {
+  /** The outcome, when it arrived before the call's "pending" answer. */
+  early?: { completion: Completion };
+  settle?: (completion: Completion) => void;
+  /** Ends the wait with an error (the isolate went away). */
+  fail?: (err: ScriptError) => void;
+}
+
+/** What a call threw inside the isolate, as an Error with the isolate's stack (for file and line). */
+function thrownError(result: unknown): Error | undefined {
+  const thrown = (result as { thrown?: { message: string; stack: string } } | null | undefined)?.thrown;
+  return thrown ? Object.assign(new Error(thrown.message), { stack: thrown.stack }) : undefined;
 }
 
 export class ScriptIsolate {
@@ -177,6 +194,8 @@ export class ScriptIsolate {
   /** Calls waiting for the next crossing (see #flush). */
   readonly #queue: QueuedCall[] = [];
   #crossings = 0;
+  /** Calls in flight on this isolate, by call id: the only ones a completion is taken for. */
+  readonly #awaiting = new Map<number, Awaiting>();
   /** Handles released before the isolate is disposed, so no finalizer runs against a dead isolate. */
   readonly #handles: Array<{ release(): void }>;
   #dead = false;
@@ -206,7 +225,9 @@ export class ScriptIsolate {
       const dispatch = new ivm.Reference((plugin: string, fn: string, argsJson: string, requestId: string) =>
         options.dispatch(plugin, fn, argsJson, requestId || undefined),
       );
-      await context.evalClosure(BOOTSTRAP, [dispatch, JSON.stringify(options.granted)], { timeout: options.timeoutMs });
+      const completions = { receive: (_callId: number, _completion: Completion): void => {} };
+      const complete = new ivm.Reference((callId: number, completion: Completion) => completions.receive(callId, completion));
+      await context.evalClosure(BOOTSTRAP, [dispatch, JSON.stringify(options.granted), complete], { timeout: options.timeoutMs });
       const fail = (message: string, text?: string) =>
         new ScriptError('compile_error', options.name, undefined, message, locate(options.file, text));
       let script: ivm.Module;
@@ -232,11 +253,11 @@ export class ScriptIsolate {
       const entryRefs: EntryReferences = {
         callMany: await registrar.get('callMany', { reference: true }),
         matchOf: await registrar.get('matchOf', { reference: true }),
-        wait: await registrar.get('wait', { reference: true }),
-        forget: await registrar.get('forget', { reference: true }),
       };
-      const handles = [entryRefs.callMany, entryRefs.matchOf, entryRefs.wait, entryRefs.forget, registrar, dispatch, context];
-      return new ScriptIsolate(options, isolate, entryRefs, info, handles);
+      const handles = [entryRefs.callMany, entryRefs.matchOf, registrar, dispatch, complete, context];
+      const instance = new ScriptIsolate(options, isolate, entryRefs, info, handles);
+      completions.receive = (callId, completion) => instance.#receive(callId, completion);
+      return instance;
     } catch (err) {
       if (!isolate.isDisposed) isolate.dispose();
       if (err instanceof ScriptError) throw err;
@@ -275,6 +296,7 @@ export class ScriptIsolate {
     const callId = nextCallId++;
     const started = performance.now();
     let text: unknown;
+    this.#awaiting.set(callId, {});
     try {
       text = await new Promise<unknown>((resolve, reject) => {
         this.#queue.push({ call: [hook, callId, requestId ?? '', json], resolve, reject });
@@ -282,10 +304,11 @@ export class ScriptIsolate {
       });
       if (text === PENDING) text = await this.#await(hook, callId, timeoutMs - (performance.now() - started));
     } catch (err) {
-      if (!this.dead) this.#entry.forget.apply(undefined, [callId], { arguments: { copy: true } }).catch(() => {});
       const failure = this.#classify(err);
       if (failure.code === 'timeout' || failure.code === 'memory_limit') this.dispose();
       throw new ScriptError(failure.code, name, hook, failure.message, locate(file, failure.stack), err);
+    } finally {
+      this.#awaiting.delete(callId);
     }
     if (typeof text !== 'string') throw new ScriptError('bad_output', name, hook, `${hook} returned nothing the host can read`);
     if (Buffer.byteLength(text) > MAX_RESULT_BYTES) {
@@ -329,31 +352,47 @@ export class ScriptIsolate {
       pending.then((results) => {
         batch.forEach((queued, index) => {
           const result = (results as unknown[])[index];
-          const thrown = (result as { thrown?: { message: string; stack: string } } | undefined)?.thrown;
-          if (thrown) queued.reject(Object.assign(new Error(thrown.message), { stack: thrown.stack }));
+          const thrown = thrownError(result);
+          if (thrown) queued.reject(thrown);
           else queued.resolve(result);
         });
       }, failAll);
     }
   }
 
-  /** The asynchronous part of a hook, under the host wall-clock guard. */
-  async #await(hook: string, callId: number, remainingMs: number): Promise<unknown> {
-    const { name } = this.#options;
+  /** An asynchronous hook's outcome arrived from the isolate; ignored unless the call is in flight here. */
+  #receive(callId: number, completion: Completion): void {
+    const awaiting = this.#awaiting.get(callId);
+    if (!awaiting || awaiting.early) return;
+    if (awaiting.settle) awaiting.settle(completion);
+    else awaiting.early = { completion };
+  }
+
+  /** The asynchronous part of a hook: its completion, under the host wall-clock guard. */
+  #await(hook: string, callId: number, remainingMs: number): Promise<unknown> {
     const budget = Math.max(1, Math.ceil(remainingMs));
-    const pending = this.#entry.wait.apply(undefined, [callId], { arguments: { copy: true }, result: { promise: true, copy: true }, timeout: budget });
-    let timer: NodeJS.Timeout | undefined;
-    const guard = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ScriptError('timeout', name, hook, `${hook} did not finish within ${this.#options.timeoutMs} ms`)), budget);
+    const awaiting = this.#awaiting.get(callId)!;
+    return new Promise<unknown>((resolve, reject) => {
+      const end = () => {
+        clearTimeout(timer);
+        awaiting.settle = awaiting.fail = () => {};
+      };
+      const timer = setTimeout(() => {
+        end();
+        reject(new ScriptError('timeout', this.#options.name, hook, `${hook} did not finish within ${this.#options.timeoutMs} ms`));
+      }, budget);
+      awaiting.fail = (err) => {
+        end();
+        reject(err);
+      };
+      awaiting.settle = (completion) => {
+        end();
+        const thrown = thrownError(completion);
+        if (thrown) reject(thrown);
+        else resolve(completion);
+      };
+      if (awaiting.early) awaiting.settle(awaiting.early.completion);
     });
-    try {
-      return await Promise.race([pending, guard]);
-    } catch (err) {
-      pending.catch(() => {});
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   #classify(err: unknown): { code: ScriptFailure; message: string; stack?: string } {
@@ -379,5 +418,7 @@ export class ScriptIsolate {
       }
     }
     if (!this.#isolate.isDisposed) this.#isolate.dispose();
+    // Asynchronous calls still waiting will get no completion now: end them.
+    for (const awaiting of this.#awaiting.values()) awaiting.fail?.(new ScriptError('unloaded', this.#options.name, undefined, 'the script isolate was stopped while the call was in flight'));
   }
 }

@@ -145,6 +145,28 @@ describe('sandbox limits', () => {
   });
 });
 
+describe('completions', () => {
+  it("a script that grabs the completion helper at load cannot answer for another script's calls", async () => {
+    const forger = `
+      const settle = globalThis.__settleLater;
+      export function modifyScopes(scopes) {
+        for (let id = 0; id < 20000; id += 1) settle(id, Promise.resolve(JSON.stringify({ value: ['forged'] })));
+        return scopes;
+      }`;
+    const honest = `export async function modifyScopes(scopes) { await null; return [...scopes, 'profile']; }`;
+    const server = await startScriptServer({ forger: [forger, { priority: 1 }], honest: [honest, { priority: 2 }] });
+    try {
+      const responses = await Promise.all(Array.from({ length: 8 }, () => server.register({ ...WEB_CLIENT, scope: 'openid' })));
+      for (const response of responses) {
+        assert.equal(response.status, 201, response.text);
+        assert.equal(response.json.scope, 'openid profile');
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('script isolate', () => {
   it('calls made in one turn share a crossing (up to MAX_BATCH each) and still answer one by one', async () => {
     const { MAX_BATCH, ScriptIsolate } = await import('../../core/sandbox/isolate.ts');
