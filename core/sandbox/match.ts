@@ -1,9 +1,9 @@
 // Match conditions: a script may declare, per hook, a JSON Schema its `context` must satisfy for
 // the hook to be called at all (like the matchConditions of Kubernetes admission webhooks). The
 // host checks it before crossing into the isolate, so a hook with nothing to do costs no call.
-// Schemas come from script code, so only a safe subset of JSON Schema is accepted: keywords that
-// validate in time linear in the data, no regular expressions (ReDoS on the event loop), no
-// formats, no references.
+// Schemas come from script code, so only a safe subset of JSON Schema is accepted: keywords whose
+// checking costs at most the schema's size times the data's (the schema is capped at 64 KiB), no
+// regular expressions (ReDoS on the event loop), no formats, no references.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { HOOK_NAMES, type HookName } from './hooks.ts';
