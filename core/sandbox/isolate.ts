@@ -78,10 +78,7 @@ Object.defineProperty(globalThis, 'RegistrationError', { value: RegistrationErro
 Object.defineProperty(globalThis, 'console', { value: console });
 globalThis.__setCall = (id) => { currentCall = id; };
 // An asynchronous hook's outcome is sent to the host when it settles: no second crossing to fetch it.
-globalThis.__settleLater = (callId, done) => done.then(
-  (text) => complete.applyIgnored(undefined, [callId, text], { arguments: { copy: true } }),
-  (error) => complete.applyIgnored(undefined, [callId, { thrown: { message: String(error && error.message || error), stack: String(error && error.stack || '') } }], { arguments: { copy: true } }),
-);
+globalThis.__settleLater = (callId, outcome) => outcome.then((payload) => complete.applyIgnored(undefined, [callId, payload], { arguments: { copy: true } }));
 `;
 
 // The entry module: imports the script and exposes the call functions to the host. A hook that
@@ -109,6 +106,8 @@ const envelope = (result, args, json) => {
   if (logs.length > 0) out.logs = logs;
   return JSON.stringify(out);
 };
+// What a call threw, as the host reads it (the message, and the stack for file and line).
+const thrownOf = (error) => ({ thrown: { message: String(error && error.message || error), stack: String(error && error.stack || '') } });
 const refusal = (error) => {
   if (!(error instanceof RegistrationError)) return undefined;
   const logs = drainLogs();
@@ -128,8 +127,8 @@ function call(name, callId, requestId, json) {
   if (!result || typeof result.then !== 'function') return envelope(result, args, json);
   settleLater(callId, Promise.resolve(result).then(
     (value) => envelope(value, args, json),
-    (error) => { const refused = refusal(error); if (refused) return refused; throw error; },
-  ));
+    (error) => refusal(error) ?? thrownOf(error),
+  ).catch(thrownOf));
   return PENDING;
 }
 globalThis.__registrar = Object.freeze({
@@ -140,7 +139,7 @@ globalThis.__registrar = Object.freeze({
       try {
         return call(name, callId, requestId, json);
       } catch (error) {
-        return { thrown: { message: String(error && error.message || error), stack: String(error && error.stack || '') } };
+        return thrownOf(error);
       }
     });
   },
