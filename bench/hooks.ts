@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { BUILTIN_PLUGINS } from '../plugins/index.ts';
 import { buildConfig, ConfigHolder } from '../core/config/index.ts';
-import type { HookContext } from '../core/registration/index.ts';
-import { RemoteKeySets } from '../core/jwks/index.ts';
-import { outboundPolicy } from '../core/metadata/index.ts';
+import { outboundPolicy } from '../core/outbound/index.ts';
+import { pluginServices } from '../core/plugin/index.ts';
+import type { HookContext } from '../core/policy/index.ts';
 import { ScriptHost } from '../core/sandbox/index.ts';
 import { EmbeddedStore } from '../core/store/index.ts';
+import { RemoteKeySets } from '../core/trust/index.ts';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 5000);
 const WARMUP = 500;
@@ -31,7 +32,13 @@ async function measure(scripts: number): Promise<{ median: number; p99: number; 
     dir: scriptsDir,
     logger,
     plugins: BUILTIN_PLUGINS,
-    services: { logger, store, config: new ConfigHolder(buildConfig({})), clock: Date.now, keySets: new RemoteKeySets(() => ({ outbound: outboundPolicy(buildConfig({})), maxAgeMs: 0, cooldownMs: 0 })) },
+    services: pluginServices({
+      logger,
+      store,
+      config: new ConfigHolder(buildConfig({})),
+      clock: Date.now,
+      keySets: new RemoteKeySets(() => ({ outbound: outboundPolicy(buildConfig({})), maxAgeMs: 0, cooldownMs: 0 })),
+    }),
   });
   await host.loadAll();
   const context: HookContext = {
@@ -40,13 +47,11 @@ async function measure(scripts: number): Promise<{ median: number; p99: number; 
     clientId: 'c',
     request: { redirect_uris: ['https://a.example/cb'] },
     client: { redirect_uris: ['https://a.example/cb'], client_name: 'Bench', grant_types: ['authorization_code'], scope: 'openid' },
-    stored: undefined,
-    trace: [],
   };
   const samples: number[] = [];
   for (let i = 0; i < WARMUP + ITERATIONS; i += 1) {
     const started = performance.now();
-    await host.modifyScopes(['openid', 'profile'], context);
+    await host.forRequest({ requestId: 'bench' }).decideList('modifyScopes', ['openid', 'profile'], context);
     if (i >= WARMUP) samples.push((performance.now() - started) * 1000);
   }
   await host.close();

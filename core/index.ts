@@ -6,24 +6,19 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import pino, { type Logger } from 'pino';
 import { BUILTIN_PLUGINS } from '../plugins/index.ts';
-import { adminRouter, AdminTokens, ALL_SCOPES, followStoredConfig, hashSecret, Metrics } from './admin/index.ts';
+import { adminRouter, AdminTokens, followStoredConfig, Metrics, seedAdminClient, settleConfiguration } from './admin/index.ts';
 import { buildConfig, ConfigHolder, loadConfigFile, type Settings } from './config/index.ts';
 import { discovery } from './discovery/index.ts';
 import { createHttpApp, type RequestState } from './http/app.ts';
-import {
-  DecisionWriter,
-  REGISTRATION_PATH,
-  registrationRouter,
-  type RegistrationPolicy,
-  type RegistrationServices,
-} from './registration/index.ts';
-import { RemoteKeySets } from './jwks/index.ts';
-import { outboundPolicy } from './metadata/index.ts';
+import { outboundPolicy } from './outbound/index.ts';
+import { pluginServices } from './plugin/index.ts';
+import type { PolicyEngine } from './policy/index.ts';
+import { DecisionWriter, REGISTRATION_PATH, registrationRouter, type RegistrationServices } from './registration/index.ts';
 import { ScriptHost, watchScripts } from './sandbox/index.ts';
 import { hkdfSync } from 'node:crypto';
-import { verifySecret } from './admin/secretHash.ts';
 import { loadEncryptionKey, SecretBox } from './secrets/index.ts';
 import { EmbeddedStore, type ClientStore } from './store/index.ts';
+import { RemoteKeySets } from './trust/index.ts';
 
 export interface RegistrarOptions {
   settings: Settings;
@@ -34,8 +29,8 @@ export interface RegistrarOptions {
   properties?: Record<string, unknown>;
   logger?: Logger;
   store?: ClientStore;
-  /** Replaces the script host (tests of the pipeline alone). */
-  policy?: RegistrationPolicy;
+  /** Replaces the script host as the policy engine (tests of the pipeline alone). */
+  policy?: PolicyEngine;
   /** Watch the scripts folder for changes (default true). */
   watch?: boolean;
   clock?: () => number;
@@ -46,6 +41,7 @@ export interface Registrar {
   config: ConfigHolder;
   store: ClientStore;
   scripts: ScriptHost;
+  services: RegistrationServices;
   metrics: Metrics;
   logger: Logger;
   /** Settles the configuration, loads the scripts, starts watching them, then listens. */
@@ -77,7 +73,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     dir: settings.scriptsDir,
     logger,
     plugins: BUILTIN_PLUGINS,
-    services: { logger, store, config, clock, keySets },
+    services: pluginServices({ logger, store, config, clock, keySets }),
     onCall: ({ script, hook, ms }) => metrics.observeHook(script, hook, ms / 1000),
   });
   for (const result of ['loaded', 'failed', 'unloaded'] as const) {
@@ -121,6 +117,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     config,
     store,
     scripts,
+    services,
     metrics,
     logger,
     flushDecisions: () => decisions.settle(),
@@ -172,35 +169,4 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       await store.close();
     },
   };
-}
-
-/**
- * The configuration in force at start: a DCR_CONFIG file, when given, is written to the store
- * (so every instance sharing it follows); otherwise the stored configuration, if any, is used.
- */
-async function settleConfiguration(
-  store: ClientStore,
-  config: ConfigHolder,
-  fileProperties: Record<string, unknown>,
-  fromFile: boolean,
-  clock: () => number,
-): Promise<void> {
-  const stored = await store.readConfig();
-  if (fromFile || !stored) {
-    if (stored && JSON.stringify(stored.properties) === JSON.stringify(fileProperties)) {
-      config.replace(fileProperties, stored.revision);
-      return;
-    }
-    await store.writeConfig(fileProperties, stored?.revision ?? 0, clock());
-    config.replace(fileProperties, (await store.readConfig())?.revision ?? 0);
-    return;
-  }
-  config.replace(stored.properties, stored.revision);
-}
-
-/** The administration client named by the environment, with every administration scope. */
-async function seedAdminClient(store: ClientStore, client: { clientId: string; secret: string }, clock: () => number): Promise<void> {
-  const existing = await store.findAdminClient(client.clientId);
-  if (existing && (await verifySecret(client.secret, existing.secretHash)) && existing.scopes.length === ALL_SCOPES.length) return;
-  await store.saveAdminClient({ clientId: client.clientId, secretHash: await hashSecret(client.secret), scopes: ALL_SCOPES, createdAt: existing?.createdAt ?? clock() });
 }

@@ -43,8 +43,7 @@ export function getConfig(config: ConfigHolder) {
 
 export function patchConfig(config: ConfigHolder, store: ClientStore, clock: () => number) {
   return async (ctx: Context): Promise<void> => {
-    const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
-    if (type !== 'application/json-patch+json' && type !== 'application/json') {
+    if (!['application/json-patch+json', 'application/json'].includes(ctx.request.type)) {
       ctx.req.resume();
       throw new InvalidRequest('send the patch as application/json-patch+json');
     }
@@ -89,4 +88,28 @@ export function followStoredConfig(config: ConfigHolder, store: ClientStore, int
   };
   timer = setTimeout(tick, intervalMs()).unref();
   return () => clearTimeout(timer);
+}
+
+/**
+ * The configuration in force at start: a DCR_CONFIG file, when given, is written to the store
+ * (so every instance sharing it follows); otherwise the stored configuration, if any, is used.
+ */
+export async function settleConfiguration(
+  store: ClientStore,
+  config: ConfigHolder,
+  fileProperties: Record<string, unknown>,
+  fromFile: boolean,
+  clock: () => number,
+): Promise<void> {
+  const stored = await store.readConfig();
+  if (fromFile || !stored) {
+    if (stored && JSON.stringify(stored.properties) === JSON.stringify(fileProperties)) {
+      config.replace(fileProperties, stored.revision);
+      return;
+    }
+    await store.writeConfig(fileProperties, stored?.revision ?? 0, clock());
+    config.replace(fileProperties, (await store.readConfig())?.revision ?? 0);
+    return;
+  }
+  config.replace(stored.properties, stored.revision);
 }

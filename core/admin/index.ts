@@ -19,7 +19,8 @@ import { requireScope, tokenEndpoint, type AdminTokens } from './tokens.ts';
 
 export { AdminTokens } from './tokens.ts';
 export { Metrics } from './metrics.ts';
-export { followStoredConfig } from './config.ts';
+export { followStoredConfig, settleConfiguration } from './config.ts';
+export { seedAdminClient } from './seed.ts';
 export { ALL_SCOPES, SCOPES } from './scopes.ts';
 export { hashSecret } from './secretHash.ts';
 export { AdminClientSchema, toAdminClient } from './clientShape.ts';
@@ -42,7 +43,7 @@ export function adminRouter({ services, scripts, tokens, metrics, issuer, script
   const { store, config, clock } = services;
   const scope = (needed: string) => requireScope(tokens, needed);
 
-  const token = tokenEndpoint(tokens, store, clock);
+  const token = tokenEndpoint(tokens, store, config, clock);
   router.post(['/jans-auth/restv1/token', '/token'], token);
 
   router.get(CONFIG_PATHS, scope(SCOPES.configRead), getConfig(config));

@@ -9,7 +9,9 @@ import { InvalidRequest, InvalidToken, OAuthError, TooManyRequests } from '../er
 import { bearerToken } from '../http/bearer.ts';
 import { FixedWindowCounter } from '../http/fixedWindow.ts';
 import { readRawBody } from '../http/body.ts';
+import type { ConfigHolder } from '../config/index.ts';
 import { NO_STORE, type RequestState } from '../http/app.ts';
+import { clientAddress } from '../net/index.ts';
 import type { ClientStore } from '../store/index.ts';
 import { hasScope } from './scopes.ts';
 import { verifySecret } from './secretHash.ts';
@@ -110,20 +112,19 @@ function credentials(ctx: Context, form: URLSearchParams): { clientId: string; s
 /** Failed client authentications allowed per address per minute before the endpoint answers 429. */
 export const MAX_FAILED_AUTHENTICATIONS = 10;
 
-export function tokenEndpoint(tokens: AdminTokens, store: ClientStore, clock: () => number = Date.now) {
+export function tokenEndpoint(tokens: AdminTokens, store: ClientStore, config: ConfigHolder, clock: () => number = Date.now) {
   // Secrets are checked with scrypt (deliberately slow): failed attempts are limited per address,
   // so the endpoint is neither a password oracle nor a way to burn the server's CPU.
   const failures = new FixedWindowCounter(clock);
   const failed = (address: string) => failures.hit(address, 60_000);
   return async (ctx: Context): Promise<void> => {
-    const address = ctx.req.socket.remoteAddress ?? 'unknown';
+    const address = clientAddress(ctx, config.current.mtlsTrustedProxies);
     const { count, retryAfterSeconds } = failures.peek(address, 60_000);
     if (count >= MAX_FAILED_AUTHENTICATIONS) {
       ctx.req.resume();
       throw new TooManyRequests('too many failed authentications from this address', retryAfterSeconds);
     }
-    const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
-    if (type !== 'application/x-www-form-urlencoded') {
+    if (ctx.request.type !== 'application/x-www-form-urlencoded') {
       ctx.req.resume();
       throw new InvalidRequest('the token request must be application/x-www-form-urlencoded');
     }

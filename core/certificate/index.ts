@@ -4,11 +4,11 @@
 // (Janssen's X-ClientCert with a PEM, or RFC 9440 Client-Cert). Parsed once, into the shape
 // the hooks and the RFC 8705 checks use.
 import { createHash, X509Certificate } from 'node:crypto';
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Context } from 'koa';
 import type { ServerConfig } from '../config/index.ts';
 import { InvalidRequest } from '../errors/index.ts';
+import { fromTrustedProxy } from '../net/index.ts';
 
 export interface DistinguishedName {
   /** RFC 4514 string (most specific attribute first), e.g. `CN=app,OU=org-1,O=TPP,C=GB`. */
@@ -116,30 +116,6 @@ function fromHeaderValue(name: string, raw: string): X509Certificate {
   return new X509Certificate(`-----BEGIN CERTIFICATE-----\n${body.replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`);
 }
 
-const proxyLists = new WeakMap<readonly string[], BlockList>();
-
-function trustedProxies(cidrs: readonly string[]): BlockList {
-  let list = proxyLists.get(cidrs);
-  if (!list) {
-    list = new BlockList();
-    for (const cidr of cidrs) {
-      const [address = '', prefix] = cidr.split('/');
-      const type = isIPv6(address) ? 'ipv6' : 'ipv4';
-      if (prefix === undefined) list.addAddress(address, type);
-      else list.addSubnet(address, Number(prefix), type);
-    }
-    proxyLists.set(cidrs, list);
-  }
-  return list;
-}
-
-export function fromTrustedProxy(remoteAddress: string | undefined, cidrs: readonly string[]): boolean {
-  if (!remoteAddress || cidrs.length === 0) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remoteAddress)?.[1];
-  const address = mapped ?? remoteAddress;
-  return trustedProxies(cidrs).check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
-}
-
 /** The request's client certificate, or undefined. A malformed proxy header is 400 invalid_request. */
 export function requestCertificate(ctx: Context, config: ServerConfig): ClientCertificate | undefined {
   const socket = ctx.req.socket as TLSSocket;
@@ -147,7 +123,7 @@ export function requestCertificate(ctx: Context, config: ServerConfig): ClientCe
     const peer = socket.getPeerX509Certificate();
     if (peer) return parseCertificate(peer);
   }
-  if (!fromTrustedProxy(socket.remoteAddress, config.mtlsTrustedProxies)) return undefined;
+  if (!fromTrustedProxy(ctx, config.mtlsTrustedProxies)) return undefined;
   for (const header of ['x-clientcert', 'client-cert']) {
     const value = ctx.get(header);
     if (!value) continue;

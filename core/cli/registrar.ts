@@ -5,21 +5,14 @@
 //   registrar scripts test <script> <request.json>    dry-run one script's hooks offline
 //   registrar config patch <patch.json> --url URL (--token T | --client-id ID --client-secret S)
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import pino from 'pino';
-import { BUILTIN_PLUGINS } from '../../plugins/index.ts';
 import { AdminClientSchema, dryRun, SCOPES } from '../admin/index.ts';
-import { buildConfig, ConfigHolder, loadConfigFile, readSettings } from '../config/index.ts';
-import { RemoteKeySets } from '../jwks/index.ts';
-import { outboundPolicy } from '../metadata/index.ts';
-import type { RegistrationServices } from '../registration/index.ts';
-import { ScriptHost } from '../sandbox/index.ts';
-import { SecretBox } from '../secrets/index.ts';
-import { EmbeddedStore } from '../store/index.ts';
+import { readSettings } from '../config/index.ts';
+import { createRegistrar } from '../index.ts';
 
 const USAGE = `usage:
   registrar schema
@@ -37,31 +30,20 @@ function option(args: string[], name: string): string | undefined {
   return at >= 0 ? args[at + 1] : undefined;
 }
 
-/** A script host over `dir` with an empty scratch store: scripts run as they would in the server. */
+/** The server over `dir` with an empty scratch data folder, not listening: scripts run as they would in it. */
 async function offlineHost(dir: string) {
-  const settings = readSettings();
-  const logger = pino({ level: 'silent' });
   const scratch = mkdtempSync(join(tmpdir(), 'registrar-cli-'));
-  const store = new EmbeddedStore(scratch);
-  const config = new ConfigHolder(buildConfig(loadConfigFile(settings.configFile)));
-  const keySets = new RemoteKeySets(() => ({ outbound: outboundPolicy(config.current), maxAgeMs: 300_000, cooldownMs: 30_000 }));
-  const host = new ScriptHost({ dir, logger, plugins: BUILTIN_PLUGINS, services: { logger, store, config, clock: Date.now, keySets } });
-  await host.loadAll();
-  const services: RegistrationServices = {
-    config,
-    store,
-    keySets,
-    secrets: new SecretBox(randomBytes(32)),
-    policy: host,
-    clock: Date.now,
-    registrationEndpoint: `${settings.issuer}/register`,
-  };
+  const registrar = createRegistrar({
+    settings: { ...readSettings(), dataDir: scratch, scriptsDir: dir, encryptionKey: undefined },
+    logger: pino({ level: 'silent' }),
+    watch: false,
+  });
+  await registrar.scripts.loadAll();
   return {
-    host,
-    services,
+    host: registrar.scripts,
+    services: registrar.services,
     async close() {
-      await host.close();
-      await store.close();
+      await registrar.close();
       rmSync(scratch, { recursive: true, force: true });
     },
   };

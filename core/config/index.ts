@@ -2,9 +2,9 @@
 // server configuration properties (Janssen names) from defaults, then the DCR_CONFIG file.
 // Both are validated once and frozen; a run-time change swaps the whole object.
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { parseCidr } from '../net/index.ts';
+import { describeErrors, schemaValidator } from '../validation/index.ts';
 import { ServerProperties, type ServerConfig } from './properties.ts';
 
 export { ServerProperties, describeProperties, type ServerConfig, type PropertyDoc } from './properties.ts';
@@ -108,15 +108,9 @@ function readTls(env: NodeJS.ProcessEnv): Settings['tls'] {
   return { cert: read('DCR_TLS_CERT_FILE', certFile), key: read('DCR_TLS_KEY_FILE', keyFile), ca: caFile ? read('DCR_TLS_CA_FILE', caFile) : undefined };
 }
 
-const validateProperties = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile<ServerConfig>(ServerProperties);
+const validateProperties = schemaValidator<ServerConfig>(ServerProperties, { allErrors: true, defaults: true });
 // Run-time patches may write "true" for a boolean or "60" for a number (Janssen's own examples do).
-const validateCoercing = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: true }).compile<ServerConfig>(ServerProperties);
-
-function describeError(e: ErrorObject): string {
-  const where = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '(root)';
-  if (e.keyword === 'additionalProperties') return `unknown property "${String(e.params.additionalProperty)}"`;
-  return `${where} ${e.message ?? 'is invalid'}`;
-}
+const validateCoercing = schemaValidator<ServerConfig>(ServerProperties, { allErrors: true, defaults: true, coerce: true });
 
 /**
  * Validates properties over the defaults. Throws a TypeError naming every bad property.
@@ -126,7 +120,7 @@ export function buildConfig(properties: Record<string, unknown> = {}, { coerce =
   const candidate: Record<string, unknown> = structuredClone(properties);
   const validate = coerce ? validateCoercing : validateProperties;
   if (!validate(candidate)) {
-    const reasons = (validate.errors ?? []).map(describeError);
+    const reasons = describeErrors(validate.errors, '(root)', (name) => `unknown property "${name}"`, 50);
     throw new TypeError(`invalid server configuration: ${reasons.join('; ')}`);
   }
   const config = candidate as ServerConfig;
@@ -137,12 +131,7 @@ export function buildConfig(properties: Record<string, unknown> = {}, { coerce =
     throw new TypeError(`defaultSignatureAlgorithm "${config.defaultSignatureAlgorithm}" is not in idTokenSigningAlgValuesSupported`);
   }
   for (const cidr of config.mtlsTrustedProxies) {
-    const [address = '', prefix] = cidr.split('/');
-    const family = isIP(address);
-    const bits = family === 6 ? 128 : 32;
-    if (!family || (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= bits))) {
-      throw new TypeError(`mtlsTrustedProxies: "${cidr}" is not an IP address or CIDR`);
-    }
+    if (!parseCidr(cidr)) throw new TypeError(`mtlsTrustedProxies: "${cidr}" is not an IP address or CIDR`);
   }
   return deepFreeze(config);
 }

@@ -65,7 +65,7 @@ function parseObject(text: string): Record<string, unknown> {
  * sends when no Content-Type header is given.
  */
 export async function readJsonObject(ctx: Context, limit: number): Promise<Record<string, unknown>> {
-  const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
+  const type = ctx.request.type;
   const json = type === 'application/json' || type.endsWith('+json');
   const curlDefault = type === '' || type === 'application/x-www-form-urlencoded';
   if (!json && !curlDefault) {

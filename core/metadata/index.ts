@@ -4,12 +4,13 @@
 import type { ServerConfig } from '../config/index.ts';
 import { applyDefaults } from './defaults.ts';
 import type { ClientMetadata } from './fields.ts';
-import { outboundPolicy, RULES, type RuleContext } from './rules/index.ts';
+import { outboundPolicy } from '../outbound/index.ts';
+import { RULES, type RuleContext } from './rules/index.ts';
 import { checkShape } from './shape.ts';
 
 export { ClientMetadataSchema, FIELDS, REQUEST_ONLY, type ClientMetadata, type KnownClientMetadata } from './fields.ts';
 export { pickMetadata, languageTagged, type MemberOrigin } from './members.ts';
-export { scopeList, outboundPolicy, type RuleContext } from './rules/index.ts';
+export { scopeList, type RuleContext } from './rules/index.ts';
 
 /** Type checks, defaults, then every rule. Returns a new object; the input is not changed. */
 export async function validateClientMetadata(metadata: ClientMetadata, config: ServerConfig): Promise<ClientMetadata> {

@@ -1,14 +1,13 @@
 // Type checks of every member against its JSON Schema (fields.ts), with RFC error codes:
 // a malformed redirect_uris is invalid_redirect_uri, anything else invalid_client_metadata.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { memberPath, schemaValidator, type ErrorObject, type ValidateFunction } from '../validation/index.ts';
 import type { ServerConfig } from '../config/index.ts';
 import { InvalidClientMetadata, InvalidRedirectUri, type OAuthError } from '../errors/index.ts';
 import { FIELDS, type ClientMetadata } from './fields.ts';
 import { languageTagged } from './members.ts';
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const validateMember = new Map<string, ValidateFunction>([...FIELDS].map(([name, schema]) => [name, ajv.compile(schema)]));
-const validateCustom = ajv.compile({ anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] });
+const validateMember = new Map<string, ValidateFunction>([...FIELDS].map(([name, schema]) => [name, schemaValidator(schema)]));
+const validateCustom = schemaValidator({ anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] });
 
 export function metadataError(member: string, description: string): OAuthError {
   return member === 'redirect_uris' ? new InvalidRedirectUri(description) : new InvalidClientMetadata(description);
@@ -16,7 +15,7 @@ export function metadataError(member: string, description: string): OAuthError {
 
 function describe(member: string, error: ErrorObject | undefined): string {
   if (!error) return `${member} is invalid`;
-  const item = error.instancePath ? ` (at ${error.instancePath.slice(1).replace(/\//g, '.')})` : '';
+  const item = error.instancePath ? ` (at ${memberPath(error, member)})` : '';
   const what = error.keyword === 'anyOf' ? 'has an unsupported value' : (error.message ?? 'is invalid');
   return `${member}${item} ${what}`;
 }

@@ -1,5 +1,5 @@
-// Every fetch the server makes goes through here (sector_identifier_uri now; JWKS, directories
-// and the scripts' http plugin later): https only unless allowed, a timeout, a size cap,
+// Every fetch the server makes goes through here (sector_identifier_uri, JWKS, directories, the
+// scripts' http plugin): https only unless allowed, a timeout, a size cap,
 // redirects never followed, and no private, loopback or link-local destination unless allowed.
 // The address check runs on the resolved addresses inside the socket's own DNS lookup, so a
 // name that resolves to a private address (or re-resolves to one) is refused.
@@ -7,16 +7,10 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { isPrivateAddress } from './addresses.ts';
+import { isPrivateAddress } from '../net/index.ts';
+import type { OutboundPolicy } from './policy.ts';
 
-export { isPrivateAddress } from './addresses.ts';
-
-export interface OutboundPolicy {
-  allowHttp: boolean;
-  allowPrivateAddresses: boolean;
-  timeoutMs: number;
-  maxResponseBytes: number;
-}
+export { outboundPolicy, type OutboundPolicy } from './policy.ts';
 
 export type OutboundFailure =
   | 'invalid_url'

@@ -5,7 +5,7 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { sameDn, type ClientCertificate } from '../certificate/index.ts';
 import { InvalidClientMetadata } from '../errors/index.ts';
-import type { RemoteKeySets } from '../jwks/index.ts';
+import type { RemoteKeySets } from '../trust/index.ts';
 import type { ClientMetadata } from '../metadata/index.ts';
 
 const SAN_MEMBERS = [

@@ -3,21 +3,16 @@
 // store beside the clients and kept decisionLogRetentionDays. Writing never delays or fails
 // the answer: records are written in batches (one transaction every FLUSH_MS or BATCH records),
 // and a batch that cannot be written is logged.
-import type { Context, Middleware } from 'koa';
+import type { Middleware } from 'koa';
 import { OAuthError } from '../errors/index.ts';
 import { newTimeOrderedId } from '../secrets/index.ts';
 import type { RequestState } from '../http/state.ts';
 import type { Logger } from 'pino';
-import type { ClientStore, DecisionRecord, ScriptDecision } from '../store/index.ts';
-import type { Operation } from './policy.ts';
+import type { Operation, RequestPolicy } from '../policy/index.ts';
+import type { ClientStore, DecisionRecord } from '../store/index.ts';
 import type { RegistrationServices } from './services.ts';
 
 const OPERATIONS: Record<string, Operation> = { POST: 'create', GET: 'read', HEAD: 'read', PUT: 'update', DELETE: 'delete' };
-
-export function traceOf(ctx: Context & { state: RequestState }): ScriptDecision[] {
-  ctx.state.trace ??= [];
-  return ctx.state.trace;
-}
 
 const FLUSH_MS = 20;
 const BATCH = 200;
@@ -60,9 +55,15 @@ export class DecisionWriter {
   }
 }
 
-export function decisionLog(services: RegistrationServices, writer: DecisionWriter, observe?: (record: DecisionRecord) => void): Middleware<RequestState> {
+/** Gives the request its policy port, and writes one record of what it decided when the request ends. */
+export function decisionLog(
+  services: RegistrationServices,
+  writer: DecisionWriter,
+  observe?: (record: DecisionRecord) => void,
+): Middleware<RequestState & { policy: RequestPolicy }> {
   return async (ctx, next) => {
     const started = performance.now();
+    ctx.state.policy = services.policy.forRequest({ requestId: ctx.state.requestId });
     let status = 200;
     let outcome = 'ok';
     try {
@@ -82,7 +83,7 @@ export function decisionLog(services: RegistrationServices, writer: DecisionWrit
         clientId: ctx.state.clientId ?? null,
         status,
         outcome,
-        scripts: ctx.state.trace ?? [],
+        scripts: ctx.state.policy.decisions,
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
         expiresAt: at + services.config.current.decisionLogRetentionDays * 86_400_000,
       };

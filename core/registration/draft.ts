@@ -1,15 +1,14 @@
 // Steps 5-6 of the registration flow, shared by POST and PUT: built-in validation and defaults,
-// the server's scope and claim decisions, then the policy hooks in DESIGN.md order
-// (isCertValidForClient, createClient / updateClient, modifyScopes, manageClaims), and last
-// the RFC 8705 binding of the final metadata to the presented certificate. Whatever policy returns goes back
-// through the same validation before it can be stored.
+// the server's scope and claim decisions, then the policy hooks in the hook table's order
+// (isCertValidForClient, createClient / updateClient, modifyScopes, manageClaims), and last the
+// RFC 8705 binding of the final metadata to the presented certificate. Whatever policy returns
+// goes back through the same validation before it can be stored.
 import type { ServerConfig } from '../config/index.ts';
 import { pickMetadata, REQUEST_ONLY, scopeList, validateClientMetadata, type ClientMetadata } from '../metadata/index.ts';
-import type { ScriptDecision } from '../store/index.ts';
 import type { ClientCertificate } from '../certificate/index.ts';
-import type { VerifiedStatement } from '../softwareStatement/index.ts';
+import type { HookContext, Operation, RequestPolicy, VerifiedJwt } from '../policy/index.ts';
+import type { VerifiedStatement } from '../trust/index.ts';
 import { checkCertificateBinding } from './certificate.ts';
-import type { HookContext, Operation, VerifiedJwt } from './policy.ts';
 import type { RegistrationServices } from './services.ts';
 
 /** Scopes from the request (when dynamicRegistrationScopesParamEnabled) that the server knows, else the defaults. */
@@ -41,7 +40,6 @@ export interface DraftInput {
   clientId: string;
   stored: ClientMetadata | undefined;
   requestId: string;
-  trace: ScriptDecision[];
   statement: VerifiedStatement | undefined;
   signedRequest: VerifiedJwt | undefined;
   certificate: ClientCertificate | undefined;
@@ -53,9 +51,7 @@ export interface Draft {
   context: HookContext;
 }
 
-/** `onlyScript`: run the hooks of that script alone (dry runs). */
-export async function draftClient(input: DraftInput, services: RegistrationServices, config: ServerConfig, onlyScript?: string): Promise<Draft> {
-  const { policy } = services;
+export async function draftClient(input: DraftInput, services: RegistrationServices, config: ServerConfig, policy: RequestPolicy): Promise<Draft> {
   const validated = await validateClientMetadata(input.request, config);
   const context: HookContext = {
     operation: input.operation,
@@ -64,19 +60,17 @@ export async function draftClient(input: DraftInput, services: RegistrationServi
     request: input.request,
     client: serverDecisions(validated, config, input.statement?.grantedScopes ?? []),
     stored: input.stored,
-    trace: input.trace,
     softwareStatement: input.statement ? { header: input.statement.header, claims: input.statement.claims } : undefined,
     signedRequest: input.signedRequest,
     certificate: input.certificate,
-    onlyScript,
   };
 
   if (input.certificate) await policy.isCertValidForClient(input.certificate, context);
 
-  const decided = input.operation === 'create' ? await policy.createClient(context) : await policy.updateClient(context);
+  const decided = await policy.decideClient(input.operation === 'create' ? 'createClient' : 'updateClient', context);
   if (decided) context.client = await validateClientMetadata(pickMetadata(decided, config, 'policy'), config);
-  context.client.scope = (await policy.modifyScopes(scopeList(context.client.scope), context)).join(' ');
-  const claims = await policy.manageClaims(context.client.claims ?? [], context);
+  context.client.scope = (await policy.decideList('modifyScopes', scopeList(context.client.scope), context)).join(' ');
+  const claims = await policy.decideList('manageClaims', context.client.claims ?? [], context);
   if (claims.length > 0) context.client.claims = claims;
   else delete context.client.claims;
   if (!config.trustedClientEnabled) context.client.trusted_client = false;

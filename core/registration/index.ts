@@ -15,9 +15,11 @@ import { update } from './update.ts';
 export const REGISTRATION_PATH = '/register';
 export const JANSSEN_REGISTRATION_PATH = '/jans-auth/restv1/register';
 
-export type { RegistrationPolicy, HookContext, ClientResponse, Operation, KeyHook, KeyHookContext, VerifiedJwt } from './policy.ts';
 export type { RegistrationServices } from './services.ts';
 export { DecisionWriter } from './decisionLog.ts';
+export { draftClient } from './draft.ts';
+export { newRecord } from './record.ts';
+export { clientInformation } from './response.ts';
 
 export function registrationRouter(
   services: RegistrationServices,

@@ -1,21 +1,19 @@
 // rateLimitRegistrationRequestCount per rateLimitRegistrationPeriodInSeconds and client address
 // (Janssen's names), counted per instance in fixed windows: over the limit, 429 with Retry-After.
-// Behind a trusted proxy (mtlsTrustedProxies) the address is the first X-Forwarded-For entry.
+// The address is the client address of core/net (trusted proxies: mtlsTrustedProxies).
 import type { Middleware } from 'koa';
-import { fromTrustedProxy } from '../certificate/index.ts';
 import type { ConfigHolder } from '../config/index.ts';
 import { TooManyRequests } from '../errors/index.ts';
 import { FixedWindowCounter } from '../http/fixedWindow.ts';
 import type { RequestState } from '../http/state.ts';
+import { clientAddress } from '../net/index.ts';
 
 export function rateLimit(config: ConfigHolder, clock: () => number): Middleware<RequestState> {
   const windows = new FixedWindowCounter(clock);
   return async (ctx, next) => {
     const { rateLimitRegistrationRequestCount: limit, rateLimitRegistrationPeriodInSeconds: period, mtlsTrustedProxies } = config.current;
     if (limit === 0 || ctx.method !== 'POST') return next();
-    const socketAddress = ctx.req.socket.remoteAddress ?? 'unknown';
-    const forwarded = ctx.get('X-Forwarded-For').split(',')[0]?.trim();
-    const address = forwarded && fromTrustedProxy(socketAddress, mtlsTrustedProxies) ? forwarded : socketAddress;
+    const address = clientAddress(ctx, mtlsTrustedProxies);
     const { count, retryAfterSeconds } = windows.hit(address, period * 1000);
     if (count > limit) throw new TooManyRequests('too many registration requests from this address', retryAfterSeconds);
     await next();

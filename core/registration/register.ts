@@ -1,59 +1,55 @@
-// POST {registration_endpoint}: RFC 7591 §3.1 / OpenID Connect DCR §3.1. The steps follow
-// DESIGN.md's request flow; nothing is persisted unless every step succeeded.
-import type { Context } from 'koa';
+// POST {registration_endpoint}: RFC 7591 §3.1 / OpenID Connect DCR §3.1. The steps follow the
+// request flow in docs/architecture.md; nothing is persisted unless every step succeeded.
 import { AccessDenied } from '../errors/index.ts';
-import type { RequestState } from '../http/state.ts';
 import { hashToken, newClientId, newClientSecret, newRegistrationAccessToken } from '../secrets/index.ts';
-import type { ClientRecord } from '../store/index.ts';
-import { clientExpiry, epochSeconds, needsSecret } from './credentials.ts';
+import { clientExpiry, needsSecret } from './credentials.ts';
 import { draftClient } from './draft.ts';
+import { newRecord } from './record.ts';
 import { readRegistrationRequest } from './request.ts';
 import { clientInformation } from './response.ts';
-import type { RegistrationServices } from './services.ts';
-import { traceOf } from './decisionLog.ts';
 import { sendClientResponse } from './send.ts';
+import type { RegistrationContext, RegistrationServices } from './services.ts';
 
 export function register(services: RegistrationServices) {
-  return async (ctx: Context & { state: RequestState }): Promise<void> => {
+  return async (ctx: RegistrationContext): Promise<void> => {
     const config = services.config.current;
     const now = services.clock();
+    const policy = ctx.state.policy;
 
     // 1. Is registration open at all?
     if (!config.dynamicRegistrationEnabled) throw new AccessDenied('dynamic client registration is disabled');
 
-    // 2. The request: a JSON object or a verified signed request; 3. its software statement,
-    //    verified, applied over it. (Client certificates will join here.)
+    // 2-4. The request: a JSON object or a verified signed request, its software statement
+    //      verified and applied over it, and the client certificate.
     const { metadata: request, statement, signedRequest, certificate } = await readRegistrationRequest(ctx, services, config, 'create');
 
     // 5-6. Validation, defaults, server decisions, policy hooks.
     const clientId = newClientId();
     ctx.state.clientId = clientId;
     const { client, context } = await draftClient(
-      { operation: 'create', request, clientId, stored: undefined, requestId: ctx.state.requestId, trace: traceOf(ctx), statement, signedRequest, certificate },
+      { operation: 'create', request, clientId, stored: undefined, requestId: ctx.state.requestId, statement, signedRequest, certificate },
       services,
       config,
+      policy,
     );
 
     // 7. Credentials and expiry.
-    const expiresAt = clientExpiry(request.lifetime, config, now);
     const clientSecret = needsSecret(client) ? newClientSecret() : undefined;
     const registrationAccessToken = newRegistrationAccessToken();
-    const record: ClientRecord = {
+    const record = newRecord(
       clientId,
-      metadata: client,
-      secret: clientSecret === undefined ? null : services.secrets.seal(clientSecret, clientId),
-      registrationAccessTokenHash: hashToken(registrationAccessToken),
-      clientIdIssuedAt: epochSeconds(now),
-      clientSecretExpiresAt: expiresAt === null ? 0 : epochSeconds(expiresAt),
-      expiresAt,
-      createdAt: now,
-      updatedAt: now,
-      revision: 1,
-    };
+      {
+        metadata: client,
+        secret: clientSecret === undefined ? null : services.secrets.seal(clientSecret, clientId),
+        registrationAccessTokenHash: hashToken(registrationAccessToken),
+        expiresAt: clientExpiry(request.lifetime, config, now),
+      },
+      now,
+    );
 
     // 8. Response policy, then persist, then 201.
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
-    const response = await services.policy.modifyPostResponse(information, context);
+    const response = await policy.modifyResponse('modifyPostResponse', information, context);
     await services.store.insert(record);
     ctx.state.log.info({ clientId, operation: 'create' }, 'client registered');
     sendClientResponse(ctx, 201, response);

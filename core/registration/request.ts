@@ -2,20 +2,17 @@
 // claims of a signed request (application/jwt, application/jose); then the software statement, if
 // any, verified and applied over the request's members; and the client certificate, if any. The
 // steps after this one do not care which way the metadata arrived.
-import type { Context } from 'koa';
 import type { ServerConfig } from '../config/index.ts';
 import { requestCertificate, type ClientCertificate } from '../certificate/index.ts';
 import { InvalidRequest, InvalidSoftwareStatement } from '../errors/index.ts';
 import { readJsonObject, readRawBody } from '../http/body.ts';
-import type { RequestState } from '../http/state.ts';
 import { pickMetadata, type ClientMetadata } from '../metadata/index.ts';
-import { verifySignedRequest } from '../signedRequest/index.ts';
-import { applyStatement, verifySoftwareStatement, type TrustContext, type VerifiedStatement } from '../softwareStatement/index.ts';
-import { traceOf } from './decisionLog.ts';
-import type { Operation, VerifiedJwt } from './policy.ts';
-import type { RegistrationServices } from './services.ts';
+import { verifySignedRequest } from '../trust/index.ts';
+import { applyStatement, verifySoftwareStatement, type TrustContext, type VerifiedStatement } from '../trust/index.ts';
+import type { Operation, VerifiedJwt } from '../policy/index.ts';
+import type { RegistrationContext, RegistrationServices } from './services.ts';
 
-const JWT_TYPES = new Set(['application/jwt', 'application/jose']);
+const JWT_TYPES = ['application/jwt', 'application/jose'];
 
 export interface RegistrationRequest {
   /** The members as received (JSON body or signed request claims). */
@@ -28,7 +25,7 @@ export interface RegistrationRequest {
 }
 
 export async function readRegistrationRequest(
-  ctx: Context & { state: RequestState },
+  ctx: RegistrationContext,
   services: RegistrationServices,
   config: ServerConfig,
   operation: Extract<Operation, 'create' | 'update'>,
@@ -36,10 +33,9 @@ export async function readRegistrationRequest(
   const trust: TrustContext = {
     config,
     keySets: services.keySets,
-    policy: services.policy,
+    resolveKey: ctx.state.policy.resolveKey,
     operation,
     requestId: ctx.state.requestId,
-    trace: traceOf(ctx),
     now: services.clock(),
   };
   // Step 4 starts here: the certificate is read before the body so a missing one fails fast.
@@ -47,11 +43,10 @@ export async function readRegistrationRequest(
   if (!certificate && config.dynamicRegistrationRequireClientCertificate) {
     throw new InvalidRequest('a client certificate is required to register at this server');
   }
-  const type = (ctx.get('Content-Type').split(';')[0] ?? '').trim().toLowerCase();
   let body: Record<string, unknown>;
   let statement: VerifiedStatement | undefined;
   let signedRequest: VerifiedJwt | undefined;
-  if (JWT_TYPES.has(type)) {
+  if (JWT_TYPES.includes(ctx.request.type)) {
     const token = (await readRawBody(ctx, config.registrationRequestMaxBytes)).toString('utf8');
     const verified = await verifySignedRequest(token, trust);
     body = verified.claims;

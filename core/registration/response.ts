@@ -2,7 +2,7 @@
 // the stored metadata. client_secret and registration_access_token appear only when the caller
 // passes them (they are not recoverable from the store except the sealed secret).
 import type { ClientRecord } from '../store/index.ts';
-import type { ClientResponse } from './policy.ts';
+import type { ClientResponse } from '../policy/index.ts';
 
 export interface IssuedCredentials {
   clientSecret?: string | undefined;

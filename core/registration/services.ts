@@ -1,15 +1,17 @@
+import type { Context } from 'koa';
 import type { ConfigHolder } from '../config/index.ts';
-import type { RemoteKeySets } from '../jwks/index.ts';
+import type { RequestState } from '../http/state.ts';
+import type { PolicyEngine, RequestPolicy } from '../policy/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { ClientStore } from '../store/index.ts';
-import type { RegistrationPolicy } from './policy.ts';
+import type { RemoteKeySets } from '../trust/index.ts';
 
-/** What the registration endpoints work with; built once by createApp. */
+/** What the registration endpoints work with; built once by the composition root. */
 export interface RegistrationServices {
   config: ConfigHolder;
   store: ClientStore;
   secrets: SecretBox;
-  policy: RegistrationPolicy;
+  policy: PolicyEngine;
   /** Milliseconds since the epoch; tests control time through it. */
   clock: () => number;
   /** The shared cache of remote key sets (statements, signed requests, the jwks plugin). */
@@ -17,3 +19,6 @@ export interface RegistrationServices {
   /** The registration endpoint URL, from DCR_ISSUER. */
   registrationEndpoint: string;
 }
+
+/** A registration request: the decision log's middleware gives it its policy port. */
+export type RegistrationContext = Context & { state: RequestState & { policy: RequestPolicy }; params?: Record<string, string> };

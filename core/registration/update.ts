@@ -1,19 +1,17 @@
 // PUT registration_client_uri: RFC 7592 §2.2. The body replaces the client's metadata; the
 // server-issued members must not be sent, and client_id / client_secret, if sent, must match.
-import type { Context } from 'koa';
 import { InvalidRequest } from '../errors/index.ts';
-import type { RequestState } from '../http/state.ts';
 import { newClientSecret, secretsEqual } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
 import { authenticate } from './authenticate.ts';
-import { clientExpiry, epochSeconds, needsSecret } from './credentials.ts';
+import { clientExpiry, needsSecret } from './credentials.ts';
 import { draftClient } from './draft.ts';
+import { revisedRecord } from './record.ts';
 import { readRegistrationRequest } from './request.ts';
 import { clientInformation } from './response.ts';
 import { conflict, nextToken } from './rotate.ts';
 import { sendClientResponse } from './send.ts';
-import type { RegistrationServices } from './services.ts';
-import { traceOf } from './decisionLog.ts';
+import type { RegistrationContext, RegistrationServices } from './services.ts';
 
 const SERVER_ISSUED = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 
@@ -32,7 +30,7 @@ function checkUpdateBody(body: Record<string, unknown>, current: ClientRecord, c
 }
 
 export function update(services: RegistrationServices) {
-  return async (ctx: Context & { state: RequestState }): Promise<void> => {
+  return async (ctx: RegistrationContext): Promise<void> => {
     const config = services.config.current;
     const current = await authenticate(ctx, services);
     const now = services.clock();
@@ -41,9 +39,10 @@ export function update(services: RegistrationServices) {
     checkUpdateBody(body, current, currentSecret);
 
     const { client, context } = await draftClient(
-      { operation: 'update', request, clientId: current.clientId, stored: current.metadata, requestId: ctx.state.requestId, trace: traceOf(ctx), statement, signedRequest, certificate },
+      { operation: 'update', request, clientId: current.clientId, stored: current.metadata, requestId: ctx.state.requestId, statement, signedRequest, certificate },
       services,
       config,
+      ctx.state.policy,
     );
 
     // A method change may create or retire the secret; an unchanged one keeps it.
@@ -57,19 +56,10 @@ export function update(services: RegistrationServices) {
     }
     const expiresAt = request.lifetime === undefined ? current.expiresAt : clientExpiry(request.lifetime, config, now);
     const { tokenHash, registrationAccessToken } = nextToken(current, config);
-    const record: ClientRecord = {
-      ...current,
-      metadata: client,
-      secret: sealed,
-      registrationAccessTokenHash: tokenHash,
-      clientSecretExpiresAt: expiresAt === null ? 0 : epochSeconds(expiresAt),
-      expiresAt,
-      updatedAt: now,
-      revision: current.revision + 1,
-    };
+    const record = revisedRecord(current, { metadata: client, secret: sealed, registrationAccessTokenHash: tokenHash, expiresAt }, now);
 
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
-    const response = await services.policy.modifyPutResponse(information, context);
+    const response = await ctx.state.policy.modifyResponse('modifyPutResponse', information, context);
     if (!(await services.store.replace(record, current.revision))) throw conflict();
     ctx.state.log.info({ clientId: record.clientId, operation: 'update' }, 'client updated');
     sendClientResponse(ctx, 200, response);

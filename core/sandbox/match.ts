@@ -5,8 +5,8 @@
 // checking costs at most the schema's size times the data's (the schema is capped at 64 KiB), no
 // regular expressions (ReDoS on the event loop), no formats, no references.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Ajv, type ValidateFunction } from 'ajv';
-import { HOOK_NAMES, type HookName } from './hooks.ts';
+import { HOOK_NAMES, type HookName } from '../policy/index.ts';
+import { describeErrors, schemaValidator, scratchCompiler, type ValidateFunction } from '../validation/index.ts';
 
 /** Hooks a match condition may guard (init and destroy always run). */
 export type MatchableHook = Exclude<HookName, 'init' | 'destroy'>;
@@ -53,8 +53,7 @@ export const MatchDeclarationSchema = Type.Record(Type.String(), MatchSchema as 
 /** Largest match declaration accepted, serialised. */
 const MAX_DECLARATION_BYTES = 64 * 1024;
 
-const metaAjv = new Ajv({ allErrors: true, strict: false });
-const validateDeclaration = metaAjv.compile(MatchDeclarationSchema);
+const validateDeclaration = schemaValidator(MatchDeclarationSchema, { allErrors: true });
 
 export type MatchConditions = ReadonlyMap<HookName, ValidateFunction>;
 
@@ -66,24 +65,17 @@ export function compileMatch(declaration: unknown, exported: ReadonlySet<string>
   if (declaration === undefined || declaration === null) return undefined;
   if (JSON.stringify(declaration).length > MAX_DECLARATION_BYTES) throw new Error(`match: the declaration is larger than ${MAX_DECLARATION_BYTES} bytes`);
   if (!validateDeclaration(declaration)) {
-    const reasons = (validateDeclaration.errors ?? [])
-      .filter((e) => e.keyword !== 'anyOf')
-      .slice(0, 5)
-      .map((e) =>
-        e.keyword === 'additionalProperties'
-          ? `${e.instancePath || '/'}: "${String(e.params.additionalProperty)}" is not supported in match conditions`
-          : `${e.instancePath || '/'} ${e.message}`,
-      );
+    const reasons = describeErrors(validateDeclaration.errors, '(root)', (name) => `"${name}" is not supported in match conditions`, 5);
     throw new Error(`match: ${reasons.join('; ')}`);
   }
   // One Ajv per version, so retired versions' compiled conditions go with them. Conditions only
   // read the context: no defaults, no coercion, no removal.
-  const ajv = new Ajv({ allErrors: false, strict: false });
+  const compile = scratchCompiler();
   const conditions = new Map<HookName, ValidateFunction>();
   for (const [hook, schema] of Object.entries(declaration as Record<string, object>)) {
     if (!(MATCHABLE_HOOKS as readonly string[]).includes(hook)) throw new Error(`match: "${hook}" is not a hook a condition can guard`);
     if (!exported.has(hook)) throw new Error(`match: the script does not export ${hook}`);
-    conditions.set(hook as HookName, ajv.compile(schema));
+    conditions.set(hook as HookName, compile(schema));
   }
   return conditions;
 }

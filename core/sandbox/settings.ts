@@ -1,7 +1,7 @@
 // Per-script settings and configuration properties, in `<script>.json` beside the script.
 // Like the script itself they are hot-reloaded; a change applies without touching code.
 import { Type, type Static } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { describeErrors, schemaValidator } from '../validation/index.ts';
 
 export const ScriptSettingsSchema = Type.Object(
   {
@@ -28,15 +28,13 @@ export const ScriptSettingsSchema = Type.Object(
 
 export type ScriptSettings = Static<typeof ScriptSettingsSchema>;
 
-const validate = new Ajv({ useDefaults: true, allErrors: true, strict: false }).compile<ScriptSettings>(ScriptSettingsSchema);
+const validate = schemaValidator<ScriptSettings>(ScriptSettingsSchema, { defaults: true, allErrors: true });
 
 /** Parses and validates a settings file's text (undefined: no file, all defaults). Throws with the reasons. */
 export function parseSettings(text: string | undefined): ScriptSettings {
   const value: unknown = text === undefined ? {} : JSON.parse(text);
   if (!validate(value)) {
-    const reasons = (validate.errors ?? []).map((e) =>
-      e.keyword === 'additionalProperties' ? `unknown setting "${String(e.params.additionalProperty)}"` : `${e.instancePath || 'settings'} ${e.message}`,
-    );
+    const reasons = describeErrors(validate.errors, 'settings', (name) => `unknown setting "${name}"`);
     throw new Error(`invalid settings: ${reasons.join('; ')}`);
   }
   return value;

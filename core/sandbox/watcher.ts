@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
-import { scriptNameOf, type ScriptHost } from './host.ts';
+import { isEditorTemp, scriptNameOf } from './files.ts';
+import type { ScriptHost } from './host.ts';
 
 export const DEBOUNCE_MS = 100;
 const POLL_INTERVAL_MS = 100;
@@ -41,7 +42,7 @@ export function watchScripts(host: ScriptHost, options: WatchOptions): { close()
     const name = scriptNameOf(path);
     const inFolder = path.slice(host.dir.length + 1).split('/').length === 1;
     if (name && inFolder) schedule(name, () => host.reload(name));
-    else if (!/(~|\.swp|\.swx|\.tmp)$/.test(path)) schedule('*rescan*', () => host.loadAll());
+    else if (!isEditorTemp(path)) schedule('*rescan*', () => host.loadAll());
   };
   watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent).on('addDir', onEvent).on('unlinkDir', onEvent);
   watcher.on('error', (err) => options.logger.error({ err }, 'watching the scripts folder failed'));

@@ -1,7 +1,7 @@
 // host.cache.get/set/delete: a per-script key-value store with a time to live, kept in memory
 // across reloads of the same script.
 import { Type, type Static } from '@sinclair/typebox';
-import { PluginCallError, stringArg, type Plugin } from '../plugin.ts';
+import { PluginCallError, stringArg, type Plugin } from '../../core/plugin/index.ts';
 
 const Config = Type.Object(
   {

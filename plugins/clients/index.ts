@@ -2,8 +2,7 @@
 // registered clients by software_id, organisation (org_id) or redirect host. No credentials
 // ever leave the store through here.
 import { Type, type Static } from '@sinclair/typebox';
-import type { ClientFilter } from '../../core/store/index.ts';
-import { PluginCallError, type Plugin } from '../plugin.ts';
+import { PluginCallError, type ClientFilter, type Plugin } from '../../core/plugin/index.ts';
 
 const Config = Type.Object(
   { maxResults: Type.Integer({ default: 100, minimum: 1, maximum: 1000, description: 'Most clients find() returns.' }) },
@@ -30,12 +29,11 @@ export const clients: Plugin<Static<typeof Config>> = {
   config: Config,
   functions: {
     async count(args, call) {
-      return call.services.store.count(filterOf(args[0]), call.services.clock());
+      return call.services.clients.count(filterOf(args[0]));
     },
     async find(args, call) {
       const limit = Math.min(typeof args[1] === 'number' ? args[1] : call.config.maxResults, call.config.maxResults);
-      const found = await call.services.store.query(filterOf(args[0]), call.services.clock(), limit);
-      return found.map((record) => ({ client_id: record.clientId, client_id_issued_at: record.clientIdIssuedAt, ...record.metadata }));
+      return call.services.clients.find(filterOf(args[0]), limit);
     },
   },
 };

@@ -6,9 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
-import { outboundPolicy } from '../../core/metadata/index.ts';
-import { getJson, OutboundError } from '../../core/outbound/index.ts';
-import { PluginCallError, stringArg, type Plugin, type PluginCall } from '../plugin.ts';
+import { OutboundError, PluginCallError, stringArg, type Plugin, type PluginCall } from '../../core/plugin/index.ts';
 
 const Config = Type.Object(
   {
@@ -100,7 +98,7 @@ async function status(args: unknown[], call: PluginCall<DirectoryConfig>): Promi
   if (cached && cached.expires > now) return cached.value;
   let value: unknown;
   try {
-    value = await getJson(url, outboundPolicy(call.services.config.current));
+    value = await call.services.fetchJson(url);
   } catch (err) {
     if (err instanceof OutboundError && err.reason === 'http_status' && /404/.test(err.message)) value = { status: 'Unknown' };
     else throw new PluginCallError(`the directory status lookup failed: ${(err as Error).message}`);

@@ -2,9 +2,7 @@
 // outbound module (https only unless outboundAllowHttp, no private addresses unless
 // outboundAllowPrivateAddresses, timeout, size cap, no redirects).
 import { Type, type Static } from '@sinclair/typebox';
-import { outboundPolicy } from '../../core/metadata/index.ts';
-import { getJson, OutboundError } from '../../core/outbound/index.ts';
-import { PluginCallError, stringArg, type Plugin } from '../plugin.ts';
+import { OutboundError, PluginCallError, stringArg, type Plugin } from '../../core/plugin/index.ts';
 
 const Config = Type.Object(
   {
@@ -30,7 +28,7 @@ export const http: Plugin<Static<typeof Config>> = {
         throw new PluginCallError(`${url.host} is not in this script's allowedHosts`);
       }
       try {
-        return await getJson(url.href, outboundPolicy(call.services.config.current));
+        return await call.services.fetchJson(url.href);
       } catch (err) {
         if (err instanceof OutboundError) throw new PluginCallError(`GET ${url.origin}${url.pathname} failed: ${err.message}`);
         throw err;

@@ -1,8 +1,7 @@
 // host.jwks.get(url): a key set through the server's shared JWKS cache (same fetch rules,
 // caching and refetch cool-down as the server's own verification).
 import { Type } from '@sinclair/typebox';
-import { KeySetError } from '../../core/jwks/index.ts';
-import { PluginCallError, stringArg, type Plugin } from '../plugin.ts';
+import { KeySetError, PluginCallError, stringArg, type Plugin } from '../../core/plugin/index.ts';
 
 export const jwks: Plugin = {
   name: 'jwks',

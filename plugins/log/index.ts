@@ -1,6 +1,6 @@
 // host.log.<level>(message, fields?): structured log lines tagged with the script and request id.
 import { Type } from '@sinclair/typebox';
-import { PluginCallError, type Plugin, type PluginCall } from '../plugin.ts';
+import { PluginCallError, type Plugin, type PluginCall } from '../../core/plugin/index.ts';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { get, getJson, isPrivateAddress, OutboundError, type OutboundPolicy } from '../../core/outbound/index.ts';
+import { isPrivateAddress } from '../../core/net/index.ts';
+import { get, getJson, OutboundError, type OutboundPolicy } from '../../core/outbound/index.ts';
 import { json, startHttpHost, type HttpHost } from '../helpers/httpHost.ts';
 
 const OPEN: OutboundPolicy = { allowHttp: true, allowPrivateAddresses: true, timeoutMs: 1000, maxResponseBytes: 1024 };

@@ -6,10 +6,3 @@ export interface RuleContext {
   config: ServerConfig;
   outbound: OutboundPolicy;
 }
-
-export const outboundPolicy = (config: ServerConfig): OutboundPolicy => ({
-  allowHttp: config.outboundAllowHttp,
-  allowPrivateAddresses: config.outboundAllowPrivateAddresses,
-  timeoutMs: config.outboundTimeoutMs,
-  maxResponseBytes: config.outboundMaxResponseBytes,
-});

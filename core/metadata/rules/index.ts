@@ -30,6 +30,6 @@ export const RULES: ReadonlyArray<Rule> = [
   sectorIdentifier, // last: the only rule that goes to the network
 ];
 
-export { outboundPolicy, type RuleContext } from './context.ts';
+export type { RuleContext } from './context.ts';
 export { scopeList } from './scope.ts';
 export { isLoopbackHost } from './redirectUris.ts';

@@ -5,9 +5,8 @@
 // dcrSignatureValidationSoftwareStatementJwks(URI)Claim, or the getDcrJwks / getDcrHmacSecret
 // hooks. FAPI nesting: the software statement inside is verified first, against its own keys.
 import { InvalidClientMetadata, InvalidRequest } from '../errors/index.ts';
-import { decodeUnverified, isHmac, jwksSource, verifyJwt, type DecodedJwt, type KeySource } from '../jwt/index.ts';
-import type { KeyHookContext } from '../registration/policy.ts';
-import { allowedAlgorithms, entrySource, scriptSource, trustedEntries, verifySoftwareStatement, type TrustContext, type VerifiedStatement } from '../softwareStatement/index.ts';
+import { decodeUnverified, isHmac, jwksSource, verifyJwt, type DecodedJwt, type KeySource } from './jwt.ts';
+import { allowedAlgorithms, entrySource, scriptSource, trustedEntries, verifySoftwareStatement, type TrustContext, type VerifiedStatement } from './statement.ts';
 
 const invalid = (description: string) => new InvalidRequest(description);
 
@@ -42,15 +41,14 @@ async function keySource(decoded: DecodedJwt, statement: VerifiedStatement | und
     if (fromStatement) return fromStatement;
   }
   const hook = hmac ? 'getDcrHmacSecret' : 'getDcrJwks';
-  const hookContext: KeyHookContext = {
+  const answer = await context.resolveKey(hook, {
     operation: context.operation,
     requestId: context.requestId,
-    trace: context.trace,
     header,
     claims,
-    softwareStatement: statement ? { header: statement.header, claims: statement.claims } : undefined,
-  };
-  return scriptSource(await context.policy.resolveKey(hook, hookContext), hmac, hook);
+    ...(statement ? { softwareStatement: { header: statement.header, claims: statement.claims } } : {}),
+  });
+  return scriptSource(answer, hmac, hook);
 }
 
 export async function verifySignedRequest(token: string, context: TrustContext): Promise<VerifiedRequest> {

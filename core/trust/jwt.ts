@@ -4,7 +4,7 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTPayload, type JWSHeaderParameters } from 'jose';
 import type { OAuthError } from '../errors/index.ts';
 import { checkDepth } from '../http/body.ts';
-import { KeySetError, parseJwks, type JSONWebKeySet, type RemoteKeySets } from '../jwks/index.ts';
+import { KeySetError, parseJwks, type JSONWebKeySet, type RemoteKeySets } from './keySets.ts';
 
 export type KeySource =
   | { kind: 'jwks'; jwks: JSONWebKeySet; from: string }

@@ -1,19 +1,33 @@
 // The plugin contract: trusted TypeScript that offers async functions to scripts as
 // host.<plugin>.<fn>(...). A plugin declares its configuration schema (validated when a script
-// that is granted the plugin loads) and its functions; it reaches the server only through
-// PluginServices.
+// that is granted the plugin loads) and its functions. It reaches the server only through the
+// narrow PluginServices the composition root builds (pluginServices below): never the store.
 import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import type { ConfigHolder } from '../core/config/index.ts';
-import type { RemoteKeySets } from '../core/jwks/index.ts';
-import type { ClientStore } from '../core/store/index.ts';
+import type { ClientMetadata } from '../metadata/index.ts';
+import type { ClientFilter } from '../store/index.ts';
+import type { JSONWebKeySet } from '../trust/index.ts';
+
+export type { ClientFilter };
+export { OutboundError } from '../outbound/index.ts';
+export { KeySetError } from '../trust/index.ts';
+
+/** A registered client as plugins see it: public metadata, no credentials. */
+export type ClientView = ClientMetadata & { client_id: string; client_id_issued_at: number };
 
 export interface PluginServices {
   logger: Logger;
-  store: ClientStore;
-  config: ConfigHolder;
+  /** Milliseconds since the epoch. */
   clock: () => number;
-  keySets: RemoteKeySets;
+  /** Read-only queries over the registered clients (unexpired ones). */
+  clients: {
+    count(filter: ClientFilter): Promise<number>;
+    find(filter: ClientFilter, limit: number): Promise<ClientView[]>;
+  };
+  /** GET a JSON document under the server's outbound rules in force; rejects with an OutboundError. */
+  fetchJson(url: string): Promise<unknown>;
+  /** The server's shared cache of remote key sets; rejects with a KeySetError. */
+  keySets: { get(url: string): Promise<JSONWebKeySet> };
 }
 
 /** One call from a script. */
@@ -48,3 +62,4 @@ export const stringArg = (args: unknown[], index: number, name: string): string 
   if (typeof value !== 'string') throw new PluginCallError(`${name} must be a string`);
   return value;
 };
+export { pluginServices, type ServerServices } from './services.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseJwks, RemoteKeySets } from '../../core/jwks/index.ts';
+import { parseJwks, RemoteKeySets } from '../../core/trust/index.ts';
 import { startHttpHost, type HttpHost } from '../helpers/httpHost.ts';
 import { jwksOf, testKey } from '../helpers/keys.ts';
 

@@ -5,21 +5,19 @@
 // unapproved_software_statement.
 import type { ServerConfig } from '../config/index.ts';
 import { InvalidClientMetadata, InvalidSoftwareStatement, UnapprovedSoftwareStatement } from '../errors/index.ts';
-import { parseJwks, type RemoteKeySets } from '../jwks/index.ts';
-import { checkAlgorithm, decodeUnverified, isHmac, jwksSource, verifyJwt, type DecodedJwt, type KeySource } from '../jwt/index.ts';
+import { parseJwks, type RemoteKeySets } from './keySets.ts';
+import { checkAlgorithm, decodeUnverified, isHmac, jwksSource, verifyJwt, type DecodedJwt, type KeySource } from './jwt.ts';
 import type { ClientMetadata } from '../metadata/index.ts';
 import { FAPI_SIGNING_ALGORITHMS } from '../metadata/rules/fapi.ts';
-import type { KeyHookContext, Operation, RegistrationPolicy, VerifiedJwt } from '../registration/policy.ts';
-import type { ScriptDecision } from '../store/index.ts';
+import type { KeyResolver, Operation, VerifiedJwt } from '../policy/index.ts';
 
-
+/** What verification works with: the configuration, remote key sets, and the key hooks. */
 export interface TrustContext {
   config: ServerConfig;
   keySets: RemoteKeySets;
-  policy: RegistrationPolicy;
-  operation: Operation;
+  resolveKey: KeyResolver;
+  operation: Extract<Operation, 'create' | 'update'>;
   requestId: string;
-  trace: ScriptDecision[];
   now: number;
 }
 
@@ -67,8 +65,8 @@ async function keySource(decoded: DecodedJwt, context: TrustContext): Promise<{ 
   switch (config.softwareStatementValidationType) {
     case 'script': {
       const hook = isHmac(header.alg) ? 'getSoftwareStatementHmacSecret' : 'getSoftwareStatementJwks';
-      const hookContext: KeyHookContext = { operation: context.operation, requestId: context.requestId, trace: context.trace, header, claims };
-      return { source: scriptSource(await context.policy.resolveKey(hook, hookContext), isHmac(header.alg), hook) };
+      const answer = await context.resolveKey(hook, { operation: context.operation, requestId: context.requestId, header, claims });
+      return { source: scriptSource(answer, isHmac(header.alg), hook) };
     }
     case 'jwks': {
       const claim = config.softwareStatementValidationClaimName ?? 'jwks';

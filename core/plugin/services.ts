@@ -1,0 +1,31 @@
+// The narrow services plugins get, built once by the composition root over the real ones.
+import type { Logger } from 'pino';
+import type { ConfigHolder } from '../config/index.ts';
+import { getJson, outboundPolicy } from '../outbound/index.ts';
+import type { ClientStore } from '../store/index.ts';
+import type { RemoteKeySets } from '../trust/index.ts';
+import type { PluginServices } from './index.ts';
+
+export interface ServerServices {
+  logger: Logger;
+  store: ClientStore;
+  config: ConfigHolder;
+  clock: () => number;
+  keySets: RemoteKeySets;
+}
+
+export function pluginServices({ logger, store, config, clock, keySets }: ServerServices): PluginServices {
+  return {
+    logger,
+    clock,
+    clients: {
+      count: (filter) => store.count(filter, clock()),
+      async find(filter, limit) {
+        const found = await store.query(filter, clock(), limit);
+        return found.map((record) => ({ client_id: record.clientId, client_id_issued_at: record.clientIdIssuedAt, ...record.metadata }));
+      },
+    },
+    fetchJson: (url) => getJson(url, outboundPolicy(config.current)),
+    keySets: { get: (url) => keySets.get(url) },
+  };
+}

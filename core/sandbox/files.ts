@@ -1,0 +1,42 @@
+// The scripts folder: which files are scripts or their settings, and reading one script's pair.
+import { readFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+
+const SCRIPT_FILE = /^[A-Za-z0-9][\w.-]*\.(js|ts|json)$/;
+
+/** Editors' temporary and backup files: never a script, never a reason to rescan. */
+export const isEditorTemp = (file: string): boolean => /(~|\.swp|\.swx|\.tmp|\.bak)$/.test(file);
+
+/** The script a file belongs to (`x.js`, `x.ts`, `x.json` → `x`), or undefined for files to ignore. */
+export function scriptNameOf(file: string): string | undefined {
+  const name = basename(file);
+  if (name.startsWith('.') || isEditorTemp(name) || name.endsWith('.d.ts') || !SCRIPT_FILE.test(name)) return undefined;
+  return name.slice(0, -extname(name).length);
+}
+
+export interface ScriptSource {
+  file: string;
+  text: string;
+}
+
+/** The script's source (`.js` first, then `.ts`), or undefined when there is none. */
+export async function readScriptSource(dir: string, name: string): Promise<ScriptSource | undefined> {
+  for (const ext of ['.js', '.ts']) {
+    const file = join(dir, `${name}${ext}`);
+    try {
+      return { file, text: await readFile(file, 'utf8') };
+    } catch {
+      // try the next extension
+    }
+  }
+  return undefined;
+}
+
+/** The text of the script's settings file, or undefined when there is none. */
+export async function readSettingsText(dir: string, name: string): Promise<string | undefined> {
+  try {
+    return await readFile(join(dir, `${name}.json`), 'utf8');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,266 @@
+// The active versions: the one activation path (compile and init off to the side, then swap;
+// the last good version keeps serving when a new one fails), retirement once drained, and the
+// per-hook lists of active versions the decisions run over.
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { stripTypeScriptTypes } from 'node:module';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { HOOK_NAMES, type HookName } from '../policy/index.ts';
+import { ScriptError } from './errors.ts';
+import { readScriptSource, readSettingsText } from './files.ts';
+import type { CallScope, InvokerOptions } from './invoke.ts';
+import { invoke } from './invoke.ts';
+import { ScriptIsolate, type CallOutcome } from './isolate.ts';
+import { compileMatch } from './match.ts';
+import type { PluginGrants } from './plugins.ts';
+import { parseSettings, type ScriptSettings } from './settings.ts';
+import { byPriority, type ScriptEntry, type ScriptVersion } from './versions.ts';
+
+export type ScriptEvent = { name: string; generation: number };
+
+export interface RegistryOptions extends Pick<InvokerOptions, 'logger' | 'logs' | 'onCall'> {
+  dir: string;
+  plugins: PluginGrants;
+}
+
+export class ScriptRegistry extends EventEmitter {
+  readonly dir: string;
+  readonly entries = new Map<string, ScriptEntry>();
+  readonly #logger: Logger;
+  readonly #plugins: PluginGrants;
+  readonly #invoker: InvokerOptions;
+  /** Every isolate built and not yet disposed (active, draining, or being rebuilt). */
+  readonly #isolates = new Set<ScriptIsolate>();
+  /** Serialises activations of one script so generations apply in order. */
+  readonly #queues = new Map<string, Promise<void>>();
+  /** Active versions by hook, in priority order; cleared whenever a version comes or goes. */
+  readonly #activeByHook = new Map<HookName, ScriptVersion[]>();
+
+  constructor(options: RegistryOptions) {
+    super();
+    this.dir = options.dir;
+    this.#logger = options.logger;
+    this.#plugins = options.plugins;
+    this.#invoker = {
+      logger: options.logger,
+      logs: options.logs,
+      onCall: options.onCall,
+      instanceOf: (version, entry) => this.#instance(version, entry),
+      drained: (version) => void this.#dispose(version),
+    };
+  }
+
+  /** Calls one hook of one active version (see invoke.ts). */
+  call(version: ScriptVersion, hook: HookName, args: unknown[], scope: CallScope | undefined): Promise<CallOutcome | undefined> {
+    return invoke(this.#invoker, this.entry(version.name), version, hook, args, scope);
+  }
+
+  /**
+   * Reads the script and its settings, builds the new version off to the side and swaps it in, or
+   * unloads when the file is gone or disabled. Resolves when this activation is done.
+   */
+  reload(name: string): Promise<void> {
+    const entry = this.entry(name);
+    const generation = ++entry.generation;
+    const previous = this.#queues.get(name) ?? Promise.resolve();
+    const next = previous.then(() => this.#activate(entry, generation)).catch((err: unknown) => {
+      this.#logger.error({ err, script: name }, 'script activation crashed');
+    });
+    this.#queues.set(name, next);
+    return next;
+  }
+
+  async #activate(entry: ScriptEntry, generation: number): Promise<void> {
+    if (generation !== entry.generation) return; // a newer change is queued behind this one
+    const { name } = entry;
+    const source = await readScriptSource(this.dir, name);
+    const settingsText = await readSettingsText(this.dir, name);
+    if (!source) {
+      if (entry.version || entry.state !== 'removed') this.#retire(entry, 'removed');
+      return;
+    }
+    const fail = (err: unknown) => {
+      const details = err instanceof ScriptError ? err.toJSON() : { code: 'compile_error', script: name, message: (err as Error).message, file: source.file };
+      entry.lastError = { ...details, at: new Date().toISOString() };
+      if (!entry.version) entry.state = 'failed';
+      this.#logger.error({ script: name, error: entry.lastError }, 'script version refused; the last good version keeps serving');
+      this.emit('failed', { name, generation } satisfies ScriptEvent);
+    };
+
+    let settings: ScriptSettings;
+    try {
+      settings = parseSettings(settingsText);
+    } catch (err) {
+      return fail(new ScriptError('compile_error', name, undefined, `${name}.json: ${(err as Error).message}`, { file: join(this.dir, `${name}.json`) }));
+    }
+    if (!settings.enabled) {
+      this.#retire(entry, 'disabled');
+      return;
+    }
+    const hash = createHash('sha256').update(source.text).update('\0').update(settingsText ?? '').digest('hex');
+    if (entry.version?.hash === hash && entry.state === 'active') return; // nothing changed (e.g. a rescan)
+
+    let candidate: ScriptVersion;
+    try {
+      candidate = await this.#candidate(entry, generation, source, settings, hash);
+    } catch (err) {
+      return fail(err);
+    }
+    if (generation !== entry.generation) {
+      this.#discard(candidate.instance); // superseded while building
+      return;
+    }
+    const old = entry.version;
+    entry.version = candidate;
+    this.#activeByHook.clear();
+    entry.state = 'active';
+    entry.lastError = undefined;
+    if (old) this.#drain(old);
+    this.#logger.info({ script: name, generation, hash: candidate.hash.slice(0, 12), hooks: [...candidate.hooks] }, 'script activated');
+    this.emit('loaded', { name, generation } satisfies ScriptEvent);
+  }
+
+  /** A new version, built, its grants and match conditions checked and its init run. Throws a ScriptError. */
+  async #candidate(entry: ScriptEntry, generation: number, source: { file: string; text: string }, settings: ScriptSettings, hash: string): Promise<ScriptVersion> {
+    const { name } = entry;
+    const code = source.file.endsWith('.ts') ? stripTypeScriptTypes(source.text) : source.text;
+    const instance = await this.#build(name, source.file, code, settings);
+    try {
+      const hooks = new Set(HOOK_NAMES.filter((hook) => instance.exported.includes(hook)));
+      const ungranted = instance.uses.filter((plugin) => !(plugin in settings.plugins));
+      if (ungranted.length > 0) {
+        throw new ScriptError('capability_denied', name, undefined, `the script uses ${ungranted.join(', ')}, not granted in ${name}.json "plugins"`, { file: source.file });
+      }
+      let match;
+      try {
+        match = compileMatch(await instance.matchDeclaration(settings.properties), hooks);
+      } catch (err) {
+        throw err instanceof ScriptError ? err : new ScriptError('compile_error', name, undefined, (err as Error).message, { file: source.file });
+      }
+      const loadedAt = new Date().toISOString();
+      const candidate: ScriptVersion = { name, file: source.file, code, hash, generation, loadedAt, settings, instance, rebuilding: undefined, hooks, match, inFlight: 0, retired: false };
+      if (hooks.has('init')) {
+        try {
+          await invoke(this.#invoker, entry, candidate, 'init', [settings.properties], undefined);
+        } catch (err) {
+          throw err instanceof ScriptError ? new ScriptError('init_error', name, 'init', err.message, err.location) : err;
+        }
+      }
+      return candidate;
+    } catch (err) {
+      this.#discard(instance);
+      throw err;
+    }
+  }
+
+  async #build(name: string, file: string, code: string, settings: ScriptSettings): Promise<ScriptIsolate> {
+    const instance = await ScriptIsolate.create({
+      name,
+      file,
+      code,
+      memoryLimitMb: settings.memoryLimitMb,
+      timeoutMs: settings.timeoutMs,
+      granted: this.#plugins.grants(name, settings),
+      dispatch: this.#plugins.dispatcher(name, settings),
+    });
+    this.#isolates.add(instance);
+    return instance;
+  }
+
+  /** The version's isolate, rebuilt from the same source if a limit killed it. */
+  #instance(version: ScriptVersion, entry: ScriptEntry): ScriptIsolate | Promise<ScriptIsolate> {
+    if (!version.instance.dead) return version.instance;
+    version.rebuilding ??= this.#build(version.name, version.file, version.code, version.settings).then(
+      (instance) => {
+        this.#discard(version.instance);
+        version.instance = instance;
+        version.rebuilding = undefined;
+        entry.restarts += 1;
+        this.#logger.warn({ script: version.name }, 'script isolate rebuilt after a limit was exceeded');
+        this.emit('restarted', { name: version.name, generation: version.generation } satisfies ScriptEvent);
+        return instance;
+      },
+      (err: unknown) => {
+        version.rebuilding = undefined;
+        throw err;
+      },
+    );
+    return version.rebuilding;
+  }
+
+  /** Unloads the script: no new calls; the isolate goes once calls in flight are done. */
+  #retire(entry: ScriptEntry, state: 'removed' | 'disabled'): void {
+    const old = entry.version;
+    entry.version = undefined;
+    this.#activeByHook.clear();
+    entry.state = state;
+    if (old) this.#drain(old);
+    this.#logger.info({ script: entry.name, state }, 'script unloaded');
+    this.emit('unloaded', { name: entry.name, generation: entry.generation } satisfies ScriptEvent);
+  }
+
+  #drain(version: ScriptVersion): void {
+    version.retired = true;
+    if (version.inFlight === 0) void this.#dispose(version);
+  }
+
+  async #dispose(version: ScriptVersion): Promise<void> {
+    if (version.hooks.has('destroy') && !version.instance.dead) {
+      await version.instance.call('destroy', [version.settings.properties], version.settings.timeoutMs).catch((err: unknown) => {
+        this.#logger.warn({ script: version.name, err }, 'destroy failed');
+      });
+    }
+    this.#discard(version.instance);
+  }
+
+  #discard(instance: ScriptIsolate): void {
+    instance.dispose();
+    this.#isolates.delete(instance);
+  }
+
+  entry(name: string): ScriptEntry {
+    let entry = this.entries.get(name);
+    if (!entry) {
+      entry = { name, generation: 0, version: undefined, state: 'removed', lastError: undefined, stats: new Map(), restarts: 0 };
+      this.entries.set(name, entry);
+    }
+    return entry;
+  }
+
+  /** Active versions exporting `hook`, in priority order (only `only` when given: dry runs). */
+  active(hook: HookName, only?: string): ScriptVersion[] {
+    if (only === undefined) {
+      let cached = this.#activeByHook.get(hook);
+      if (!cached) this.#activeByHook.set(hook, (cached = this.#collect(hook)));
+      return cached;
+    }
+    return this.#collect(hook, only);
+  }
+
+  #collect(hook: HookName, only?: string): ScriptVersion[] {
+    return [...this.entries.values()]
+      .map((entry) => entry.version)
+      .filter((version): version is ScriptVersion => version !== undefined && version.hooks.has(hook) && (only === undefined || version.name === only))
+      .sort(byPriority);
+  }
+
+  /**
+   * Unloads every script (destroy hooks run), then disposes every isolate still alive, so the
+   * process never exits with an isolate left behind. Call it once no request is in flight.
+   */
+  async close(): Promise<void> {
+    await Promise.all(this.#queues.values());
+    for (const entry of this.entries.values()) {
+      const version = entry.version;
+      entry.version = undefined;
+      this.#activeByHook.clear();
+      if (version) {
+        version.retired = true;
+        await this.#dispose(version);
+      }
+    }
+    for (const instance of this.#isolates) instance.dispose();
+    this.#isolates.clear();
+  }
+}
