@@ -1,11 +1,12 @@
 // One loaded script version in its own isolated-vm isolate. Data crosses as JSON strings (copies);
-// the only Reference, the host dispatcher, lives in a bootstrap closure the script cannot reach.
+// the host's References live in the in-isolate runtime (runtime/), which script code cannot reach.
 // Calls made in one turn of the event loop cross together (#flush). Every call has a CPU timeout
 // (isolated-vm's, timeoutMs per call in its batch) and a host wall-clock guard (for code after an
 // await and promises that never settle); either overrun, or the memory limit, kills the isolate
 // and the owner rebuilds it from the same source.
 import ivm from 'isolated-vm';
 import { locate, ScriptError, type ScriptFailure } from './errors.ts';
+import { RUNTIME_MODULES, RUNTIME_ROOT } from './runtimeSource.ts';
 
 /** Largest JSON a hook may return. */
 export const MAX_RESULT_BYTES = 256 * 1024;
@@ -30,126 +31,11 @@ export type CallOutcome =
   | { kind: 'value'; value: unknown; args: unknown[] | undefined; logs?: ConsoleLine[] }
   | { kind: 'rejected'; code: string; description: string; logs?: ConsoleLine[] };
 
-// Runs first, as a classic script; `$0` is the dispatcher Reference and `$2` the completion
-// Reference, kept in this closure only.
-const BOOTSTRAP = `
-'use strict';
-const dispatch = $0;
-const granted = JSON.parse($1);
-const complete = $2;
-let currentCall = '';
-class RegistrationError extends Error {
-  constructor(code, description) {
-    super(description);
-    this.name = 'RegistrationError';
-    this.code = code;
-    this.description = description;
-  }
-}
-const callHost = (plugin, fn, args) => {
-  const call = currentCall;
-  return dispatch
-    .apply(undefined, [plugin, fn, JSON.stringify(args), call], { arguments: { copy: true }, result: { promise: true, copy: true } })
-    .then((json) => { currentCall = call; return json === undefined ? undefined : JSON.parse(json); },
-          (error) => { currentCall = call; throw new Error(String(error && error.message || error)); });
-};
-const plugins = {};
-for (const [plugin, fns] of Object.entries(granted)) {
-  const api = {};
-  for (const fn of fns) api[fn] = (...args) => callHost(plugin, fn, args);
-  plugins[plugin] = Object.freeze(api);
-}
-const host = new Proxy(Object.freeze(plugins), {
-  get(target, key) {
-    if (typeof key !== 'string' || key in target || key === 'then') return target[key];
-    throw new Error('host.' + key + ' is not available: the ' + key + ' plugin is not granted to this script');
-  },
-});
-// console lines are kept in the isolate, tagged with their request, and travel back with the
-// next call result: no crossing of their own, and never lost to timing.
-const pendingLogs = [];
-const logTo = (level) => (...parts) => {
-  if (pendingLogs.length < 1000) pendingLogs.push([currentCall, level, parts.map((p) => typeof p === 'string' ? p : JSON.stringify(p)).join(' ').slice(0, 8192)]);
-};
-globalThis.__drainLogs = () => pendingLogs.splice(0);
-const console = Object.freeze({ log: logTo('info'), info: logTo('info'), warn: logTo('warn'), error: logTo('error'), debug: logTo('debug') });
-Object.defineProperty(globalThis, 'host', { value: host });
-Object.defineProperty(globalThis, 'RegistrationError', { value: RegistrationError });
-Object.defineProperty(globalThis, 'console', { value: console });
-globalThis.__setCall = (id) => { currentCall = id; };
-// An asynchronous hook's outcome is sent to the host when it settles: no second crossing to fetch it.
-globalThis.__settleLater = (callId, outcome) => outcome.then((payload) => complete.applyIgnored(undefined, [callId, payload], { arguments: { copy: true } }));
-`;
-
-// The entry module: imports the script and exposes the call functions to the host. A hook that
-// returns a plain value answers in its call; one that returns a promise answers "pending", and
-// its outcome follows through the completion Reference, under the host's wall-clock guard.
-// (The script's top level runs before this module and could see the helpers below; with them it
-// can do nothing it cannot do with its own hooks: the host takes completions only for this
-// isolate's calls in flight.)
-const ENTRY = `
+// The entry module: the runtime first (it installs the globals and takes the host's References
+// before any script code runs), then the script, then the call functions over its exports.
+const ENTRY = `import { serve } from 'registrar:runtime';
 import * as hooks from 'script';
-const setCall = globalThis.__setCall;
-const drainLogs = globalThis.__drainLogs;
-const settleLater = globalThis.__settleLater;
-delete globalThis.__setCall;
-delete globalThis.__drainLogs;
-delete globalThis.__settleLater;
-const exported = Object.keys(hooks).filter((name) => typeof hooks[name] === 'function');
-const uses = Array.isArray(hooks.uses) ? hooks.uses.map(String) : [];
-const PENDING = '"pending"';
-// \`true\` means "as modified in place": the arguments go back only when the hook changed them.
-const envelope = (result, args, json) => {
-  const out = { value: result === undefined ? null : result };
-  if (result === true && JSON.stringify(args) !== json) out.args = args;
-  const logs = drainLogs();
-  if (logs.length > 0) out.logs = logs;
-  return JSON.stringify(out);
-};
-// What a call threw, as the host reads it (the message, and the stack for file and line).
-const thrownOf = (error) => ({ thrown: { message: String(error && error.message || error), stack: String(error && error.stack || '') } });
-const refusal = (error) => {
-  if (!(error instanceof RegistrationError)) return undefined;
-  const logs = drainLogs();
-  return JSON.stringify({ rejected: { code: String(error.code), description: String(error.description ?? error.message) }, ...(logs.length > 0 ? { logs } : {}) });
-};
-function call(name, callId, requestId, json) {
-  setCall(requestId);
-  const args = JSON.parse(json);
-  let result;
-  try {
-    result = hooks[name](...args);
-  } catch (error) {
-    const refused = refusal(error);
-    if (refused) return refused;
-    throw error;
-  }
-  if (!result || typeof result.then !== 'function') return envelope(result, args, json);
-  settleLater(callId, Promise.resolve(result).then(
-    (value) => envelope(value, args, json),
-    (error) => refusal(error) ?? thrownOf(error),
-  ).catch(thrownOf));
-  return PENDING;
-}
-globalThis.__registrar = Object.freeze({
-  exported: JSON.stringify({ exported, uses }),
-  // Calls that arrived together, one after the other; each answers on its own (a result, or what it threw).
-  callMany(calls) {
-    return calls.map(([name, callId, requestId, json]) => {
-      try {
-        return call(name, callId, requestId, json);
-      } catch (error) {
-        return thrownOf(error);
-      }
-    });
-  },
-  // The script's match conditions (an object, or a function of its properties), once per version.
-  matchOf(propertiesJson) {
-    const declared = typeof hooks.match === 'function' ? hooks.match(JSON.parse(propertiesJson)) : hooks.match;
-    if (declared && typeof declared.then === 'function') throw new Error('match must return the conditions, not a promise');
-    return declared === undefined ? undefined : JSON.stringify(declared);
-  },
-});
+export const api = serve(hooks);
 `;
 
 const PENDING = '"pending"';
@@ -176,6 +62,29 @@ interface Awaiting {
   settle?: (completion: Completion) => void;
   /** Ends the wait with an error (the isolate went away). */
   fail?: (err: ScriptError) => void;
+}
+
+/** Compiles and links the in-isolate runtime's modules; `root` is `registrar:runtime`. */
+async function loadRuntime(isolate: ivm.Isolate, context: ivm.Context, held: <T extends ivm.Module>(module: T) => T): Promise<{ root: ivm.Module }> {
+  const modules = new Map<string, ivm.Module>();
+  for (const [file, code] of RUNTIME_MODULES) modules.set(file, held(await isolate.compileModule(code, { filename: `registrar:runtime/${file}` })));
+  const root = modules.get(RUNTIME_ROOT)!;
+  await root.instantiate(context, (specifier) => {
+    const module = modules.get(specifier.replace(/^\.\//, ''));
+    if (!module) throw new Error(`the runtime has no module "${specifier}"`);
+    return module;
+  });
+  return { root };
+}
+
+function releaseAll(handles: Array<{ release(): void }>): void {
+  for (const handle of handles) {
+    try {
+      handle.release();
+    } catch {
+      // already released with the isolate
+    }
+  }
 }
 
 /** What a call threw inside the isolate, as an Error with the isolate's stack (for file and line). */
@@ -217,47 +126,55 @@ export class ScriptIsolate {
   /** Compiles and evaluates the script. Throws a ScriptError (compile_error) with file, line and column. */
   static async create(options: IsolateOptions): Promise<ScriptIsolate> {
     const isolate = new ivm.Isolate({ memoryLimit: options.memoryLimitMb });
+    // Every handle made here is released before the isolate goes, so no finalizer runs against a dead isolate.
+    const handles: Array<{ release(): void }> = [];
+    const held = <T extends { release(): void }>(handle: T): T => (handles.push(handle), handle);
     try {
-      const context = await isolate.createContext();
+      const context = held(await isolate.createContext());
       // The request id travels with each call into the isolate and back with each plugin call,
       // so even fire-and-forget console lines are tagged with the request that wrote them.
-      const dispatch = new ivm.Reference((plugin: string, fn: string, argsJson: string, requestId: string) =>
+      const dispatch = held(new ivm.Reference((plugin: string, fn: string, argsJson: string, requestId: string) =>
         options.dispatch(plugin, fn, argsJson, requestId || undefined),
-      );
+      ));
       const completions = { receive: (_callId: number, _completion: Completion): void => {} };
-      const complete = new ivm.Reference((callId: number, completion: Completion) => completions.receive(callId, completion));
-      await context.evalClosure(BOOTSTRAP, [dispatch, JSON.stringify(options.granted), complete], { timeout: options.timeoutMs });
-      const fail = (message: string, text?: string) =>
-        new ScriptError('compile_error', options.name, undefined, message, locate(options.file, text));
+      const complete = held(new ivm.Reference((callId: number, completion: Completion) => completions.receive(callId, completion)));
+      // Left for the runtime, which takes them and deletes them before the script runs.
+      await context.global.set('__registrarDispatch', dispatch);
+      await context.global.set('__registrarComplete', complete);
+      await context.global.set('__registrarGranted', JSON.stringify(options.granted));
+      const fail = (message: string, text?: string) => new ScriptError('compile_error', options.name, undefined, message, locate(options.file, text));
       let script: ivm.Module;
       try {
-        script = await isolate.compileModule(options.code, { filename: options.file });
+        script = held(await isolate.compileModule(options.code, { filename: options.file }));
       } catch (err) {
         throw fail(`${(err as Error).message}`, String((err as Error).stack ?? ''));
       }
-      const entry = await isolate.compileModule(ENTRY, { filename: 'registrar:entry' });
-      const resolve = (specifier: string) => {
-        if (specifier === 'script') return script;
-        throw new Error(`imports are not available to scripts ("${specifier}"); use host plugins`);
-      };
+      const runtime = await loadRuntime(isolate, context, held);
+      const entry = held(await isolate.compileModule(ENTRY, { filename: 'registrar:entry' }));
       try {
-        await script.instantiate(context, resolve);
-        await entry.instantiate(context, resolve);
+        await script.instantiate(context, (specifier) => {
+          throw new Error(`imports are not available to scripts ("${specifier}"); use host plugins`);
+        });
+        await entry.instantiate(context, (specifier) => {
+          if (specifier === 'script') return script;
+          if (specifier === 'registrar:runtime') return runtime.root;
+          throw new Error(`unknown module "${specifier}"`);
+        });
         await entry.evaluate({ timeout: options.timeoutMs });
       } catch (err) {
         throw fail((err as Error).message, String((err as Error).stack ?? ''));
       }
-      const registrar = await context.global.get('__registrar', { reference: true });
-      const info = JSON.parse(await registrar.get('exported', { copy: true })) as { exported: string[]; uses: string[] };
+      const api = held(await held(entry.namespace).get('api', { reference: true }));
+      const info = JSON.parse(await api.get('exported', { copy: true })) as { exported: string[]; uses: string[] };
       const entryRefs: EntryReferences = {
-        callMany: await registrar.get('callMany', { reference: true }),
-        matchOf: await registrar.get('matchOf', { reference: true }),
+        callMany: held(await api.get('callMany', { reference: true })),
+        matchOf: held(await api.get('matchOf', { reference: true })),
       };
-      const handles = [entryRefs.callMany, entryRefs.matchOf, registrar, dispatch, complete, context];
       const instance = new ScriptIsolate(options, isolate, entryRefs, info, handles);
       completions.receive = (callId, completion) => instance.#receive(callId, completion);
       return instance;
     } catch (err) {
+      releaseAll(handles);
       if (!isolate.isDisposed) isolate.dispose();
       if (err instanceof ScriptError) throw err;
       throw new ScriptError('compile_error', options.name, undefined, (err as Error).message, locate(options.file, String((err as Error).stack ?? '')));
@@ -409,13 +326,7 @@ export class ScriptIsolate {
   dispose(): void {
     if (this.#dead) return;
     this.#dead = true;
-    for (const handle of this.#handles) {
-      try {
-        handle.release();
-      } catch {
-        // already released with the isolate
-      }
-    }
+    releaseAll(this.#handles);
     if (!this.#isolate.isDisposed) this.#isolate.dispose();
     // Asynchronous calls still waiting will get no completion now: end them.
     for (const awaiting of this.#awaiting.values()) awaiting.fail?.(new ScriptError('unloaded', this.#options.name, undefined, 'the script isolate was stopped while the call was in flight'));

@@ -145,16 +145,17 @@ describe('sandbox limits', () => {
   });
 });
 
-describe('completions', () => {
-  it("a script that grabs the completion helper at load cannot answer for another script's calls", async () => {
-    const forger = `
-      const settle = globalThis.__settleLater;
+describe('runtime helpers', () => {
+  it("are out of a script's reach from its first line: it cannot answer for another script's calls or log under another request", async () => {
+    const HELPERS = ['__registrarDispatch', '__registrarComplete', '__registrarGranted', '__settleLater', '__setCall', '__drainLogs', '__registrar', 'serve', 'api'];
+    const prober = `
+      const found = ${JSON.stringify(HELPERS)}.filter((name) => name in globalThis);
       export function modifyScopes(scopes) {
-        for (let id = 0; id < 20000; id += 1) settle(id, Promise.resolve(JSON.stringify({ value: ['forged'] })));
-        return scopes;
+        const later = ${JSON.stringify(HELPERS)}.filter((name) => name in globalThis);
+        return [...scopes, ...found.map((name) => 'load' + name), ...later.map((name) => 'call' + name)];
       }`;
     const honest = `export async function modifyScopes(scopes) { await null; return [...scopes, 'profile']; }`;
-    const server = await startScriptServer({ forger: [forger, { priority: 1 }], honest: [honest, { priority: 2 }] });
+    const server = await startScriptServer({ prober: [prober, { priority: 1 }], honest: [honest, { priority: 2 }] });
     try {
       const responses = await Promise.all(Array.from({ length: 8 }, () => server.register({ ...WEB_CLIENT, scope: 'openid' })));
       for (const response of responses) {
