@@ -13,6 +13,10 @@ export function createClient(context) {
   return checkQuota(softwareId, context.properties.maxClientsPerSoftwareId);
 }
 
+/**
+ * @param {string} softwareId
+ * @param {number} limit
+ */
 async function checkQuota(softwareId, limit) {
   const registered = await host.clients.count({ software_id: softwareId });
   if (registered >= limit) {

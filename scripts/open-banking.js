@@ -4,10 +4,20 @@
 // directory's statement keys. Every refusal names its reason.
 export const uses = ['directory', 'log'];
 
+/**
+ * The directory's statement claims this script relies on.
+ * @param {import('./registrar.d.ts').HookContext} context
+ * @returns {{ software_id: string, org_id: string, software_redirect_uris: string[] }}
+ */
 const statementOf = (context) => {
   const claims = context.softwareStatement?.claims;
   if (!claims) throw new RegistrationError('invalid_software_statement', 'a software statement from the directory is required');
-  return claims;
+  const { software_id: softwareId, org_id: orgId, software_redirect_uris: redirects } = claims;
+  if (typeof softwareId !== 'string' || typeof orgId !== 'string') {
+    throw new RegistrationError('invalid_software_statement', 'the software statement must carry software_id and org_id');
+  }
+  const listed = Array.isArray(redirects) ? redirects.filter((uri) => typeof uri === 'string') : [];
+  return { software_id: softwareId, org_id: orgId, software_redirect_uris: listed };
 };
 
 /** @type {(certificate: import('./registrar.d.ts').ClientCertificate, context: import('./registrar.d.ts').HookContext) => Promise<boolean>} */
@@ -35,7 +45,7 @@ export async function isCertValidForClient(certificate, context) {
 export function createClient(context) {
   const ssa = statementOf(context);
   if (!context.certificate) throw new RegistrationError('invalid_client_metadata', 'a client certificate is required');
-  const allowed = ssa.software_redirect_uris ?? [];
+  const allowed = ssa.software_redirect_uris;
   const outside = (context.client.redirect_uris ?? []).find((uri) => !allowed.includes(uri));
   if (outside) throw new RegistrationError('invalid_redirect_uri', `redirect URI "${outside}" is not registered for the software in the directory`);
   if (context.client.token_endpoint_auth_method !== 'tls_client_auth') {

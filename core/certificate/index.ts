@@ -4,33 +4,39 @@
 // (Janssen's X-ClientCert with a PEM, or RFC 9440 Client-Cert). Parsed once, into the shape
 // the hooks and the RFC 8705 checks use.
 import { createHash, X509Certificate } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
 import type { TLSSocket } from 'node:tls';
 import type { Context } from 'koa';
 import type { ServerConfig } from '../config/index.ts';
 import { InvalidRequest } from '../errors/index.ts';
 import { fromTrustedProxy } from '../net/index.ts';
 
-export interface DistinguishedName {
-  /** RFC 4514 string (most specific attribute first), e.g. `CN=app,OU=org-1,O=TPP,C=GB`. */
-  dn: string;
-  /** Attribute values by short name (CN, OU, O, C, organizationIdentifier, ...). */
-  attributes: Record<string, string[]>;
-}
+export const DistinguishedNameSchema = Type.Object(
+  {
+    dn: Type.String({ description: 'RFC 4514 string (most specific attribute first), e.g. `CN=app,OU=org-1,O=TPP,C=GB`.' }),
+    attributes: Type.Record(Type.String(), Type.Array(Type.String()), { description: 'Attribute values by short name (CN, OU, O, C, organizationIdentifier, ...).' }),
+  },
+  { 'x-ts': 'DistinguishedName' },
+);
+export type DistinguishedName = Static<typeof DistinguishedNameSchema>;
 
-export interface ClientCertificate {
-  pem: string;
-  subject: DistinguishedName;
-  issuer: DistinguishedName;
-  san: { dns: string[]; uri: string[]; ip: string[]; email: string[] };
-  serialNumber: string;
-  notBefore: string;
-  notAfter: string;
-  /** Hex SHA-256 of the DER certificate. */
-  fingerprintSha256: string;
-  selfSigned: boolean;
-  /** The certificate's public key as a JWK (for self_signed_tls_client_auth). */
-  publicKeyJwk: Record<string, unknown>;
-}
+/** The client certificate as hooks and the RFC 8705 checks see it. */
+export const ClientCertificateSchema = Type.Object(
+  {
+    pem: Type.String(),
+    subject: DistinguishedNameSchema,
+    issuer: DistinguishedNameSchema,
+    san: Type.Object({ dns: Type.Array(Type.String()), uri: Type.Array(Type.String()), ip: Type.Array(Type.String()), email: Type.Array(Type.String()) }),
+    serialNumber: Type.String(),
+    notBefore: Type.String(),
+    notAfter: Type.String(),
+    fingerprintSha256: Type.String({ description: 'Hex SHA-256 of the DER certificate.' }),
+    selfSigned: Type.Boolean(),
+    publicKeyJwk: Type.Record(Type.String(), Type.Unknown(), { description: "The certificate's public key as a JWK (for self_signed_tls_client_auth)." }),
+  },
+  { 'x-ts': 'ClientCertificate', description: 'The client certificate presented with the request (TLS socket, or a trusted proxy header).' },
+);
+export type ClientCertificate = Static<typeof ClientCertificateSchema>;
 
 /** Node prints names one attribute per line, least specific first. */
 function parseName(text: string): DistinguishedName {

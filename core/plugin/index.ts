@@ -41,12 +41,21 @@ export interface PluginCall<Config = Record<string, unknown>> {
 
 export type PluginFunction<Config = any> = (args: unknown[], call: PluginCall<Config>) => Promise<unknown>;
 
+export interface PluginFunctionDeclaration<Config = any> {
+  /** The function as scripts call it, in TypeScript: `(url: string) => Promise<unknown>` (generated types, docs). */
+  signature: string;
+  description: string;
+  run: PluginFunction<Config>;
+}
+
 export interface Plugin<Config = any> {
   name: string;
   description: string;
   /** JSON Schema of the plugin's configuration in a script's settings (defaults applied). */
   config: TSchema;
-  functions: Record<string, PluginFunction<Config>>;
+  /** Shapes its signatures name (schemas marked `x-ts`), declared in the generated script types. */
+  types?: TSchema[];
+  functions: Record<string, PluginFunctionDeclaration<Config>>;
 }
 
 /** A script called a plugin function wrongly (bad arguments, a host it may not reach, ...). */

@@ -1,43 +1,50 @@
-// What a hook is told. The registration pipeline builds one HookContext per request step
-// (hookContext below); the script host adds the script's own name and properties.
-import type { ClientCertificate } from '../certificate/index.ts';
+// What a hook is told, declared once: the schemas type the registration flow and generate the
+// types script authors see. The registration flow builds one HookContext per step; the script
+// host adds the script's own name and properties.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ClientCertificateSchema } from '../certificate/index.ts';
 import type { ClientMetadata } from '../metadata/index.ts';
 
-export type Operation = 'create' | 'update' | 'read' | 'delete';
+/** A schema that stands for a type declared elsewhere (named in the generated types). */
+const named = <T>(name: string, description?: string) => Type.Unsafe<T>({ type: 'object', 'x-ts': name, ...(description ? { description } : {}) });
+const Claims = Type.Record(Type.String(), Type.Unknown());
 
-export interface VerifiedJwt {
-  header: Record<string, unknown>;
-  claims: Record<string, unknown>;
-}
+export const OperationSchema = Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('read'), Type.Literal('delete')]);
+export type Operation = Static<typeof OperationSchema>;
 
-export interface HookContext {
-  operation: Operation;
-  requestId: string;
-  /** The client's id (on create, the id it will get). */
-  clientId: string;
-  /** Metadata as the client sent it (known, language-tagged and custom members). */
-  request: ClientMetadata;
-  /** The draft client as it stands, after the built-in rules and earlier scripts. */
-  client: ClientMetadata;
-  /** Metadata as stored before this request (update, read, delete). */
-  stored?: ClientMetadata | undefined;
-  /** The client certificate, when one was presented (TLS socket or trusted proxy). */
-  certificate?: ClientCertificate | undefined;
-  /** The verified software statement (header and claims), when the request carried one. */
-  softwareStatement?: VerifiedJwt | undefined;
-  /** The verified signed request (application/jwt), when the request was one. */
-  signedRequest?: VerifiedJwt | undefined;
-}
+export const VerifiedJwtSchema = Type.Object({ header: Claims, claims: Claims }, { 'x-ts': 'VerifiedJwt', description: 'A verified JWT: its header and claims.' });
+export type VerifiedJwt = Static<typeof VerifiedJwtSchema>;
 
-/** What a key hook is told: the JWT's header and claims, not yet verified. */
-export interface KeyHookContext {
-  operation: Extract<Operation, 'create' | 'update'>;
-  requestId: string;
-  header: Record<string, unknown>;
-  claims: Record<string, unknown>;
-  /** getDcrJwks / getDcrHmacSecret: the verified software statement inside the signed request. */
-  softwareStatement?: VerifiedJwt | undefined;
-}
+export const HookContextSchema = Type.Object(
+  {
+    operation: OperationSchema,
+    requestId: Type.String(),
+    clientId: Type.String({ description: "The client's id (on create, the id it will get)." }),
+    request: named<ClientMetadata>('ClientMetadata', 'Metadata as the client sent it (known, language-tagged and custom members).'),
+    client: named<ClientMetadata>('ClientMetadata', 'The draft client as it stands, after the built-in rules and earlier scripts.'),
+    stored: Type.Optional(named<ClientMetadata>('ClientMetadata', 'Metadata as stored before this request (update, read, delete).')),
+    certificate: Type.Optional(Type.Unsafe<Static<typeof ClientCertificateSchema>>({ ...ClientCertificateSchema, description: 'The client certificate, when one was presented.' })),
+    softwareStatement: Type.Optional(Type.Unsafe<VerifiedJwt>({ ...VerifiedJwtSchema, description: 'The verified software statement, when the request carried one.' })),
+    signedRequest: Type.Optional(Type.Unsafe<VerifiedJwt>({ ...VerifiedJwtSchema, description: 'The verified signed request (application/jwt), when the request was one.' })),
+  },
+  { 'x-ts': 'HookContext', description: 'What createClient, updateClient, deleteClient, the list, certificate and response hooks are told.' },
+);
+export type HookContext = Static<typeof HookContextSchema>;
+
+export const KeyHookContextSchema = Type.Object(
+  {
+    operation: Type.Union([Type.Literal('create'), Type.Literal('update')]),
+    requestId: Type.String(),
+    header: Type.Record(Type.String(), Type.Unknown(), { description: "The JWT's header, not yet verified." }),
+    claims: Type.Record(Type.String(), Type.Unknown(), { description: "The JWT's claims, not yet verified." }),
+    softwareStatement: Type.Optional(Type.Unsafe<VerifiedJwt>({ ...VerifiedJwtSchema, description: 'getDcrJwks / getDcrHmacSecret: the verified software statement inside the signed request.' })),
+  },
+  { 'x-ts': 'KeyHookContext', description: 'What a key hook is told: the JWT whose key is sought.' },
+);
+export type KeyHookContext = Static<typeof KeyHookContextSchema>;
+
+/** The shapes the generated script types declare by name, in the order they are written. */
+export const CONTEXT_SCHEMAS: ReadonlyArray<TSchema> = [VerifiedJwtSchema, HookContextSchema, KeyHookContextSchema];
 
 /** What a script sees: the context plus its own name and configuration properties. */
 export type ScriptContext<Context, Properties = Record<string, unknown>> = Context & { script: string; properties: Properties };

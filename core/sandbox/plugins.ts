@@ -42,7 +42,7 @@ export class PluginGrants {
       const config = settings.plugins[plugin];
       const call = known?.plugin.functions[fn];
       if (!known || !config || !call) throw new PluginCallError(`host.${plugin}.${fn} is not available to this script`);
-      const result = await call(args, { script, requestId, config, services: this.#services });
+      const result = await call.run(args, { script, requestId, config, services: this.#services });
       return result === undefined ? undefined : JSON.stringify(result);
     };
   }

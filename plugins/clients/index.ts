@@ -4,6 +4,16 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PluginCallError, type ClientFilter, type Plugin } from '../../core/plugin/index.ts';
 
+/** What scripts filter by (one member at least). */
+const ClientFilterSchema = Type.Object(
+  {
+    software_id: Type.Optional(Type.String()),
+    organisation: Type.Optional(Type.String({ description: 'The org_id (or organisation) member.' })),
+    redirect_host: Type.Optional(Type.String({ description: 'A host among the redirect URIs.' })),
+  },
+  { additionalProperties: false, 'x-ts': 'ClientFilter' },
+);
+
 const Config = Type.Object(
   { maxResults: Type.Integer({ default: 100, minimum: 1, maximum: 1000, description: 'Most clients find() returns.' }) },
   { additionalProperties: false },
@@ -27,13 +37,20 @@ export const clients: Plugin<Static<typeof Config>> = {
   name: 'clients',
   description: 'Read-only counts and lookups of registered clients.',
   config: Config,
+  types: [ClientFilterSchema],
   functions: {
-    async count(args, call) {
-      return call.services.clients.count(filterOf(args[0]));
+    count: {
+      signature: '(filter: ClientFilter) => Promise<number>',
+      description: 'How many unexpired clients match the filter.',
+      run: async (args, call) => call.services.clients.count(filterOf(args[0])),
     },
-    async find(args, call) {
-      const limit = Math.min(typeof args[1] === 'number' ? args[1] : call.config.maxResults, call.config.maxResults);
-      return call.services.clients.find(filterOf(args[0]), limit);
+    find: {
+      signature: '(filter: ClientFilter, limit?: number) => Promise<Array<ClientMetadata & { client_id: string; client_id_issued_at: number }>>',
+      description: 'The matching clients (public metadata, no credentials), at most `limit` and maxResults.',
+      async run(args, call) {
+        const limit = Math.min(typeof args[1] === 'number' ? args[1] : call.config.maxResults, call.config.maxResults);
+        return call.services.clients.find(filterOf(args[0]), limit);
+      },
     },
   },
 };

@@ -112,7 +112,15 @@ export const directory: Plugin<DirectoryConfig> = {
   description: 'Certificate chain checks against the directory trust anchors, and software status lookups in the directory.',
   config: Config,
   functions: {
-    validateChain: async (args, call) => validateChain(args, call),
-    status,
+    validateChain: {
+      signature: '(certificatePem: string, intermediatesPem?: string) => Promise<{ valid: boolean; reason?: string; anchor?: string }>',
+      description: 'Whether the certificate chains to a directory trust anchor, is valid now and is for client authentication.',
+      run: async (args, call) => validateChain(args, call),
+    },
+    status: {
+      signature: '(orgId: string, softwareId: string) => Promise<{ status?: string; [member: string]: unknown }>',
+      description: "The directory's answer for the software (`{ status: 'Unknown' }` when it has none), cached for cacheTtlSeconds.",
+      run: status,
+    },
   },
 };

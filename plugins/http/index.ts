@@ -16,23 +16,27 @@ export const http: Plugin<Static<typeof Config>> = {
   description: 'GET JSON from allow-listed hosts.',
   config: Config,
   functions: {
-    async getJson(args, call) {
-      const target = stringArg(args, 0, 'url');
-      let url: URL;
-      try {
-        url = new URL(target);
-      } catch {
-        throw new PluginCallError(`not an absolute URL: ${target}`);
-      }
-      if (!call.config.allowedHosts.includes(url.host) && !call.config.allowedHosts.includes(url.hostname)) {
-        throw new PluginCallError(`${url.host} is not in this script's allowedHosts`);
-      }
-      try {
-        return await call.services.fetchJson(url.href);
-      } catch (err) {
-        if (err instanceof OutboundError) throw new PluginCallError(`GET ${url.origin}${url.pathname} failed: ${err.message}`);
-        throw err;
-      }
+    getJson: {
+      signature: '(url: string) => Promise<unknown>',
+      description: "GET a JSON document from one of allowedHosts, under the server's outbound rules.",
+      async run(args, call) {
+        const target = stringArg(args, 0, 'url');
+        let url: URL;
+        try {
+          url = new URL(target);
+        } catch {
+          throw new PluginCallError(`not an absolute URL: ${target}`);
+        }
+        if (!call.config.allowedHosts.includes(url.host) && !call.config.allowedHosts.includes(url.hostname)) {
+          throw new PluginCallError(`${url.host} is not in this script's allowedHosts`);
+        }
+        try {
+          return await call.services.fetchJson(url.href);
+        } catch (err) {
+          if (err instanceof OutboundError) throw new PluginCallError(`GET ${url.origin}${url.pathname} failed: ${err.message}`);
+          throw err;
+        }
+      },
     },
   },
 };

@@ -8,13 +8,17 @@ export const jwks: Plugin = {
   description: 'Fetch and cache JSON Web Key Sets.',
   config: Type.Object({}, { additionalProperties: false }),
   functions: {
-    async get(args, call) {
-      try {
-        return await call.services.keySets.get(stringArg(args, 0, 'url'));
-      } catch (err) {
-        if (err instanceof KeySetError) throw new PluginCallError(err.message);
-        throw err;
-      }
+    get: {
+      signature: '(url: string) => Promise<{ keys: Array<Record<string, unknown>> }>',
+      description: "The key set at `url`, through the server's shared cache.",
+      async run(args, call) {
+        try {
+          return await call.services.keySets.get(stringArg(args, 0, 'url'));
+        } catch (err) {
+          if (err instanceof KeySetError) throw new PluginCallError(err.message);
+          throw err;
+        }
+      },
     },
   },
 };

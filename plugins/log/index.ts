@@ -20,5 +20,10 @@ export const log: Plugin = {
   name: 'log',
   description: 'Structured logging, tagged with the script name and the request id.',
   config: Type.Object({}, { additionalProperties: false }),
-  functions: Object.fromEntries(LEVELS.map((level) => [level, write(level)])),
+  functions: Object.fromEntries(
+    LEVELS.map((level) => [
+      level,
+      { signature: '(message: string, fields?: Record<string, unknown>) => Promise<void>', description: `Writes a line at level ${level}, tagged with the script and request id.`, run: write(level) },
+    ]),
+  ),
 };

@@ -38,7 +38,7 @@ describe('npx registrar', () => {
       const clean = await registrar(['scripts', 'check', dir]);
       assert.equal(clean.code, 0, clean.stdout + clean.stderr);
       assert.match(clean.stdout, /ok {7}good \(createClient\)/);
-      assert.match(clean.stdout, /types ok \(1 TypeScript scripts\)/);
+      assert.match(clean.stdout, /types ok \(2 scripts, against the sandbox's globals\)/);
       writeFileSync(join(dir, 'broken.js'), 'export function createClient( {');
       writeFileSync(join(dir, 'mistyped.ts'), 'export function modifyScopes(scopes: string[]): number { return scopes; }');
       const dirty = await registrar(['scripts', 'check', dir]);

@@ -67,3 +67,5 @@ export function installWebGlobals(target: object): void {
     Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
   }
 }
+
+export { atob, btoa, TextDecoder, TextEncoder, URL, URLSearchParams };

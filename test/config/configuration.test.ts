@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { buildConfig, describeProperties, readSettings } from '../../core/config/index.ts';
-import { withReference } from '../../core/config/reference.ts';
 
 describe('configuration', () => {
-  it('the README reference is generated from the declarations (run `npm run docs` after changing them)', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    assert.equal(withReference(readme), readme);
-  });
-
   it('every property has a default and a description', () => {
     for (const property of describeProperties()) {
       assert.notEqual(property.default, undefined, property.name);

@@ -1,0 +1,59 @@
+// docs/configuration.md, generated from the declarations: the environment table, the server
+// configuration properties (core/config/properties.ts), script settings and the plugins.
+import type { TSchema } from '@sinclair/typebox';
+import { describeProperties, ENVIRONMENT } from '../config/index.ts';
+import type { Plugin } from '../plugin/index.ts';
+import { ScriptSettingsSchema } from '../sandbox/index.ts';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+function schemaRows(schema: TSchema): string[] {
+  return Object.entries(schema.properties as Record<string, TSchema>).map(
+    ([name, field]) =>
+      `| \`${name}\` | ${field.default === undefined ? '(required)' : `\`${cell(JSON.stringify(field.default))}\``} | ${cell(String(field.description))} |`,
+  );
+}
+
+export function configurationReference(plugins: ReadonlyArray<Plugin>): string {
+  const lines = [
+    '# Configuration reference',
+    '',
+    'Generated from the declarations by `npm run docs`; a test fails when it is stale. Every option, its default and its meaning.',
+    '',
+    '## Environment',
+    '',
+    '| variable | default | meaning |',
+    '|---|---|---|',
+    ...ENVIRONMENT.map((e) => `| \`${e.name}\` | \`${e.default}\` | ${cell(e.description)} |`),
+    '',
+    '## Server configuration properties',
+    '',
+    'Set in the `DCR_CONFIG` JSON file (Janssen property names). Unknown properties are refused at start.',
+    '',
+    '| property | type | default | meaning |',
+    '|---|---|---|---|',
+    ...describeProperties().map((p) => `| \`${p.name}\` | ${p.type} | \`${cell(JSON.stringify(p.default))}\` | ${cell(p.description)} |`),
+    '',
+    '## Script settings (`<script>.json`)',
+    '',
+    '| setting | default | meaning |',
+    '|---|---|---|',
+    ...schemaRows(ScriptSettingsSchema),
+    '',
+    '## Plugins',
+    '',
+    ...plugins.flatMap((plugin) => {
+      const options = schemaRows(plugin.config);
+      return [
+        `**\`${plugin.name}\`**: ${plugin.description}`,
+        '',
+        '| function | meaning |',
+        '|---|---|',
+        ...Object.entries(plugin.functions).map(([fn, declared]) => `| \`host.${plugin.name}.${fn}${cell(declared.signature.replace(/ =>.*$/, ''))}\` | ${cell(declared.description)} |`),
+        '',
+        ...(options.length ? ['| configuration | default | meaning |', '|---|---|---|', ...options, ''] : ['No configuration.', '']),
+      ];
+    }),
+  ];
+  return `${lines.join('\n').trimEnd()}\n`;
+}
