@@ -34,6 +34,8 @@ export interface Settings {
   mongodbUri: string | undefined;
   /** MongoDB database name (DCR_MONGODB_DATABASE, default registrar). */
   mongodbDatabase: string;
+  /** Claim each revision before a conditional update (DCR_MONGODB_REVISION_CLAIMS: auto, true, false). */
+  mongodbRevisionClaims: 'auto' | boolean;
   /** HTTPS listener: PEM files (DCR_TLS_CERT_FILE, DCR_TLS_KEY_FILE, DCR_TLS_CA_FILE); plain HTTP without them. */
   tls: { cert: string; key: string; ca: string | undefined } | undefined;
 }
@@ -51,6 +53,12 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_ADMIN_CLIENT_SECRET', default: '(none)', description: 'Its secret (stored as a scrypt hash).' },
   { name: 'MONGODB_URI', default: '(none: embedded store)', description: 'MongoDB connection string; when set, clients, configuration and the decision log live in MongoDB.' },
   { name: 'DCR_MONGODB_DATABASE', default: 'registrar', description: 'MongoDB database name.' },
+  {
+    name: 'DCR_MONGODB_REVISION_CLAIMS',
+    default: 'auto',
+    description:
+      'Claim each revision in a side collection before a conditional update, for wire servers whose conditional updates are not atomic (FerretDB 1.x). `auto`: on for FerretDB, off for MongoDB; `true` / `false` decide.',
+  },
   { name: 'DCR_TLS_CERT_FILE', default: '(none: plain HTTP)', description: 'PEM certificate (chain) of the HTTPS listener. With DCR_TLS_KEY_FILE, the server speaks HTTPS on PORT and asks clients for a certificate without rejecting any at the TLS layer.' },
   { name: 'DCR_TLS_KEY_FILE', default: '(none)', description: 'PEM private key of the HTTPS listener.' },
   { name: 'DCR_TLS_CA_FILE', default: '(none)', description: 'PEM bundle of the client-certificate CAs the listener advertises.' },
@@ -82,6 +90,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     scriptsPolling: env.DCR_SCRIPTS_POLLING === 'true',
     mongodbUri: env.MONGODB_URI || undefined,
     mongodbDatabase: env.DCR_MONGODB_DATABASE || 'registrar',
+    mongodbRevisionClaims: readRevisionClaims(env.DCR_MONGODB_REVISION_CLAIMS),
     tls: readTls(env),
   });
 }
@@ -92,6 +101,12 @@ function readAdminClient(env: NodeJS.ProcessEnv): Settings['adminClient'] {
   if (!clientId || !secret) throw new TypeError('DCR_ADMIN_CLIENT_ID and DCR_ADMIN_CLIENT_SECRET must be set together');
   if (secret.length < 16) throw new TypeError('DCR_ADMIN_CLIENT_SECRET must be at least 16 characters');
   return { clientId, secret };
+}
+
+function readRevisionClaims(value: string | undefined): 'auto' | boolean {
+  if (value === undefined || value === '' || value === 'auto') return 'auto';
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new TypeError(`DCR_MONGODB_REVISION_CLAIMS must be auto, true or false, not "${value}"`);
 }
 
 function readTls(env: NodeJS.ProcessEnv): Settings['tls'] {
@@ -112,6 +127,20 @@ const validateProperties = schemaValidator<ServerConfig>(ServerProperties, { all
 // Run-time patches may write "true" for a boolean or "60" for a number (Janssen's own examples do).
 const validateCoercing = schemaValidator<ServerConfig>(ServerProperties, { allErrors: true, defaults: true, coerce: true });
 
+type SsaEntry = ServerConfig['dcrSsaValidationConfigs'][number];
+/** Snake-case spellings accepted in dcrSsaValidationConfigs, and Janssen's names they fold into. */
+const SSA_ALIASES = { jwks_uri: 'jwksUri', shared_secret: 'sharedSecret', scope: 'scopes', allowed_claims: 'allowedClaims' } as const;
+
+/** An entry with Janssen's member names only, so readers never look for two spellings. */
+function canonicalEntry(entry: SsaEntry): SsaEntry {
+  const canonical: Record<string, unknown> = { ...entry };
+  for (const [alias, name] of Object.entries(SSA_ALIASES)) {
+    if (canonical[name] === undefined && canonical[alias] !== undefined) canonical[name] = canonical[alias];
+    delete canonical[alias];
+  }
+  return canonical as SsaEntry;
+}
+
 /**
  * Validates properties over the defaults. Throws a TypeError naming every bad property.
  * `coerce` converts strings to the declared scalar types (run-time patches).
@@ -124,6 +153,7 @@ export function buildConfig(properties: Record<string, unknown> = {}, { coerce =
     throw new TypeError(`invalid server configuration: ${reasons.join('; ')}`);
   }
   const config = candidate as ServerConfig;
+  config.dcrSsaValidationConfigs = config.dcrSsaValidationConfigs.map(canonicalEntry);
   if (!config.subjectTypesSupported.includes(config.defaultSubjectType)) {
     throw new TypeError(`defaultSubjectType "${config.defaultSubjectType}" is not in subjectTypesSupported`);
   }

@@ -1,7 +1,7 @@
 // Server configuration properties, named as in the Janssen auth server's configuration.
 // This object is the single declaration of every property: its type, default and meaning.
-// It drives validation (core/config/index.ts), discovery, and the README's configuration
-// table (`npm run docs`, checked by test/config/docs.test.ts).
+// It drives validation (core/config/index.ts), discovery, and docs/configuration.md
+// (`npm run docs`, checked by test/docs.test.ts).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 const list = (defaults: string[], description: string) =>
@@ -180,8 +180,9 @@ export const ServerProperties = Type.Object(
           description: Type.Optional(Type.String()),
           issuers: Type.Optional(Type.Array(Type.String())),
           jwks: Type.Optional(Type.Union([Type.String(), Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) })])),
-          jwks_uri: Type.Optional(Type.String()),
+          // Janssen's names; the snake-case spellings are folded into them when the configuration is built.
           jwksUri: Type.Optional(Type.String()),
+          jwks_uri: Type.Optional(Type.String()),
           sharedSecret: Type.Optional(Type.String()),
           shared_secret: Type.Optional(Type.String()),
           scopes: Type.Optional(Type.Array(Type.String())),
@@ -251,7 +252,7 @@ export const ServerProperties = Type.Object(
     jwksCacheMaxAgeSeconds: Type.Integer({ default: 300, minimum: 0, description: 'How long fetched key sets are kept when the response has no Cache-Control max-age (max-age is honoured, capped at a day).' }),
     jwksRefetchCooldownSeconds: Type.Integer({ default: 30, minimum: 0, description: 'Least time between two fetches of one key set, so a stream of unknown kids cannot hammer the remote.' }),
 
-    // --- outbound HTTP (sector_identifier_uri now; JWKS, directories and the scripts' http plugin later)
+    // --- outbound HTTP (sector_identifier_uri, JWKS, directories, the scripts' http plugin)
     outboundAllowHttp: Type.Boolean({ default: false, description: 'Allow plain http:// for server-side fetches (https only when false).' }),
     outboundAllowPrivateAddresses: Type.Boolean({
       default: false,

@@ -239,11 +239,10 @@ export class ScriptIsolate {
   /**
    * Sends the calls queued during this turn of the event loop into the isolate together, up to
    * MAX_BATCH per crossing. They run on the isolate's own thread, one after the other, so the
-   * server's event loop keeps serving meanwhile (under load this beat running them synchronously
-   * on the main thread by ~40%). Each crossing costs a thread wake-up, a reply through the event
-   * loop and a stack-trace capture by isolated-vm: ~160 µs of CPU per call when calls went one
-   * by one under load, ~60 µs batched (measured); a batch pays the crossing once. The CPU limit of a batch is
-   * timeoutMs for each call in it, so a runaway call is stopped within timeoutMs x batch size.
+   * server's event loop keeps serving meanwhile. Each crossing costs a thread wake-up, a reply
+   * through the event loop and a stack-trace capture by isolated-vm, so a batch pays it once
+   * (figures: docs/performance.md). The CPU limit of a batch is timeoutMs for each call in it, so a
+   * runaway call is stopped within timeoutMs x batch size.
    */
   #flush(): void {
     while (this.#queue.length > 0) {

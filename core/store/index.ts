@@ -23,7 +23,7 @@ export async function openStore(settings: Settings, logger: Logger): Promise<Cli
     // Instances sharing MongoDB must share the key too: a generated per-instance dev key would
     // leave each unable to read the others' client secrets.
     if (!settings.encryptionKey) throw new TypeError('DCR_ENCRYPTION_KEY is required with MONGODB_URI');
-    return MongoStore.connect({ uri: settings.mongodbUri, database: settings.mongodbDatabase, logger });
+    return MongoStore.connect({ uri: settings.mongodbUri, database: settings.mongodbDatabase, logger, revisionClaims: settings.mongodbRevisionClaims });
   }
   return new EmbeddedStore(settings.dataDir);
 }

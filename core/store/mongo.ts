@@ -2,16 +2,13 @@
 // indexed values beside the record; a unique index on client_id, a TTL index on expires_at (the
 // server also refuses expired clients itself, and purges them, so a server without TTL
 // support, or a slow TTL monitor, changes nothing), indexes for the clients plugin's lookups,
-// and optimistic concurrency on update (the update names the revision it read).
-//
-// A conditional updateOne is atomic on MongoDB but not on every wire server: FerretDB 1.x over
-// SQLite lets several concurrent updates match the same revision. So each update first claims
-// its revision by inserting `<key>#<revision>` into `revision_claims`, whose unique _id every
-// server enforces; only the claim's winner writes. A claim left by a writer that died between
-// claiming and writing is taken over after CLAIM_STALE_MS.
+// and optimistic concurrency on update (the update names the revision it read). A conditional
+// updateOne is atomic on MongoDB; on FerretDB 1.x it is not, and revision claims
+// (revisionClaims.ts) make it so.
 import { MongoClient, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import type { Logger } from 'pino';
 import { TemporarilyUnavailable } from '../errors/index.ts';
+import { RevisionClaims } from './revisionClaims.ts';
 import { indexedValues, type AdminClientRecord, type ClientFilter, type ClientRecord, type ClientStore, type DecisionRecord, type StoredConfig } from './types.ts';
 
 interface ClientDocument {
@@ -40,14 +37,7 @@ interface DecisionDocument {
   record: DecisionRecord;
 }
 
-interface ClaimDocument {
-  _id: string;
-  key: string;
-  at: number;
-}
-
 const DUPLICATE_KEY = 11000;
-const CLAIM_STALE_MS = 10_000;
 
 export interface MongoStoreOptions {
   uri: string;
@@ -55,6 +45,8 @@ export interface MongoStoreOptions {
   logger: Logger;
   /** How long the driver looks for a server before an operation fails (ms). */
   serverSelectionTimeoutMs?: number;
+  /** Claim revisions before conditional updates: `auto` (default) does so on FerretDB only. */
+  revisionClaims?: 'auto' | boolean;
 }
 
 export class MongoStore implements ClientStore {
@@ -64,18 +56,22 @@ export class MongoStore implements ClientStore {
   readonly #clients: Collection<ClientDocument>;
   readonly #configuration: Collection<ConfigDocument>;
   readonly #decisions: Collection<DecisionDocument>;
-  readonly #claims: Collection<ClaimDocument>;
+  /** Set when the server's conditional updates are not atomic on their own. */
+  readonly #claims: RevisionClaims | undefined;
+  /** Whether updates claim their revision first (see revisionClaims.ts). */
+  readonly claimsRevisions: boolean;
   readonly #adminClients: Collection<AdminClientRecord & { _id: string }>;
   readonly #logger: Logger;
   #down = false;
 
-  private constructor(client: MongoClient, database: string, logger: Logger) {
+  private constructor(client: MongoClient, database: string, logger: Logger, claimRevisions: boolean) {
     this.#client = client;
     this.#db = client.db(database);
     this.#clients = this.#db.collection<ClientDocument>('clients');
     this.#configuration = this.#db.collection<ConfigDocument>('configuration');
     this.#decisions = this.#db.collection<DecisionDocument>('decisions');
-    this.#claims = this.#db.collection<ClaimDocument>('revision_claims');
+    this.claimsRevisions = claimRevisions;
+    this.#claims = claimRevisions ? new RevisionClaims(this.#db.collection('revision_claims'), (operation) => this.#run(operation)) : undefined;
     this.#adminClients = this.#db.collection<AdminClientRecord & { _id: string }>('admin_clients');
     this.#logger = logger;
   }
@@ -94,7 +90,9 @@ export class MongoStore implements ClientStore {
       await client.close().catch(() => {});
       throw new Error(`cannot reach MongoDB at ${redact(options.uri)}: ${(err as Error).message}`, { cause: err });
     }
-    const store = new MongoStore(client, options.database, options.logger);
+    const claims = options.revisionClaims ?? 'auto';
+    const ferretdb = claims === 'auto' && (await client.db('admin').command({ buildInfo: 1 })).ferretdbVersion !== undefined;
+    const store = new MongoStore(client, options.database, options.logger, claims === true || ferretdb);
     await store.#ensureIndexes();
     return store;
   }
@@ -107,7 +105,7 @@ export class MongoStore implements ClientStore {
     await clients.createIndex({ redirect_hosts: 1 }, { name: 'redirect_hosts' });
     await this.#decisions.createIndex({ at: -1 }, { name: 'at' });
     await this.#decisions.createIndex({ client_id: 1, at: -1 }, { name: 'client_at' });
-    await this.#claims.createIndex({ key: 1 }, { name: 'key' });
+    await this.#claims?.ensureIndexes();
     await this.#ttlIndex(clients, 'expires_at');
     await this.#ttlIndex(this.#decisions, 'expires_at');
   }
@@ -171,30 +169,9 @@ export class MongoStore implements ClientStore {
     return found?.record;
   }
 
-  /**
-   * Wins the right to move `key` from `expectedRevision` to the next one, or returns false.
-   * `current` reads the revision now stored, to take over a stale claim.
-   */
+  /** Whether this writer may move `key` from `expectedRevision` on (always, unless claims are needed). */
   async #claim(key: string, expectedRevision: number, current: () => Promise<number | undefined>): Promise<boolean> {
-    const claim = { _id: `${key}#${expectedRevision + 1}`, key, at: Date.now() };
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      try {
-        await this.#run(() => this.#claims.insertOne(claim));
-        return true;
-      } catch (err) {
-        if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
-        const existing = await this.#run(() => this.#claims.findOne({ _id: claim._id }));
-        const stale = existing && Date.now() - existing.at > CLAIM_STALE_MS && (await current()) === expectedRevision;
-        if (!stale) return false;
-        await this.#run(() => this.#claims.deleteOne({ _id: claim._id, at: existing.at }));
-      }
-    }
-    return false;
-  }
-
-  /** After a successful move to `revision`, the claim for the one before is no longer needed. */
-  #releaseClaim(key: string, revision: number): void {
-    this.#claims.deleteOne({ _id: `${key}#${revision - 1}` }).catch(() => {});
+    return this.#claims ? this.#claims.claim(key, expectedRevision, current) : true;
   }
 
   async replace(record: ClientRecord, expectedRevision: number): Promise<boolean> {
@@ -204,13 +181,13 @@ export class MongoStore implements ClientStore {
       (await this.#run(() => this.#clients.findOne({ client_id: record.clientId }, { projection: { revision: 1 } })))?.revision;
     if (!(await this.#claim(key, expectedRevision, storedRevision))) return false;
     const result = await this.#run(() => this.#clients.updateOne({ client_id: record.clientId, revision: expectedRevision }, { $set: fields }));
-    if (result.matchedCount === 1) this.#releaseClaim(key, expectedRevision + 1);
+    if (result.matchedCount === 1) this.#claims?.release(key, expectedRevision + 1);
     return result.matchedCount === 1;
   }
 
   async remove(clientId: string): Promise<boolean> {
     const result = await this.#run(() => this.#clients.deleteOne({ client_id: clientId }));
-    await this.#run(() => this.#claims.deleteMany({ key: `client:${clientId}` }));
+    await this.#claims?.forget(`client:${clientId}`);
     return result.deletedCount === 1;
   }
 
@@ -259,7 +236,7 @@ export class MongoStore implements ClientStore {
     const result = await this.#run(() =>
       this.#configuration.updateOne({ _id: 'server', revision: expectedRevision }, { $set: { properties, updated_at: now }, $inc: { revision: 1 } }),
     );
-    if (result.matchedCount === 1) this.#releaseClaim('configuration', expectedRevision + 1);
+    if (result.matchedCount === 1) this.#claims?.release('configuration', expectedRevision + 1);
     return result.matchedCount === 1;
   }
 

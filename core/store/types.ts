@@ -1,4 +1,4 @@
-// The storage contract every client store implements (embedded SQLite now, MongoDB next).
+// The storage contract every client store implements (embedded SQLite, MongoDB).
 import type { ClientMetadata } from '../metadata/index.ts';
 
 export interface ClientRecord {

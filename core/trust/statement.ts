@@ -46,9 +46,9 @@ export function trustedEntries(config: ServerConfig, type: 'ssa' | 'dcr', issuer
 /** The key source of a builtin entry for a token signed with `alg`. */
 export function entrySource(entry: SsaConfig, alg: string | undefined): KeySource | undefined {
   const from = `dcrSsaValidationConfigs "${entry.id}"`;
-  const secret = entry.sharedSecret ?? entry.shared_secret;
+  const secret = entry.sharedSecret;
   if (isHmac(alg)) return secret ? { kind: 'secret', secret, from } : undefined;
-  const uri = entry.jwks_uri ?? entry.jwksUri;
+  const uri = entry.jwksUri;
   return jwksSource(entry.jwks, from) ?? (uri ? { kind: 'jwks_uri', url: uri, from } : undefined);
 }
 
@@ -125,9 +125,9 @@ export async function verifySoftwareStatement(token: unknown, context: TrustCont
   }
 
   let claims = verified.claims as Record<string, unknown>;
-  const allowedClaims = entry?.allowedClaims ?? entry?.allowed_claims;
+  const allowedClaims = entry?.allowedClaims;
   if (allowedClaims) claims = Object.fromEntries(Object.entries(claims).filter(([name]) => allowedClaims.includes(name) || name === 'iss'));
-  const entryScopes = entry?.scopes ?? entry?.scope;
+  const entryScopes = entry?.scopes;
   if (entryScopes && typeof claims.scope === 'string') {
     claims = { ...claims, scope: claims.scope.split(' ').filter((scope) => entryScopes.includes(scope)).join(' ') };
   }

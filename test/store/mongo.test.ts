@@ -37,6 +37,16 @@ if (!available) {
       await server.close();
     });
 
+    it('claims revisions only where conditional updates are not atomic: FerretDB detected, or configured', { skip: process.env.MONGODB_URI ? 'detection is checked against the FerretDB this suite starts' : false }, async () => {
+      assert.equal(store.claimsRevisions, true, 'FerretDB is detected');
+      const configured = await MongoStore.connect({ uri: server.uri, database: `${server.database}_plain`, logger: pino({ level: 'silent' }), revisionClaims: false });
+      try {
+        assert.equal(configured.claimsRevisions, false);
+      } finally {
+        await configured.close();
+      }
+    });
+
     it('keeps the configuration with optimistic concurrency', async () => {
       assert.equal(await store.readConfig(), undefined);
       assert.equal(await store.writeConfig({ dynamicRegistrationEnabled: false }, 0, 1), true);
