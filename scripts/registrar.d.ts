@@ -344,14 +344,23 @@ export interface Host {
   /** Fetch and cache JSON Web Key Sets. */
   jwks: {
     /** The key set at `url`, through the server's shared cache. */
-    get: (url: string) => Promise<{ keys: Array<Record<string, unknown>> }>;
+    get: (url: string) => Promise<{
+      keys: Array<Record<string, unknown>>;
+    }>;
   };
   /** Certificate chain checks against the directory trust anchors, and software status lookups in the directory. */
   directory: {
     /** Whether the certificate chains to a directory trust anchor, is valid now and is for client authentication. */
-    validateChain: (certificatePem: string, intermediatesPem?: string) => Promise<{ valid: boolean; reason?: string; anchor?: string }>;
+    validateChain: (certificatePem: string, intermediatesPem?: string) => Promise<{
+      valid: boolean;
+      reason?: string;
+      anchor?: string;
+    }>;
     /** The directory's answer for the software (`{ status: 'Unknown' }` when it has none), cached for cacheTtlSeconds. */
-    status: (orgId: string, softwareId: string) => Promise<{ status?: string; [member: string]: unknown }>;
+    status: (orgId: string, softwareId: string) => Promise<{
+      status?: string;
+      [member: string]: unknown;
+    }>;
   };
 }
 

@@ -4,9 +4,7 @@
 import type { Context } from 'koa';
 import { InvalidRequest, OAuthError } from '../errors/index.ts';
 import { NO_STORE, type RequestState } from '../http/app.ts';
-import { needsSecret } from '../registration/credentials.ts';
-import { conflict } from '../registration/rotate.ts';
-import type { RegistrationServices } from '../registration/index.ts';
+import { conflict, needsSecret, type RegistrationServices } from '../registration/index.ts';
 import { hashToken, newClientSecret, newRegistrationAccessToken } from '../secrets/index.ts';
 import type { ClientFilter, ClientRecord } from '../store/index.ts';
 import { toAdminClient } from './clientShape.ts';

@@ -53,12 +53,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_ADMIN_CLIENT_SECRET', default: '(none)', description: 'Its secret (stored as a scrypt hash).' },
   { name: 'MONGODB_URI', default: '(none: embedded store)', description: 'MongoDB connection string; when set, clients, configuration and the decision log live in MongoDB.' },
   { name: 'DCR_MONGODB_DATABASE', default: 'registrar', description: 'MongoDB database name.' },
-  {
-    name: 'DCR_MONGODB_REVISION_CLAIMS',
-    default: 'auto',
-    description:
-      'Claim each revision in a side collection before a conditional update, for wire servers whose conditional updates are not atomic (FerretDB 1.x). `auto`: on for FerretDB, off for MongoDB; `true` / `false` decide.',
-  },
+  { name: 'DCR_MONGODB_REVISION_CLAIMS', default: 'auto', description: 'Claim each revision in a side collection before a conditional update, for wire servers whose conditional updates are not atomic (FerretDB 1.x). `auto`: on for FerretDB, off for MongoDB; `true` / `false` decide.' },
   { name: 'DCR_TLS_CERT_FILE', default: '(none: plain HTTP)', description: 'PEM certificate (chain) of the HTTPS listener. With DCR_TLS_KEY_FILE, the server speaks HTTPS on PORT and asks clients for a certificate without rejecting any at the TLS layer.' },
   { name: 'DCR_TLS_KEY_FILE', default: '(none)', description: 'PEM private key of the HTTPS listener.' },
   { name: 'DCR_TLS_CA_FILE', default: '(none)', description: 'PEM bundle of the client-certificate CAs the listener advertises.' },

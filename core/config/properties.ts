@@ -12,6 +12,19 @@ const ASYMMETRIC_SIGNING_ALGS = SIGNING_ALGS.filter((alg) => !alg.startsWith('HS
 const ENCRYPTION_ALGS = ['RSA-OAEP', 'RSA-OAEP-256', 'ECDH-ES', 'ECDH-ES+A128KW', 'ECDH-ES+A192KW', 'ECDH-ES+A256KW', 'A128KW', 'A192KW', 'A256KW', 'dir'];
 const ENCRYPTION_ENCS = ['A128CBC-HS256', 'A192CBC-HS384', 'A256CBC-HS512', 'A128GCM', 'A192GCM', 'A256GCM'];
 
+/** Every grant type the server knows: by default both supported and open to dynamic registration. */
+const GRANT_TYPES = [
+  'authorization_code',
+  'implicit',
+  'refresh_token',
+  'client_credentials',
+  'password',
+  'urn:ietf:params:oauth:grant-type:device_code',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+  'urn:openid:params:grant-type:ciba',
+];
+
 export const ServerProperties = Type.Object(
   {
     // --- what the authorization server supports (published in discovery, enforced at registration)
@@ -20,31 +33,11 @@ export const ServerProperties = Type.Object(
       'Response types a client may register (word order within a value does not matter).',
     ),
     grantTypesSupported: list(
-      [
-        'authorization_code',
-        'implicit',
-        'refresh_token',
-        'client_credentials',
-        'password',
-        'urn:ietf:params:oauth:grant-type:device_code',
-        'urn:ietf:params:oauth:grant-type:jwt-bearer',
-        'urn:ietf:params:oauth:grant-type:token-exchange',
-        'urn:openid:params:grant-type:ciba',
-      ],
+      GRANT_TYPES,
       'Grant types the authorization server supports (published in discovery).',
     ),
     grantTypesSupportedByDynamicRegistration: list(
-      [
-        'authorization_code',
-        'implicit',
-        'refresh_token',
-        'client_credentials',
-        'password',
-        'urn:ietf:params:oauth:grant-type:device_code',
-        'urn:ietf:params:oauth:grant-type:jwt-bearer',
-        'urn:ietf:params:oauth:grant-type:token-exchange',
-        'urn:openid:params:grant-type:ciba',
-      ],
+      GRANT_TYPES,
       'Grant types a dynamically registered client may request; others are refused with invalid_client_metadata.',
     ),
     subjectTypesSupported: list(['public', 'pairwise'], 'Subject identifier types a client may register.'),

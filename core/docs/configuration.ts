@@ -4,6 +4,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { describeProperties, ENVIRONMENT } from '../config/index.ts';
 import type { Plugin } from '../plugin/index.ts';
 import { ScriptSettingsSchema } from '../sandbox/index.ts';
+import { signatureOf } from './typescript.ts';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
@@ -49,7 +50,7 @@ export function configurationReference(plugins: ReadonlyArray<Plugin>): string {
         '',
         '| function | meaning |',
         '|---|---|',
-        ...Object.entries(plugin.functions).map(([fn, declared]) => `| \`host.${plugin.name}.${fn}${cell(declared.signature.replace(/ =>.*$/, ''))}\` | ${cell(declared.description)} |`),
+        ...Object.entries(plugin.functions).map(([fn, declared]) => `| \`host.${plugin.name}.${fn}${cell(signatureOf(declared).replace(/ => Promise<.*$/, ''))}\` | ${cell(declared.description)} |`),
         '',
         ...(options.length ? ['| configuration | default | meaning |', '|---|---|---|', ...options, ''] : ['No configuration.', '']),
       ];

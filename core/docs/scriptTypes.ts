@@ -8,7 +8,7 @@ import { HOOK_NAMES, HOOKS, REJECTION_CODES, type HookDeclaration } from '../pol
 import { CONTEXT_SCHEMAS } from '../policy/context.ts';
 import { MATCHABLE_HOOKS, MatchSchema } from '../sandbox/match.ts';
 import { WEB_GLOBALS } from '../sandbox/runtime/web.ts';
-import { doc, members, typeOf } from './typescript.ts';
+import { doc, members, signatureOf, typeOf } from './typescript.ts';
 
 const pascal = (name: string) => name[0]!.toUpperCase() + name.slice(1);
 const P = 'P = Record<string, unknown>';
@@ -27,7 +27,7 @@ function hookType(name: string, declared: HookDeclaration): string {
 function hostInterface(plugins: ReadonlyArray<Plugin>): string {
   const lines = plugins.map((plugin) => {
     const functions = Object.entries(plugin.functions)
-      .map(([fn, declared]) => `${doc(declared.description, '    ')}    ${fn}: ${declared.signature};\n`)
+      .map(([fn, declared]) => `${doc(declared.description, '    ')}    ${fn}: ${signatureOf(declared, '    ')};\n`)
       .join('');
     return `${doc(plugin.description, '  ')}  ${plugin.name}: {\n${functions}  };\n`;
   });

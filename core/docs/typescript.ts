@@ -1,6 +1,7 @@
 // TypeScript from JSON Schema, for the generated script types: the subset the project's
 // declarations use. A schema marked `x-ts` stands for the type of that name.
-import type { TSchema } from '@sinclair/typebox';
+import { OptionalKind, type TSchema } from '@sinclair/typebox';
+import type { PluginFunctionDeclaration } from '../plugin/index.ts';
 
 const identifier = /^[A-Za-z_$][\w$]*$/;
 const key = (name: string) => (identifier.test(name) ? name : JSON.stringify(name));
@@ -52,4 +53,10 @@ export function typeOf(schema: TSchema, indent = '', named = true): string {
     default:
       return 'unknown';
   }
+}
+
+/** A plugin function as scripts call it: `(url: string) => Promise<unknown>`. */
+export function signatureOf(declared: PluginFunctionDeclaration, indent = ''): string {
+  const params = Object.entries(declared.params).map(([name, schema]) => `${name}${schema[OptionalKind] ? '?' : ''}: ${typeOf(schema, indent)}`);
+  return `(${params.join(', ')}) => Promise<${typeOf(declared.returns, indent)}>`;
 }

@@ -25,40 +25,25 @@ export class OAuthError extends Error {
   }
 }
 
+/** A class of errors answering `code` (400 unless the options say otherwise). */
+function withCode(code: string) {
+  return class extends OAuthError {
+    constructor(description: string, options?: OAuthErrorOptions) {
+      super(code, description, options);
+    }
+  };
+}
+
 /** RFC 6749 §5.2 / RFC 7592 §2: malformed request, wrong content type, forbidden members. */
-export class InvalidRequest extends OAuthError {
-  constructor(description: string, options?: OAuthErrorOptions) {
-    super('invalid_request', description, options);
-  }
-}
-
+export class InvalidRequest extends withCode('invalid_request') {}
 /** RFC 7591 §3.2.2 */
-export class InvalidClientMetadata extends OAuthError {
-  constructor(description: string, options?: OAuthErrorOptions) {
-    super('invalid_client_metadata', description, options);
-  }
-}
-
+export class InvalidClientMetadata extends withCode('invalid_client_metadata') {}
 /** RFC 7591 §3.2.2 */
-export class InvalidRedirectUri extends OAuthError {
-  constructor(description: string, options?: OAuthErrorOptions) {
-    super('invalid_redirect_uri', description, options);
-  }
-}
-
+export class InvalidRedirectUri extends withCode('invalid_redirect_uri') {}
 /** RFC 7591 §3.2.2 */
-export class InvalidSoftwareStatement extends OAuthError {
-  constructor(description: string, options?: OAuthErrorOptions) {
-    super('invalid_software_statement', description, options);
-  }
-}
-
+export class InvalidSoftwareStatement extends withCode('invalid_software_statement') {}
 /** RFC 7591 §3.2.2 */
-export class UnapprovedSoftwareStatement extends OAuthError {
-  constructor(description: string, options?: OAuthErrorOptions) {
-    super('unapproved_software_statement', description, options);
-  }
-}
+export class UnapprovedSoftwareStatement extends withCode('unapproved_software_statement') {}
 
 /**
  * RFC 6750 §3.1. Without `error` in the challenge when the request carried no token at all

@@ -2,7 +2,7 @@
 // host.<plugin>.<fn>(...). A plugin declares its configuration schema (validated when a script
 // that is granted the plugin loads) and its functions. It reaches the server only through the
 // narrow PluginServices the composition root builds (pluginServices below): never the store.
-import type { TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { ClientMetadata } from '../metadata/index.ts';
 import type { ClientFilter } from '../store/index.ts';
@@ -42,9 +42,11 @@ export interface PluginCall<Config = Record<string, unknown>> {
 export type PluginFunction<Config = any> = (args: unknown[], call: PluginCall<Config>) => Promise<unknown>;
 
 export interface PluginFunctionDeclaration<Config = any> {
-  /** The function as scripts call it, in TypeScript: `(url: string) => Promise<unknown>` (generated types, docs). */
-  signature: string;
   description: string;
+  /** The arguments in order, name → schema (Type.Optional for trailing optional ones): checked by the host before `run`. */
+  params: Record<string, TSchema>;
+  /** What the call resolves to, as scripts see it. */
+  returns: TSchema;
   run: PluginFunction<Config>;
 }
 
@@ -59,16 +61,29 @@ export interface Plugin<Config = any> {
 }
 
 /** A script called a plugin function wrongly (bad arguments, a host it may not reach, ...). */
+/**
+ * A plugin, its configuration type taken from its schema. `types`: the shapes its parameters and
+ * results name (schemas marked `x-ts`), declared in the generated script types.
+ */
+export function definePlugin<Schema extends TSchema>(
+  name: string,
+  description: string,
+  config: Schema,
+  functions: Record<string, PluginFunctionDeclaration<Static<Schema>>>,
+  types?: TSchema[],
+): Plugin<Static<Schema>> {
+  return { name, description, config, functions, ...(types ? { types } : {}) };
+}
+
+/** Schemas plugin declarations share. */
+export const Nothing = Type.Unsafe<void>({ 'x-ts': 'void' });
+/** A URL argument (bounded: it is stored, logged and fetched). */
+export const UrlParam = Type.String({ minLength: 1, maxLength: 8192 });
+
 export class PluginCallError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'PluginCallError';
   }
 }
-
-export const stringArg = (args: unknown[], index: number, name: string): string => {
-  const value = args[index];
-  if (typeof value !== 'string') throw new PluginCallError(`${name} must be a string`);
-  return value;
-};
 export { pluginServices, type ServerServices } from './services.ts';

@@ -18,6 +18,8 @@ export const JANSSEN_REGISTRATION_PATH = '/jans-auth/restv1/register';
 export type { RegistrationServices } from './services.ts';
 export { DecisionWriter } from './decisionLog.ts';
 export { draftClient } from './draft.ts';
+export { needsSecret } from './credentials.ts';
+export { conflict } from './rotate.ts';
 export { newRecord } from './record.ts';
 export { clientInformation } from './response.ts';
 

@@ -132,9 +132,14 @@ export class ScriptIsolate {
     try {
       const context = held(await isolate.createContext());
       // The request id travels with each call into the isolate and back with each plugin call,
-      // so even fire-and-forget console lines are tagged with the request that wrote them.
+      // so even fire-and-forget console lines are tagged with the request that wrote them. The
+      // answer is always a reply (value or error), never a rejection: an already-rejected promise
+      // handed to isolated-vm would count as unhandled before the isolate takes it.
       const dispatch = held(new ivm.Reference((plugin: string, fn: string, argsJson: string, requestId: string) =>
-        options.dispatch(plugin, fn, argsJson, requestId || undefined),
+        options.dispatch(plugin, fn, argsJson, requestId || undefined).then(
+          (json) => (json === undefined ? '{}' : `{"value":${json}}`),
+          (err: unknown) => JSON.stringify({ error: String((err as Error | undefined)?.message ?? err) }),
+        ),
       ));
       const completions = { receive: (_callId: number, _completion: Completion): void => {} };
       const complete = held(new ivm.Reference((callId: number, completion: Completion) => completions.receive(callId, completion)));

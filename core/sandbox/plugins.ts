@@ -1,19 +1,53 @@
 // Plugin grants and calls: which plugin functions a script may call (checked, with the plugin's
 // configuration, when a version loads), and the dispatch of each call to the plugin.
-import { PluginCallError, type Plugin, type PluginServices } from '../plugin/index.ts';
+import { OptionalKind, type TSchema } from '@sinclair/typebox';
+import { PluginCallError, type Plugin, type PluginFunctionDeclaration, type PluginServices } from '../plugin/index.ts';
 import { describeErrors, schemaValidator, type ValidateFunction } from '../validation/index.ts';
 import { ScriptError } from './errors.ts';
 import type { Dispatch } from './isolate.ts';
 import type { ScriptLogs } from './logs.ts';
 import type { ScriptSettings } from './settings.ts';
 
+/** Checks a call's arguments against the function's declared parameters; returns them with absent optional ones undefined. */
+type ArgumentCheck = (args: unknown[]) => unknown[];
+
+function argumentCheck(name: string, declared: PluginFunctionDeclaration): ArgumentCheck {
+  const params = Object.entries(declared.params).map(([param, schema]: [string, TSchema]) => ({
+    param,
+    optional: schema[OptionalKind] !== undefined,
+    validate: schemaValidator(schema),
+  }));
+  return (args) => {
+    if (args.length > params.length) throw new PluginCallError(`${name} takes at most ${params.length} arguments`);
+    return params.map(({ param, optional, validate }, index) => {
+      const value = args[index] ?? undefined;
+      if (value === undefined && optional) return undefined;
+      if (value === undefined) throw new PluginCallError(`${name}: ${param} is required`);
+      if (!validate(value)) {
+        const errors = (validate.errors ?? []).map((error) => ({ ...error, instancePath: `/${param}${error.instancePath}` }));
+        throw new PluginCallError(`${name}: ${describeErrors(errors, param, (member) => `unknown member "${member}"`).join('; ')}`);
+      }
+      return value;
+    });
+  };
+}
+
 export class PluginGrants {
-  readonly #plugins: Map<string, { plugin: Plugin; validate: ValidateFunction }>;
+  readonly #plugins: Map<string, { plugin: Plugin; validate: ValidateFunction; checks: Map<string, ArgumentCheck> }>;
   readonly #services: PluginServices;
   readonly #logs: ScriptLogs;
 
   constructor(plugins: ReadonlyArray<Plugin>, services: PluginServices, logs: ScriptLogs) {
-    this.#plugins = new Map(plugins.map((plugin) => [plugin.name, { plugin, validate: schemaValidator(plugin.config, { defaults: true, allErrors: true }) }]));
+    this.#plugins = new Map(
+      plugins.map((plugin) => [
+        plugin.name,
+        {
+          plugin,
+          validate: schemaValidator(plugin.config, { defaults: true, allErrors: true }),
+          checks: new Map(Object.entries(plugin.functions).map(([fn, declared]) => [fn, argumentCheck(`host.${plugin.name}.${fn}`, declared)])),
+        },
+      ]),
+    );
     this.#services = services;
     this.#logs = logs;
   }
@@ -42,7 +76,8 @@ export class PluginGrants {
       const config = settings.plugins[plugin];
       const call = known?.plugin.functions[fn];
       if (!known || !config || !call) throw new PluginCallError(`host.${plugin}.${fn} is not available to this script`);
-      const result = await call.run(args, { script, requestId, config, services: this.#services });
+      const checked = known.checks.get(fn)!(args);
+      const result = await call.run(checked, { script, requestId, config, services: this.#services });
       return result === undefined ? undefined : JSON.stringify(result);
     };
   }

@@ -2,55 +2,42 @@
 // registered clients by software_id, organisation (org_id) or redirect host. No credentials
 // ever leave the store through here.
 import { Type, type Static } from '@sinclair/typebox';
-import { PluginCallError, type ClientFilter, type Plugin } from '../../core/plugin/index.ts';
+import { definePlugin, type ClientFilter } from '../../core/plugin/index.ts';
 
-/** What scripts filter by (one member at least). */
+const Value = Type.String({ minLength: 1, maxLength: 1024 });
+
+/** What scripts filter by: one member at least. */
 const ClientFilterSchema = Type.Object(
   {
-    software_id: Type.Optional(Type.String()),
-    organisation: Type.Optional(Type.String({ description: 'The org_id (or organisation) member.' })),
-    redirect_host: Type.Optional(Type.String({ description: 'A host among the redirect URIs.' })),
+    software_id: Type.Optional(Value),
+    organisation: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'The org_id (or organisation) member.' })),
+    redirect_host: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'A host among the redirect URIs.' })),
   },
-  { additionalProperties: false, 'x-ts': 'ClientFilter' },
+  { additionalProperties: false, minProperties: 1, 'x-ts': 'ClientFilter' },
 );
+type WireFilter = Static<typeof ClientFilterSchema>;
 
 const Config = Type.Object(
   { maxResults: Type.Integer({ default: 100, minimum: 1, maximum: 1000, description: 'Most clients find() returns.' }) },
   { additionalProperties: false },
 );
 
-function filterOf(value: unknown): ClientFilter {
-  if (typeof value !== 'object' || value === null) throw new PluginCallError('the filter must be an object');
-  const { software_id: softwareId, organisation, redirect_host: redirectHost, ...rest } = value as Record<string, unknown>;
-  if (Object.keys(rest).length > 0) throw new PluginCallError(`unknown filter members: ${Object.keys(rest).join(', ')}`);
-  const filter: ClientFilter = {};
-  for (const [key, member] of [['softwareId', softwareId], ['organisation', organisation], ['redirectHost', redirectHost]] as const) {
-    if (member === undefined) continue;
-    if (typeof member !== 'string') throw new PluginCallError('filter values must be strings');
-    filter[key] = member;
-  }
-  if (Object.keys(filter).length === 0) throw new PluginCallError('give software_id, organisation or redirect_host');
-  return filter;
-}
-
-export const clients: Plugin<Static<typeof Config>> = {
-  name: 'clients',
-  description: 'Read-only counts and lookups of registered clients.',
-  config: Config,
-  types: [ClientFilterSchema],
-  functions: {
-    count: {
-      signature: '(filter: ClientFilter) => Promise<number>',
-      description: 'How many unexpired clients match the filter.',
-      run: async (args, call) => call.services.clients.count(filterOf(args[0])),
-    },
-    find: {
-      signature: '(filter: ClientFilter, limit?: number) => Promise<Array<ClientMetadata & { client_id: string; client_id_issued_at: number }>>',
-      description: 'The matching clients (public metadata, no credentials), at most `limit` and maxResults.',
-      async run(args, call) {
-        const limit = Math.min(typeof args[1] === 'number' ? args[1] : call.config.maxResults, call.config.maxResults);
-        return call.services.clients.find(filterOf(args[0]), limit);
-      },
-    },
-  },
+const filterOf = (wire: unknown): ClientFilter => {
+  const { software_id: softwareId, organisation, redirect_host: redirectHost } = wire as WireFilter;
+  return { ...(softwareId && { softwareId }), ...(organisation && { organisation }), ...(redirectHost && { redirectHost }) };
 };
+
+export const clients = definePlugin('clients', 'Read-only counts and lookups of registered clients.', Config, {
+  count: {
+    description: 'How many unexpired clients match the filter.',
+    params: { filter: ClientFilterSchema },
+    returns: Type.Integer(),
+    run: async ([filter], call) => call.services.clients.count(filterOf(filter)),
+  },
+  find: {
+    description: 'The matching clients (public metadata, no credentials), at most `limit` and maxResults.',
+    params: { filter: ClientFilterSchema, limit: Type.Optional(Type.Integer({ minimum: 1 })) },
+    returns: Type.Array(Type.Unsafe({ 'x-ts': 'ClientMetadata & { client_id: string; client_id_issued_at: number }' })),
+    run: async ([filter, limit], call) => call.services.clients.find(filterOf(filter), Math.min((limit as number | undefined) ?? call.config.maxResults, call.config.maxResults)),
+  },
+}, [ClientFilterSchema]);

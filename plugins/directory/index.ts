@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
-import { OutboundError, PluginCallError, stringArg, type Plugin, type PluginCall } from '../../core/plugin/index.ts';
+import { definePlugin, OutboundError, PluginCallError, type PluginCall } from '../../core/plugin/index.ts';
 
 const Config = Type.Object(
   {
@@ -23,6 +23,7 @@ const Config = Type.Object(
 type DirectoryConfig = Static<typeof Config>;
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const Identifier = Type.String({ minLength: 1, maxLength: 256 });
 const MAX_DEPTH = 6;
 
 const anchorCache = new Map<string, X509Certificate[]>();
@@ -61,9 +62,8 @@ function validateChain(args: unknown[], call: PluginCall<DirectoryConfig>): { va
   const now = call.services.clock();
   let leaf: X509Certificate;
   try {
-    leaf = new X509Certificate(stringArg(args, 0, 'certificate PEM'));
-  } catch (err) {
-    if (err instanceof PluginCallError) throw err;
+    leaf = new X509Certificate(args[0] as string);
+  } catch {
     return { valid: false, reason: 'not a certificate' };
   }
   const intermediates = typeof args[1] === 'string' ? splitPem(args[1]) : [];
@@ -89,8 +89,7 @@ function validateChain(args: unknown[], call: PluginCall<DirectoryConfig>): { va
 }
 
 async function status(args: unknown[], call: PluginCall<DirectoryConfig>): Promise<unknown> {
-  const orgId = stringArg(args, 0, 'org_id');
-  const softwareId = stringArg(args, 1, 'software_id');
+  const [orgId, softwareId] = args as [string, string];
   if (!call.config.statusUrl) throw new PluginCallError('no directory statusUrl is configured');
   const url = call.config.statusUrl.replace('{org_id}', encodeURIComponent(orgId)).replace('{software_id}', encodeURIComponent(softwareId));
   const now = call.services.clock();
@@ -107,20 +106,17 @@ async function status(args: unknown[], call: PluginCall<DirectoryConfig>): Promi
   return value;
 }
 
-export const directory: Plugin<DirectoryConfig> = {
-  name: 'directory',
-  description: 'Certificate chain checks against the directory trust anchors, and software status lookups in the directory.',
-  config: Config,
-  functions: {
-    validateChain: {
-      signature: '(certificatePem: string, intermediatesPem?: string) => Promise<{ valid: boolean; reason?: string; anchor?: string }>',
-      description: 'Whether the certificate chains to a directory trust anchor, is valid now and is for client authentication.',
-      run: async (args, call) => validateChain(args, call),
-    },
-    status: {
-      signature: '(orgId: string, softwareId: string) => Promise<{ status?: string; [member: string]: unknown }>',
-      description: "The directory's answer for the software (`{ status: 'Unknown' }` when it has none), cached for cacheTtlSeconds.",
-      run: status,
-    },
+export const directory = definePlugin('directory', 'Certificate chain checks against the directory trust anchors, and software status lookups in the directory.', Config, {
+  validateChain: {
+    description: 'Whether the certificate chains to a directory trust anchor, is valid now and is for client authentication.',
+    params: { certificatePem: Type.String(), intermediatesPem: Type.Optional(Type.String()) },
+    returns: Type.Object({ valid: Type.Boolean(), reason: Type.Optional(Type.String()), anchor: Type.Optional(Type.String()) }),
+    run: async (args, call) => validateChain(args, call),
   },
-};
+  status: {
+    description: "The directory's answer for the software (`{ status: 'Unknown' }` when it has none), cached for cacheTtlSeconds.",
+    params: { orgId: Identifier, softwareId: Identifier },
+    returns: Type.Object({ status: Type.Optional(Type.String()) }, { additionalProperties: true }),
+    run: status,
+  },
+});

@@ -2,7 +2,7 @@
 // outbound module (https only unless outboundAllowHttp, no private addresses unless
 // outboundAllowPrivateAddresses, timeout, size cap, no redirects).
 import { Type, type Static } from '@sinclair/typebox';
-import { OutboundError, PluginCallError, stringArg, type Plugin } from '../../core/plugin/index.ts';
+import { definePlugin, OutboundError, PluginCallError, UrlParam, type PluginCall } from '../../core/plugin/index.ts';
 
 const Config = Type.Object(
   {
@@ -11,32 +11,30 @@ const Config = Type.Object(
   { additionalProperties: false },
 );
 
-export const http: Plugin<Static<typeof Config>> = {
-  name: 'http',
-  description: 'GET JSON from allow-listed hosts.',
-  config: Config,
-  functions: {
-    getJson: {
-      signature: '(url: string) => Promise<unknown>',
-      description: "GET a JSON document from one of allowedHosts, under the server's outbound rules.",
-      async run(args, call) {
-        const target = stringArg(args, 0, 'url');
-        let url: URL;
-        try {
-          url = new URL(target);
-        } catch {
-          throw new PluginCallError(`not an absolute URL: ${target}`);
-        }
-        if (!call.config.allowedHosts.includes(url.host) && !call.config.allowedHosts.includes(url.hostname)) {
-          throw new PluginCallError(`${url.host} is not in this script's allowedHosts`);
-        }
-        try {
-          return await call.services.fetchJson(url.href);
-        } catch (err) {
-          if (err instanceof OutboundError) throw new PluginCallError(`GET ${url.origin}${url.pathname} failed: ${err.message}`);
-          throw err;
-        }
-      },
-    },
+/** GETs `target` when its host is one the script may reach. */
+async function getJson([target]: unknown[], call: PluginCall<Static<typeof Config>>): Promise<unknown> {
+  let url: URL;
+  try {
+    url = new URL(target as string);
+  } catch {
+    throw new PluginCallError(`not an absolute URL: ${String(target)}`);
+  }
+  if (!call.config.allowedHosts.includes(url.host) && !call.config.allowedHosts.includes(url.hostname)) {
+    throw new PluginCallError(`${url.host} is not in this script's allowedHosts`);
+  }
+  try {
+    return await call.services.fetchJson(url.href);
+  } catch (err) {
+    if (err instanceof OutboundError) throw new PluginCallError(`GET ${url.origin}${url.pathname} failed: ${err.message}`);
+    throw err;
+  }
+}
+
+export const http = definePlugin('http', 'GET JSON from allow-listed hosts.', Config, {
+  getJson: {
+    description: "GET a JSON document from one of allowedHosts, under the server's outbound rules.",
+    params: { url: UrlParam },
+    returns: Type.Unknown(),
+    run: getJson,
   },
-};
+});

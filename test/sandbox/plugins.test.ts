@@ -113,6 +113,31 @@ describe('plugins', () => {
     await server.drop('keys');
   });
 
+  it('arguments are checked against each function\'s declared parameters before the plugin runs', async () => {
+    await server.put('careless', `export async function modifyPostResponse(response) {
+      const attempts = [() => host.cache.get(42), () => host.cache.get('k', 'extra'), () => host.cache.get('x'.repeat(2000)),
+        () => host.clients.count({}), () => host.clients.count({ software_id: 1 }), () => host.clients.count({ tenant: 'a' }), () => host.jwks.get()];
+      response.refusals = [];
+      for (const attempt of attempts) {
+        try { await attempt(); response.refusals.push('accepted'); } catch (error) { response.refusals.push(error.message); }
+      }
+      response.optional = await host.clients.find({ software_id: 'nobody' }, undefined);
+      return true;
+    }`, { plugins: { cache: {}, clients: {}, jwks: {} } });
+    const response = await server.register(WEB_CLIENT);
+    assert.equal(response.status, 201, response.text);
+    const [wrongType, extra, tooLong, empty, badMember, unknownMember, missing] = response.json.refusals as string[];
+    assert.match(wrongType!, /^host\.cache\.get: key must be string/);
+    assert.match(extra!, /takes at most 1 arguments/);
+    assert.match(tooLong!, /key must NOT have more than 1024 characters/);
+    assert.match(empty!, /^host\.clients\.count: filter must NOT have fewer than 1 properties/);
+    assert.match(badMember!, /filter\.software_id must be string/);
+    assert.match(unknownMember!, /unknown member "tenant"/);
+    assert.match(missing!, /^host\.jwks\.get: url is required/);
+    assert.deepEqual(response.json.optional, []);
+    await server.drop('careless');
+  });
+
   it('a plugin grant with a bad configuration or an unknown plugin keeps the script out', async () => {
     await server.put('misconfigured', `export function createClient() {}`, { plugins: { cache: { maxEntries: -1 } } });
     assert.equal(scriptStatus(server, 'misconfigured').state, 'failed');

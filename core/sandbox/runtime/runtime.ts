@@ -7,7 +7,8 @@ import type { Reference } from 'isolated-vm';
 import { installWebGlobals } from './web.ts';
 
 interface Boot {
-  __registrarDispatch?: Reference<(plugin: string, fn: string, argsJson: string, requestId: string) => string | undefined>;
+  /** Answers `{"value": ...}`, `{}` (nothing) or `{"error": message}`. */
+  __registrarDispatch?: Reference<(plugin: string, fn: string, argsJson: string, requestId: string) => string>;
   __registrarComplete?: Reference<(callId: number, completion: unknown) => void>;
   __registrarGranted?: string;
 }
@@ -37,9 +38,11 @@ class RegistrationError extends Error {
 function callHost(plugin: string, fn: string, args: unknown[]): Promise<unknown> {
   const call = currentCall;
   return dispatch.apply(undefined, [plugin, fn, JSON.stringify(args), call], { arguments: { copy: true }, result: { promise: true, copy: true } }).then(
-    (json: string | undefined) => {
+    (text: string) => {
       currentCall = call;
-      return json === undefined ? undefined : JSON.parse(json);
+      const reply = JSON.parse(text) as { value?: unknown; error?: string };
+      if (reply.error !== undefined) throw new Error(reply.error);
+      return reply.value;
     },
     (error: unknown) => {
       currentCall = call;
