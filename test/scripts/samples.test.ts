@@ -43,6 +43,23 @@ describe('sample scripts', () => {
     ]);
   });
 
+  it("janssen-sample, Janssen's own sample ported, ships disabled and adds the address scope once enabled", async () => {
+    assert.equal(scriptStatus(server, 'janssen-sample')?.state, 'disabled');
+    writeFileSync(join(server.scriptsDir, 'janssen-sample.json'), JSON.stringify({ properties: { client_redirect_uris: 'https://client.example.com/cb1, https://client.example.com/cb2' } }));
+    await server.registrar.scripts.reload('janssen-sample');
+    try {
+      assert.equal(scriptStatus(server, 'janssen-sample')?.state, 'active');
+      const listed = await server.register({ redirect_uris: ['https://client.example.com/cb2'], scope: 'openid' });
+      assert.equal(listed.status, 201, listed.text);
+      assert.equal(listed.json.scope, 'openid address');
+      const other = await server.register({ ...WEB_CLIENT, scope: 'openid' });
+      assert.equal(other.json.scope, 'openid');
+    } finally {
+      cpSync(join(SHIPPED, 'janssen-sample.json'), join(server.scriptsDir, 'janssen-sample.json'));
+      await server.registrar.scripts.reload('janssen-sample');
+    }
+  });
+
   it('add-scope: a listed redirect URI gets the configured scope', async () => {
     const response = await server.register({ redirect_uris: ['https://partner.example.com/callback'], scope: 'openid' });
     assert.equal(response.json.scope, 'openid address');

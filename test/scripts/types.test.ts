@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { typeCheckScripts } from '../../core/cli/typeCheck.ts';
 import { tempDir } from '../helpers/server.ts';
 
-const SAMPLES = ['abuse-guard.js', 'add-scope.js', 'open-banking.js', 'response-member.js', 'trusted-client.ts'];
+const SAMPLES = ['abuse-guard.js', 'add-scope.js', 'janssen-sample.js', 'open-banking.js', 'response-member.js', 'trusted-client.ts'];
 const sample = (file: string) => new URL(`../../scripts/${file}`, import.meta.url).pathname;
 
 describe('script types', () => {
