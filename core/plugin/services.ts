@@ -4,7 +4,7 @@ import type { ConfigHolder } from '../config/index.ts';
 import { getJson, outboundPolicy } from '../outbound/index.ts';
 import type { ClientStore } from '../store/index.ts';
 import type { RemoteKeySets } from '../trust/index.ts';
-import type { PluginServices } from './index.ts';
+import type { PluginServices } from './contract.ts';
 
 export interface ServerServices {
   logger: Logger;
