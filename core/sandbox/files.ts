@@ -1,5 +1,5 @@
 // The scripts folder: which files are scripts or their settings, and reading one script's pair.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 
 const SCRIPT_FILE = /^[A-Za-z0-9][\w.-]*\.(js|ts|json)$/;
@@ -17,19 +17,34 @@ export function scriptNameOf(file: string): string | undefined {
 export interface ScriptSource {
   file: string;
   text: string;
+  /** The file changed while it was read (an in-place save in progress): its text is not to be trusted. */
+  changing: boolean;
 }
+
+const fingerprint = async (file: string) => {
+  const info = await stat(file);
+  return `${info.size}:${info.mtimeMs}:${info.ino}`;
+};
 
 /** The script's source (`.js` first, then `.ts`), or undefined when there is none. */
 export async function readScriptSource(dir: string, name: string): Promise<ScriptSource | undefined> {
   for (const ext of ['.js', '.ts']) {
     const file = join(dir, `${name}${ext}`);
     try {
-      return { file, text: await readFile(file, 'utf8') };
+      const before = await fingerprint(file);
+      const text = await readFile(file, 'utf8');
+      return { file, text, changing: (await fingerprint(file)) !== before };
     } catch {
       // try the next extension
     }
   }
   return undefined;
+}
+
+/** Size and modification time of a script's files, to tell when a save has settled. */
+export async function filesState(dir: string, name: string): Promise<string> {
+  const states = await Promise.all(['.js', '.ts', '.json'].map((ext) => fingerprint(join(dir, `${name}${ext}`)).catch(() => '-')));
+  return states.join('|');
 }
 
 /** The text of the script's settings file, or undefined when there is none. */

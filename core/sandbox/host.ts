@@ -110,6 +110,7 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
           crossings: version?.instance.crossings ?? 0,
           restarts: entry.restarts,
           lastError: entry.lastError,
+          notice: entry.notice,
           stats: Object.fromEntries(
             [...entry.stats].map(([hook, s]) => [hook, { calls: s.calls, notMatched: s.notMatched, errors: s.errors, meanMs: s.calls ? +(s.totalMs / s.calls).toFixed(3) : 0, maxMs: +s.maxMs.toFixed(3) }]),
           ),

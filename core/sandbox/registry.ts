@@ -88,6 +88,10 @@ export class ScriptRegistry extends EventEmitter {
       this.emit('failed', { name, generation } satisfies ScriptEvent);
     };
 
+    // An in-place (non-atomic) save shows a file empty or half written: never a version to run.
+    if (source.changing) return fail(new ScriptError('compile_error', name, undefined, 'the file changed while it was read; waiting for the save to finish', { file: source.file }));
+    if (source.text.trim() === '') return fail(new ScriptError('compile_error', name, undefined, 'the file is empty (a save in progress?); delete it to unload the script', { file: source.file }));
+
     let settings: ScriptSettings;
     try {
       settings = parseSettings(settingsText);
@@ -116,7 +120,10 @@ export class ScriptRegistry extends EventEmitter {
     this.#activeByHook.clear();
     entry.state = 'active';
     entry.lastError = undefined;
+    const gone = old ? [...old.hooks].filter((hook) => !candidate.hooks.has(hook)) : [];
+    entry.notice = gone.length > 0 ? `hooks no longer exported: ${gone.join(', ')}` : undefined;
     if (old) this.#drain(old);
+    if (entry.notice) this.#logger.warn({ script: name, generation, removed: gone }, `script activated; ${entry.notice}`);
     this.#logger.info({ script: name, generation, hash: candidate.hash.slice(0, 12), hooks: [...candidate.hooks] }, 'script activated');
     this.emit('loaded', { name, generation } satisfies ScriptEvent);
   }
@@ -222,7 +229,7 @@ export class ScriptRegistry extends EventEmitter {
   entry(name: string): ScriptEntry {
     let entry = this.entries.get(name);
     if (!entry) {
-      entry = { name, generation: 0, version: undefined, state: 'removed', lastError: undefined, stats: new Map(), restarts: 0 };
+      entry = { name, generation: 0, version: undefined, state: 'removed', lastError: undefined, notice: undefined, stats: new Map(), restarts: 0 };
       this.entries.set(name, entry);
     }
     return entry;

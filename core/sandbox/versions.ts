@@ -36,6 +36,8 @@ export interface ScriptEntry {
   version: ScriptVersion | undefined;
   state: 'active' | 'failed' | 'disabled' | 'removed';
   lastError: (Record<string, unknown> & { at: string }) | undefined;
+  /** Something an operator should know about the active version (hooks it stopped exporting). */
+  notice: string | undefined;
   stats: Map<string, HookStats>;
   restarts: number;
 }

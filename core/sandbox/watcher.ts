@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
-import { isEditorTemp, scriptNameOf } from './files.ts';
+import { filesState, isEditorTemp, scriptNameOf } from './files.ts';
 import type { ScriptHost } from './host.ts';
 
 export const DEBOUNCE_MS = 100;
@@ -38,10 +38,27 @@ export function watchScripts(host: ScriptHost, options: WatchOptions): { close()
     interval: POLL_INTERVAL_MS,
     atomic: true,
   });
+  // A script is reloaded once its files stood still across the debounce: a save still being
+  // written (size or modification time moving) waits for another round.
+  const seen = new Map<string, Promise<string>>();
+  const reloadWhenSettled = (name: string) => async (): Promise<void> => {
+    const before = await seen.get(name);
+    const now = await filesState(host.dir, name);
+    if (before !== now) {
+      seen.set(name, Promise.resolve(now));
+      schedule(name, reloadWhenSettled(name));
+      return;
+    }
+    seen.delete(name);
+    await host.reload(name);
+  };
   const onEvent = (path: string) => {
     const name = scriptNameOf(path);
     const inFolder = path.slice(host.dir.length + 1).split('/').length === 1;
-    if (name && inFolder) schedule(name, () => host.reload(name));
+    if (name && inFolder) {
+      seen.set(name, filesState(host.dir, name));
+      schedule(name, reloadWhenSettled(name));
+    }
     else if (!isEditorTemp(path)) schedule('*rescan*', () => host.loadAll());
   };
   watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent).on('addDir', onEvent).on('unlinkDir', onEvent);

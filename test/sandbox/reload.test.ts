@@ -2,7 +2,7 @@
 // path) or its events, never by sleeping.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ServerResponse } from 'node:http';
@@ -70,6 +70,32 @@ describe('hot reload', () => {
     await server.drop('fragile');
   });
 
+  it('an empty file (an in-place save under way) is never a version: the last good one keeps serving', async () => {
+    const deny = `export function createClient() { return false; }`;
+    await server.put('gate', deny);
+    assert.equal((await server.register(WEB_CLIENT)).status, 400);
+    for (const text of ['', '   \n\n']) {
+      await server.put('gate', text);
+      assert.equal(scriptStatus(server, 'gate').state, 'active');
+      assert.match(scriptStatus(server, 'gate').lastError.message, /the file is empty/);
+      assert.equal((await server.register(WEB_CLIENT)).status, 400, 'the deny policy still holds');
+    }
+    await server.drop('gate');
+  });
+
+  it('a version that exports no hooks any more is activated with a notice that says which went away', async () => {
+    await server.put('fading', `export function createClient() { return false; }\nexport function modifyPostResponse() { return true; }`);
+    await server.put('fading', `// retired for now\nexport const retired = true;`);
+    const status = scriptStatus(server, 'fading');
+    assert.equal(status.state, 'active');
+    assert.deepEqual(status.hooks, []);
+    assert.equal(status.notice, 'hooks no longer exported: createClient, modifyPostResponse');
+    assert.equal((await server.register(WEB_CLIENT)).status, 201);
+    await server.put('fading', `export function createClient() { return true; }`);
+    assert.equal(scriptStatus(server, 'fading').notice, undefined);
+    await server.drop('fading');
+  });
+
   it('a deleted script is no longer called', async () => {
     await server.put('doomed', version('doomed'));
     assert.equal((await server.register(WEB_CLIENT)).json.version, 'doomed');
@@ -134,6 +160,29 @@ describe('file watching', () => {
       writeFileSync(file, text);
       await loaded;
       assert.equal((await server.register(WEB_CLIENT)).json.version, 'w3');
+
+      // An in-place save written slowly: the file is truncated, then filled in pieces. Registrations
+      // made meanwhile are never let through by a half-written deny policy.
+      loaded = once(scripts, 'loaded');
+      writeFileSync(file, `export function createClient() { return false; }\n${version('w4')}`);
+      await loaded;
+      const denial = `export function createClient() { return false; }\n${version('w5')}`;
+      const writing = (async () => {
+        const handle = openSync(file, 'w');
+        for (let at = 0; at < denial.length; at += 16) {
+          writeSync(handle, denial.slice(at, at + 16));
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        closeSync(handle);
+      })();
+      const during: number[] = [];
+      while (!(await Promise.race([writing.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 2))]))) {
+        during.push((await server.register(WEB_CLIENT)).status);
+      }
+      await once(scripts, 'loaded');
+      assert.ok(during.length > 0);
+      assert.deepEqual([...new Set(during)], [400], 'no registration got through while the deny policy was being rewritten');
+      assert.equal((await server.register(WEB_CLIENT)).status, 400);
 
       const unloaded = once(scripts, 'unloaded');
       rmSync(file);
