@@ -26,8 +26,10 @@ export class ScriptError extends OAuthError {
   readonly script: string;
   readonly hook: string | undefined;
   readonly location: ScriptLocation | undefined;
+  /** The call failed only because another call sharing its crossing or isolate did: it may be made again. */
+  readonly collateral: boolean;
 
-  constructor(code: ScriptFailure, script: string, hook: string | undefined, message: string, location?: ScriptLocation, cause?: unknown) {
+  constructor(code: ScriptFailure, script: string, hook: string | undefined, message: string, location?: ScriptLocation, cause?: unknown, collateral = false) {
     const overloaded = code === 'overloaded';
     super(overloaded ? 'temporarily_unavailable' : 'server_error', overloaded ? 'the registration policy is busy, try again' : message, {
       status: overloaded ? 503 : 500,
@@ -38,6 +40,7 @@ export class ScriptError extends OAuthError {
     this.script = script;
     this.hook = hook;
     this.location = location;
+    this.collateral = collateral;
   }
 
   override get expose(): boolean {

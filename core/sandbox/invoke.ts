@@ -36,6 +36,23 @@ function describeOutcome(outcome: CallOutcome): string {
 }
 
 /**
+ * One call, made again once, alone, on a fresh isolate when it failed only because of another
+ * call (a runaway sharing its crossing, an isolate that ran out of memory): every call gets a
+ * verdict of its own.
+ */
+async function callOnce(options: InvokerOptions, entry: ScriptEntry, version: ScriptVersion, hook: HookName, args: unknown[], requestId: string | undefined): Promise<CallOutcome> {
+  const timeoutMs = version.settings.timeoutMs;
+  const first = options.instanceOf(version, entry);
+  try {
+    return await (first instanceof ScriptIsolate ? first : await first).call(hook, args, timeoutMs, requestId);
+  } catch (err) {
+    if (!(err instanceof ScriptError && err.collateral)) throw err;
+    const fresh = options.instanceOf(version, entry);
+    return (fresh instanceof ScriptIsolate ? fresh : await fresh).call(hook, args, timeoutMs, requestId, true);
+  }
+}
+
+/**
  * Calls `hook` of `version`. Returns undefined when the call was not made (match condition) or
  * failed with onError: skip; throws a ScriptError when it failed otherwise.
  */
@@ -66,9 +83,7 @@ export async function invoke(
   version.inFlight += 1;
   const started = performance.now();
   try {
-    const ready = options.instanceOf(version, entry);
-    const instance = ready instanceof ScriptIsolate ? ready : await ready;
-    const outcome = await instance.call(hook, args, settings.timeoutMs, requestId);
+    const outcome = await callOnce(options, entry, version, hook, args, requestId);
     if (outcome.logs) options.logs.console(name, outcome.logs);
     if (outcome.kind === 'value' && !RESULT_VALIDATORS.get(hook)!(outcome.value ?? null)) {
       throw new ScriptError('bad_output', name, hook, `${hook} returned a value of the wrong shape: ${JSON.stringify(outcome.value)?.slice(0, 200)}`);

@@ -5,6 +5,7 @@
 // await and promises that never settle); either overrun, or the memory limit, kills the isolate
 // and the owner rebuilds it from the same source.
 import ivm from 'isolated-vm';
+import { Completions, thrownError, type Completion } from './completions.ts';
 import { locate, ScriptError, type ScriptFailure } from './errors.ts';
 import { RUNTIME_MODULES, RUNTIME_ROOT } from './runtimeSource.ts';
 
@@ -22,6 +23,8 @@ export interface IsolateOptions {
   /** Plugin name → function names the script may call as host.<plugin>.<fn>. */
   granted: Record<string, string[]>;
   dispatch: Dispatch;
+  /** Told once the isolate is gone (disposed by its owner, after retiring, or by the memory limit). */
+  onDisposed?: () => void;
 }
 
 /** Console lines the script wrote: [request id, level, message]. */
@@ -52,18 +55,6 @@ interface EntryReferences {
   matchOf: ivm.Reference;
 }
 
-/** An asynchronous hook's outcome: the envelope text, or what it threw. */
-type Completion = unknown;
-
-/** A call whose outcome may arrive through the completion Reference (see BOOTSTRAP). */
-interface Awaiting {
-  /** The outcome, when it arrived before the call's "pending" answer. */
-  early?: { completion: Completion };
-  settle?: (completion: Completion) => void;
-  /** Ends the wait with an error (the isolate went away). */
-  fail?: (err: ScriptError) => void;
-}
-
 /** Compiles and links the in-isolate runtime's modules; `root` is `registrar:runtime`. */
 async function loadRuntime(isolate: ivm.Isolate, context: ivm.Context, held: <T extends ivm.Module>(module: T) => T): Promise<{ root: ivm.Module }> {
   const modules = new Map<string, ivm.Module>();
@@ -87,12 +78,6 @@ function releaseAll(handles: Array<{ release(): void }>): void {
   }
 }
 
-/** What a call threw inside the isolate, as an Error with the isolate's stack (for file and line). */
-function thrownError(result: unknown): Error | undefined {
-  const thrown = (result as { thrown?: { message: string; stack: string } } | null | undefined)?.thrown;
-  return thrown ? Object.assign(new Error(thrown.message), { stack: thrown.stack }) : undefined;
-}
-
 export class ScriptIsolate {
   readonly exported: string[];
   readonly uses: string[];
@@ -103,10 +88,12 @@ export class ScriptIsolate {
   readonly #queue: QueuedCall[] = [];
   #crossings = 0;
   /** Calls in flight on this isolate, by call id: the only ones a completion is taken for. */
-  readonly #awaiting = new Map<number, Awaiting>();
+  readonly #awaiting = new Completions();
   /** Handles released before the isolate is disposed, so no finalizer runs against a dead isolate. */
   readonly #handles: Array<{ release(): void }>;
   #dead = false;
+  /** Takes no new calls; disposed once the calls in flight are done (a hung or runaway call happened here, or the owner replaced it). */
+  #retiring = false;
 
   private constructor(
     options: IsolateOptions,
@@ -141,8 +128,8 @@ export class ScriptIsolate {
           (err: unknown) => JSON.stringify({ error: String((err as Error | undefined)?.message ?? err) }),
         ),
       ));
-      const completions = { receive: (_callId: number, _completion: Completion): void => {} };
-      const complete = held(new ivm.Reference((callId: number, completion: Completion) => completions.receive(callId, completion)));
+      const receiver = { receive: (_callId: number, _completion: Completion): void => {} };
+      const complete = held(new ivm.Reference((callId: number, completion: Completion) => receiver.receive(callId, completion)));
       // Left for the runtime, which takes them and deletes them before the script runs.
       await context.global.set('__registrarDispatch', dispatch);
       await context.global.set('__registrarComplete', complete);
@@ -176,7 +163,7 @@ export class ScriptIsolate {
         matchOf: held(await api.get('matchOf', { reference: true })),
       };
       const instance = new ScriptIsolate(options, isolate, entryRefs, info, handles);
-      completions.receive = (callId, completion) => instance.#receive(callId, completion);
+      receiver.receive = (callId, completion) => instance.#awaiting.receive(callId, completion);
       return instance;
     } catch (err) {
       releaseAll(handles);
@@ -191,8 +178,15 @@ export class ScriptIsolate {
     return this.#crossings;
   }
 
+  /** Takes no new calls (gone, or retiring). */
   get dead(): boolean {
-    return this.#dead || this.#isolate.isDisposed;
+    return this.#dead || this.#retiring || this.#isolate.isDisposed;
+  }
+
+  /** No new calls; the isolate goes once the calls in flight have their verdicts. */
+  retire(): void {
+    this.#retiring = true;
+    if (this.#awaiting.size === 0 && this.#queue.length === 0) this.dispose();
   }
 
   /** The script's `match` export, evaluated with its properties (undefined: none). Throws ScriptError. */
@@ -209,27 +203,40 @@ export class ScriptIsolate {
     }
   }
 
-  /** Calls an exported hook with JSON-copyable arguments. Throws ScriptError on any failure. */
-  async call(hook: string, args: unknown[], timeoutMs: number, requestId?: string): Promise<CallOutcome> {
+  /**
+   * Calls an exported hook with JSON-copyable arguments. Throws ScriptError on any failure; one
+   * marked `collateral` failed only because of another call, and may be made again. `solo` sends
+   * the call in a crossing of its own.
+   */
+  async call(hook: string, args: unknown[], timeoutMs: number, requestId?: string, solo = false): Promise<CallOutcome> {
     const { name, file } = this.#options;
-    if (this.dead) throw new ScriptError('unloaded', name, hook, 'the script isolate is not running');
+    if (this.dead) throw new ScriptError('unloaded', name, hook, 'the script isolate is not running', undefined, undefined, true);
     const json = JSON.stringify(args);
     const callId = nextCallId++;
     const started = performance.now();
     let text: unknown;
-    this.#awaiting.set(callId, {});
+    this.#awaiting.open(callId);
     try {
       text = await new Promise<unknown>((resolve, reject) => {
-        this.#queue.push({ call: [hook, callId, requestId ?? '', json], resolve, reject });
+        const queued: QueuedCall = { call: [hook, callId, requestId ?? '', json], resolve, reject };
+        if (solo) return this.#send([queued]);
+        this.#queue.push(queued);
         if (this.#queue.length === 1) setImmediate(() => this.#flush());
       });
-      if (text === PENDING) text = await this.#await(hook, callId, timeoutMs - (performance.now() - started));
+      if (text === PENDING) {
+        text = await this.#awaiting.wait(callId, timeoutMs - (performance.now() - started), () => {
+          // The call may never settle: it keeps its isolate, which takes no new calls and goes once the others are done.
+          this.retire();
+          return new ScriptError('timeout', name, hook, `${hook} did not finish within ${timeoutMs} ms`);
+        });
+      }
     } catch (err) {
+      if (err instanceof ScriptError && err.hook) throw err;
       const failure = this.#classify(err);
-      if (failure.code === 'timeout' || failure.code === 'memory_limit') this.dispose();
-      throw new ScriptError(failure.code, name, hook, failure.message, locate(file, failure.stack), err);
+      throw new ScriptError(failure.code, name, hook, failure.message, locate(file, failure.stack), err, err instanceof ScriptError && err.collateral);
     } finally {
-      this.#awaiting.delete(callId);
+      this.#awaiting.close(callId);
+      if (this.#retiring && this.#awaiting.size === 0 && this.#queue.length === 0) this.dispose();
     }
     if (typeof text !== 'string') throw new ScriptError('bad_output', name, hook, `${hook} returned nothing the host can read`);
     if (Buffer.byteLength(text) > MAX_RESULT_BYTES) {
@@ -246,73 +253,50 @@ export class ScriptIsolate {
    * MAX_BATCH per crossing. They run on the isolate's own thread, one after the other, so the
    * server's event loop keeps serving meanwhile. Each crossing costs a thread wake-up, a reply
    * through the event loop and a stack-trace capture by isolated-vm, so a batch pays it once
-   * (figures: docs/performance.md). The CPU limit of a batch is timeoutMs for each call in it, so a
-   * runaway call is stopped within timeoutMs x batch size.
+   * (figures: docs/performance.md).
    */
   #flush(): void {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, MAX_BATCH);
-      const failAll = (err: unknown) => batch.forEach((queued) => queued.reject(err));
-      if (this.dead) {
-        failAll(new ScriptError('unloaded', this.#options.name, undefined, 'the script isolate is not running'));
-        continue;
-      }
-      let pending: Promise<unknown>;
-      this.#crossings += 1;
-      try {
-        pending = this.#entry.callMany.apply(undefined, [batch.map((queued) => queued.call)], {
-          arguments: { copy: true },
-          result: { copy: true },
-          timeout: this.#options.timeoutMs * batch.length,
-        });
-      } catch (err) {
-        failAll(err);
-        continue;
-      }
-      pending.then((results) => {
-        batch.forEach((queued, index) => {
-          const result = (results as unknown[])[index];
-          const thrown = thrownError(result);
-          if (thrown) queued.reject(thrown);
-          else queued.resolve(result);
-        });
-      }, failAll);
+    while (this.#queue.length > 0) this.#send(this.#queue.splice(0, MAX_BATCH));
+  }
+
+  /**
+   * One crossing. Its CPU limit is one call's: a crossing that exceeds it (or the memory limit)
+   * fails, the call alone gets that verdict, and calls that shared the crossing fail as
+   * collateral, to be made again on a fresh isolate. The isolate retires: a runaway is never
+   * given another call.
+   */
+  #send(batch: QueuedCall[]): void {
+    const { name, timeoutMs } = this.#options;
+    if (this.#isolate.isDisposed || this.#dead) {
+      for (const queued of batch) queued.reject(new ScriptError('unloaded', name, queued.call[0], 'the script isolate is not running', undefined, undefined, true));
+      return;
     }
+    this.#crossings += 1;
+    let pending: Promise<unknown>;
+    try {
+      pending = this.#entry.callMany.apply(undefined, [batch.map((queued) => queued.call)], { arguments: { copy: true }, result: { copy: true }, timeout: timeoutMs });
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    pending.then(
+      (results) => batch.forEach((queued, index) => this.#settle(queued, (results as unknown[])[index])),
+      (err: unknown) => {
+        const failure = this.#classify(err);
+        if (failure.code === 'memory_limit') this.dispose();
+        else if (failure.code === 'timeout') this.retire();
+        for (const queued of batch) {
+          const hook = queued.call[0];
+          if (batch.length === 1) queued.reject(new ScriptError(failure.code, name, hook, failure.message, locate(this.#options.file, failure.stack), err));
+          else queued.reject(new ScriptError('unloaded', name, hook, `another call sharing the crossing failed (${failure.code})`, undefined, err, true));
+        }
+      },
+    );
   }
 
-  /** An asynchronous hook's outcome arrived from the isolate; ignored unless the call is in flight here. */
-  #receive(callId: number, completion: Completion): void {
-    const awaiting = this.#awaiting.get(callId);
-    if (!awaiting || awaiting.early) return;
-    if (awaiting.settle) awaiting.settle(completion);
-    else awaiting.early = { completion };
-  }
-
-  /** The asynchronous part of a hook: its completion, under the host wall-clock guard. */
-  #await(hook: string, callId: number, remainingMs: number): Promise<unknown> {
-    const budget = Math.max(1, Math.ceil(remainingMs));
-    const awaiting = this.#awaiting.get(callId)!;
-    return new Promise<unknown>((resolve, reject) => {
-      const end = () => {
-        clearTimeout(timer);
-        awaiting.settle = awaiting.fail = () => {};
-      };
-      const timer = setTimeout(() => {
-        end();
-        reject(new ScriptError('timeout', this.#options.name, hook, `${hook} did not finish within ${this.#options.timeoutMs} ms`));
-      }, budget);
-      awaiting.fail = (err) => {
-        end();
-        reject(err);
-      };
-      awaiting.settle = (completion) => {
-        end();
-        const thrown = thrownError(completion);
-        if (thrown) reject(thrown);
-        else resolve(completion);
-      };
-      if (awaiting.early) awaiting.settle(awaiting.early.completion);
-    });
+  #settle(queued: QueuedCall, result: unknown): void {
+    const thrown = thrownError(result);
+    if (thrown) queued.reject(thrown);
+    else queued.resolve(result);
   }
 
   #classify(err: unknown): { code: ScriptFailure; message: string; stack?: string } {
@@ -320,7 +304,7 @@ export class ScriptIsolate {
     const message = (err as Error)?.message ?? String(err);
     const stack = (err as Error)?.stack;
     if (/timed out/i.test(message)) return { code: 'timeout', message: `the call exceeded its CPU time limit` };
-    if (this.#isolate.isDisposed || /memory limit|allocation failed|heap/i.test(message)) {
+    if ((this.#isolate.isDisposed && !this.#dead) || /memory limit|allocation failed|heap/i.test(message)) {
       return { code: 'memory_limit', message: `the script exceeded its memory limit of ${this.#options.memoryLimitMb} MB` };
     }
     if (/Converting circular|BigInt|could not be cloned/i.test(message)) return { code: 'bad_output', message, ...(stack ? { stack } : {}) };
@@ -333,6 +317,7 @@ export class ScriptIsolate {
     releaseAll(this.#handles);
     if (!this.#isolate.isDisposed) this.#isolate.dispose();
     // Asynchronous calls still waiting will get no completion now: end them.
-    for (const awaiting of this.#awaiting.values()) awaiting.fail?.(new ScriptError('unloaded', this.#options.name, undefined, 'the script isolate was stopped while the call was in flight'));
+    this.#awaiting.failAll(() => new ScriptError('unloaded', this.#options.name, undefined, 'the script isolate was stopped while the call was in flight'));
+    this.#options.onDisposed?.();
   }
 }

@@ -170,6 +170,7 @@ export class ScriptRegistry extends EventEmitter {
       timeoutMs: settings.timeoutMs,
       granted: this.#plugins.grants(name, settings),
       dispatch: this.#plugins.dispatcher(name, settings),
+      onDisposed: () => this.#isolates.delete(instance),
     });
     this.#isolates.add(instance);
     return instance;
@@ -180,11 +181,12 @@ export class ScriptRegistry extends EventEmitter {
     if (!version.instance.dead) return version.instance;
     version.rebuilding ??= this.#build(version.name, version.file, version.code, version.settings).then(
       (instance) => {
-        this.#discard(version.instance);
+        // Calls still in flight on the old isolate finish there; it goes when they are done.
+        version.instance.retire();
         version.instance = instance;
         version.rebuilding = undefined;
         entry.restarts += 1;
-        this.#logger.warn({ script: version.name }, 'script isolate rebuilt after a limit was exceeded');
+        this.#logger.warn({ script: version.name }, 'script isolate replaced after a call exceeded a limit');
         this.emit('restarted', { name: version.name, generation: version.generation } satisfies ScriptEvent);
         return instance;
       },
@@ -223,7 +225,6 @@ export class ScriptRegistry extends EventEmitter {
 
   #discard(instance: ScriptIsolate): void {
     instance.dispose();
-    this.#isolates.delete(instance);
   }
 
   entry(name: string): ScriptEntry {

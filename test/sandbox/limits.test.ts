@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { startHttpHost } from '../helpers/httpHost.ts';
 import { scriptStatus, startScriptServer, type ScriptServer } from '../helpers/scripts.ts';
 import { assertError, WEB_CLIENT } from '../helpers/server.ts';
 
@@ -142,6 +143,61 @@ describe('sandbox limits', () => {
     assertError(overloaded, 503, 'temporarily_unavailable');
     assert.equal(overloaded.headers.get('retry-after'), '1');
     await server.drop('narrow');
+  });
+});
+
+describe('one bad call fails alone', () => {
+  const SCRIPT = `export async function modifyScopes(scopes, context) {
+    const mode = context.client.client_name;
+    if (mode === 'never') await new Promise(() => {});
+    if (mode === 'runaway') for (;;) {}
+    if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 120));
+    return [...scopes, mode ?? 'none'];
+  }`;
+  const context = (name: string) => ({ operation: 'create' as const, requestId: name, clientId: 'c', request: {}, client: { client_name: name } });
+
+  it('a call that never settles takes no other call with it: calls in flight beside it keep their verdicts', async () => {
+    const remote = await startHttpHost();
+    remote.routes.set('/slow', (_request, response) => setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 120));
+    const slow = SCRIPT.replace(`await new Promise((resolve) => setTimeout(resolve, 120))`, `await host.http.getJson('${remote.url}/slow')`);
+    const server = await startScriptServer(
+      { hanging: [slow, { timeoutMs: 300, plugins: { http: { allowedHosts: [new URL(remote.url).host] } } }] },
+      { properties: { outboundAllowHttp: true, outboundAllowPrivateAddresses: true } },
+    );
+    try {
+      const hang = server.register({ ...WEB_CLIENT, client_name: 'never' });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      // These are in flight on the same isolate when the hung call times out.
+      const beside = await Promise.all(Array.from({ length: 10 }, () => server.register({ ...WEB_CLIENT, client_name: 'slow' })));
+      assertError(await hang, 500, 'server_error');
+      for (const response of beside) assert.equal(response.status, 201, response.text);
+      assert.equal(scriptStatus(server, 'hanging').lastError.code, 'timeout');
+      assert.equal((await server.register({ ...WEB_CLIENT, client_name: 'after' })).status, 201);
+    } finally {
+      await server.close();
+      await remote.close();
+    }
+  });
+
+  it('a runaway sharing a crossing fails alone, with a timeout; the calls beside it are made again and answer', async () => {
+    const server = await startScriptServer({ spinning: [SCRIPT, { timeoutMs: 150 }] });
+    try {
+      const policy = server.registrar.scripts;
+      const names = ['a', 'b', 'runaway', 'c', 'd', 'e', 'f', 'g'];
+      // One turn of the event loop: the eight calls cross into the isolate together.
+      const outcomes = await Promise.allSettled(names.map((name) => policy.forRequest({ requestId: name }).decideList('modifyScopes', ['openid'], context(name))));
+      outcomes.forEach((outcome, index) => {
+        if (names[index] === 'runaway') {
+          assert.equal(outcome.status, 'rejected');
+          assert.equal((outcome as PromiseRejectedResult).reason.code, 'timeout');
+        } else assert.deepEqual((outcome as PromiseFulfilledResult<string[]>).value, ['openid', names[index]]);
+      });
+      const status = scriptStatus(server, 'spinning');
+      assert.equal(status.lastError.code, 'timeout');
+      assert.equal(status.stats.modifyScopes.errors, 1, 'only the runaway failed');
+    } finally {
+      await server.close();
+    }
   });
 });
 
