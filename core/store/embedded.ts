@@ -8,6 +8,9 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { TemporarilyUnavailable } from '../errors/index.ts';
 import { indexedValues, type AdminClientRecord, type ClientFilter, type ClientRecord, type ClientStore, type DecisionRecord, type StoredConfig } from './types.ts';
 
+/** A row's space-delimited host list as a JSON array (hosts are URL host names: no quotes, no backslashes). */
+const HOSTS_JSON = (row: string) => `'["' || replace(trim(${row}.redirect_hosts), ' ', '","') || '"]'`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS clients (
   client_id   TEXT PRIMARY KEY,
@@ -42,6 +45,27 @@ CREATE TABLE IF NOT EXISTS admin_clients (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS clients_expires_at ON clients (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS clients_software_id ON clients (software_id) WHERE software_id IS NOT NULL;
+-- One row per redirect host of a client, kept by triggers, so lookups by host use an index.
+CREATE TABLE IF NOT EXISTS client_redirect_hosts (
+  host      TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  PRIMARY KEY (host, client_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS client_redirect_hosts_client ON client_redirect_hosts (client_id);
+CREATE TRIGGER IF NOT EXISTS clients_hosts_insert AFTER INSERT ON clients WHEN NEW.redirect_hosts <> '' BEGIN
+  INSERT OR IGNORE INTO client_redirect_hosts (host, client_id) SELECT value, NEW.client_id FROM json_each(${HOSTS_JSON('NEW')});
+END;
+CREATE TRIGGER IF NOT EXISTS clients_hosts_update AFTER UPDATE OF redirect_hosts ON clients BEGIN
+  DELETE FROM client_redirect_hosts WHERE client_id = OLD.client_id;
+  INSERT OR IGNORE INTO client_redirect_hosts (host, client_id) SELECT value, NEW.client_id FROM json_each(${HOSTS_JSON('NEW')}) WHERE NEW.redirect_hosts <> '';
+END;
+CREATE TRIGGER IF NOT EXISTS clients_hosts_delete AFTER DELETE ON clients BEGIN
+  DELETE FROM client_redirect_hosts WHERE client_id = OLD.client_id;
+END;
+-- Databases made before the host table: fill it once.
+INSERT OR IGNORE INTO client_redirect_hosts (host, client_id)
+  SELECT j.value, c.client_id FROM clients c, json_each(${HOSTS_JSON('c')}) j
+  WHERE c.redirect_hosts <> '' AND NOT EXISTS (SELECT 1 FROM client_redirect_hosts);
 `;
 
 export class EmbeddedStore implements ClientStore {
@@ -223,10 +247,13 @@ export class EmbeddedStore implements ClientStore {
   }
 }
 
-/** Hosts kept space-delimited with a leading and trailing space, so ' host ' matches one exactly. */
-const hostList = (hosts: string[]): string => (hosts.length ? ` ${hosts.join(' ')} ` : '');
+/** Hosts kept space-delimited (the triggers index them); one that could break the list is left out. */
+const hostList = (hosts: string[]): string => {
+  const listed = hosts.filter((host) => /^[^\s"\\]+$/.test(host));
+  return listed.length ? ` ${listed.join(' ')} ` : '';
+};
 
-function whereOf(filter: ClientFilter, now: number): { where: string; values: Array<string | number> } {
+export function whereOf(filter: ClientFilter, now: number): { where: string; values: Array<string | number> } {
   const clauses = ['(expires_at IS NULL OR expires_at > ?)'];
   const values: Array<string | number> = [now];
   if (filter.softwareId !== undefined) {
@@ -238,8 +265,8 @@ function whereOf(filter: ClientFilter, now: number): { where: string; values: Ar
     values.push(filter.organisation);
   }
   if (filter.redirectHost !== undefined) {
-    clauses.push("instr(redirect_hosts, ?) > 0");
-    values.push(` ${filter.redirectHost} `);
+    clauses.push('client_id IN (SELECT client_id FROM client_redirect_hosts WHERE host = ?)');
+    values.push(filter.redirectHost);
   }
   if (filter.name !== undefined) {
     clauses.push("instr(lower(coalesce(json_extract(doc, '$.metadata.client_name'), '')), lower(?)) > 0");

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
 import { EmbeddedStore } from '../../core/store/index.ts';
+import { whereOf } from '../../core/store/embedded.ts';
 import { tempDir } from '../helpers/server.ts';
 import { record, storeContract } from './contract.ts';
 
@@ -26,6 +29,33 @@ describe('embedded store', () => {
       await reopened.close();
     } finally {
       rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
+  it('looks clients up by redirect host, software_id and organisation through indexes, never a scan of every client', async () => {
+    const indexed = tempDir();
+    try {
+      const store = new EmbeddedStore(indexed);
+      const a = record({ metadata: { redirect_uris: ['https://one.example/cb', 'https://two.example/cb'], software_id: 'sw' } });
+      await store.insert(a);
+      await store.insert(record({ metadata: { redirect_uris: ['https://two.example/other'] } }));
+      assert.equal(await store.count({ redirectHost: 'one.example' }, Date.now()), 1);
+      assert.equal(await store.count({ redirectHost: 'two.example' }, Date.now()), 2);
+      await store.replace({ ...a, metadata: { redirect_uris: ['https://three.example/cb'] }, revision: 2 }, 1);
+      assert.equal(await store.count({ redirectHost: 'one.example' }, Date.now()), 0, 'an update moves the host rows');
+      assert.equal(await store.count({ redirectHost: 'three.example' }, Date.now()), 1);
+      await store.remove(a.clientId);
+      assert.equal(await store.count({ redirectHost: 'three.example' }, Date.now()), 0, 'a deletion removes them');
+      await store.close();
+      const db = new DatabaseSync(join(indexed, 'registrar.db'));
+      for (const filter of [{ redirectHost: 'h' }, { softwareId: 's' }, { organisation: 'o' }]) {
+        const { where, values } = whereOf(filter, 0);
+        const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT count(*) FROM clients WHERE ${where}`).all(...values).map((row) => String(row.detail));
+        assert.ok(!plan.some((step) => /^SCAN clients$/.test(step)), `${JSON.stringify(filter)}: ${plan.join('; ')}`);
+      }
+      db.close();
+    } finally {
+      rmSync(indexed, { recursive: true, force: true });
     }
   });
 
