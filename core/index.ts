@@ -67,6 +67,8 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     outbound: outboundPolicy(config.current),
     maxAgeMs: config.current.jwksCacheMaxAgeSeconds * 1000,
     cooldownMs: config.current.jwksRefetchCooldownSeconds * 1000,
+    maxEntries: config.current.jwksCacheMaxEntries,
+    maxBytes: config.current.jwksCacheMaxBytes,
   }), clock);
   const metrics = new Metrics();
   const scripts = new ScriptHost({
@@ -75,6 +77,10 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     plugins: BUILTIN_PLUGINS,
     services: pluginServices({ logger, store, config, clock, keySets }),
     onCall: ({ script, hook, ms }) => metrics.observeHook(script, hook, ms / 1000),
+    onPluginCall: ({ script, plugin, fn, outcome, ms }) => {
+      metrics.pluginCalls.inc({ script, plugin, function: fn, outcome });
+      metrics.pluginDuration.observe({ script, plugin }, ms / 1000);
+    },
   });
   for (const result of ['loaded', 'failed', 'unloaded'] as const) {
     scripts.on(result, ({ name }: { name: string }) => metrics.reloads.inc({ script: name, result }));

@@ -20,6 +20,19 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly reloads = new Counter({ name: 'registrar_script_reloads_total', help: 'Script activations by script and result (loaded, failed, unloaded).', labelNames: ['script', 'result'], registers: [this.registry] });
+  readonly pluginCalls = new Counter({
+    name: 'registrar_plugin_calls_total',
+    help: 'Plugin calls by script, plugin, function and outcome (ok, error, refused: arguments, calls in flight or time budget).',
+    labelNames: ['script', 'plugin', 'function', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly pluginDuration = new Histogram({
+    name: 'registrar_plugin_call_duration_seconds',
+    help: 'Plugin call latency by script and plugin.',
+    labelNames: ['script', 'plugin'],
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
   readonly restarts = new Counter({ name: 'registrar_sandbox_restarts_total', help: 'Isolates rebuilt after a time or memory limit, by script.', labelNames: ['script'], registers: [this.registry] });
 
   readonly #hookTimers = new Map<string, { observe(value: number): void }>();

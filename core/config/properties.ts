@@ -244,6 +244,8 @@ export const ServerProperties = Type.Object(
     // --- keys from the network
     jwksCacheMaxAgeSeconds: Type.Integer({ default: 300, minimum: 0, description: 'How long fetched key sets are kept when the response has no Cache-Control max-age (max-age is honoured, capped at a day).' }),
     jwksRefetchCooldownSeconds: Type.Integer({ default: 30, minimum: 0, description: 'Least time between two fetches of one key set, so a stream of unknown kids cannot hammer the remote.' }),
+    jwksCacheMaxEntries: Type.Integer({ default: 1000, minimum: 1, description: 'Key sets (and recent failures) the shared cache keeps; the least recently used go first.' }),
+    jwksCacheMaxBytes: Type.Integer({ default: 16 * 1024 * 1024, minimum: 1024, description: 'Bytes of key sets the shared cache keeps; the least recently used go first.' }),
 
     // --- outbound HTTP (sector_identifier_uri, JWKS, directories, the scripts' http plugin)
     outboundAllowHttp: Type.Boolean({ default: false, description: 'Allow plain http:// for server-side fetches (https only when false).' }),

@@ -57,7 +57,7 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
 }
 
 /** GET `target` under `policy`. Resolves with any status; rejects with an OutboundError. */
-export function get(target: string, policy: OutboundPolicy, accept = 'application/json'): Promise<OutboundResponse> {
+export function get(target: string, policy: OutboundPolicy, accept = 'application/json', signal?: AbortSignal): Promise<OutboundResponse> {
   let url: URL;
   try {
     url = new URL(target);
@@ -81,6 +81,7 @@ export function get(target: string, policy: OutboundPolicy, accept = 'applicatio
         headers: { accept, 'user-agent': 'registrar' },
         timeout: policy.timeoutMs,
         agent: false,
+        ...(signal ? { signal } : {}),
       },
       (response) => {
         const status = response.statusCode ?? 0;
@@ -119,8 +120,8 @@ export function get(target: string, policy: OutboundPolicy, accept = 'applicatio
 }
 
 /** GET a JSON document; non-2xx statuses and unparseable bodies are failures. */
-export async function getJson(target: string, policy: OutboundPolicy): Promise<unknown> {
-  const response = await get(target, policy);
+export async function getJson(target: string, policy: OutboundPolicy, signal?: AbortSignal): Promise<unknown> {
+  const response = await get(target, policy, 'application/json', signal);
   if (response.status < 200 || response.status >= 300) {
     throw new OutboundError('http_status', `answered HTTP ${response.status}`);
   }

@@ -24,8 +24,8 @@ export interface PluginServices {
     count(filter: ClientFilter): Promise<number>;
     find(filter: ClientFilter, limit: number): Promise<ClientView[]>;
   };
-  /** GET a JSON document under the server's outbound rules in force; rejects with an OutboundError. */
-  fetchJson(url: string): Promise<unknown>;
+  /** GET a JSON document under the server's outbound rules in force; rejects with an OutboundError. Pass the call's signal. */
+  fetchJson(url: string, signal?: AbortSignal): Promise<unknown>;
   /** The server's shared cache of remote key sets; rejects with a KeySetError. */
   keySets: { get(url: string): Promise<JSONWebKeySet> };
 }
@@ -37,6 +37,10 @@ export interface PluginCall<Config = Record<string, unknown>> {
   /** The plugin's configuration from the script's settings, validated against the plugin's schema. */
   config: Config;
   services: PluginServices;
+  /** Aborted when the calling hook's time budget runs out: stop working then (the answer is dropped). */
+  signal: AbortSignal;
+  /** A line in the server log on behalf of the script (capped and rate-limited per script). */
+  log(level: string, message: unknown, fields?: Record<string, unknown>): void;
 }
 
 export type PluginFunction<Config = any> = (args: unknown[], call: PluginCall<Config>) => Promise<unknown>;
@@ -58,21 +62,23 @@ export interface Plugin<Config = any> {
   /** Shapes its signatures name (schemas marked `x-ts`), declared in the generated script types. */
   types?: TSchema[];
   functions: Record<string, PluginFunctionDeclaration<Config>>;
+  /** The script is gone (removed or disabled): release what the plugin keeps for it. */
+  forget?(script: string): void;
 }
 
 /** A script called a plugin function wrongly (bad arguments, a host it may not reach, ...). */
 /**
- * A plugin, its configuration type taken from its schema. `types`: the shapes its parameters and
- * results name (schemas marked `x-ts`), declared in the generated script types.
+ * A plugin, its configuration type taken from its schema; `extra` holds the shapes its parameters
+ * and results name, and what to release when a script goes.
  */
 export function definePlugin<Schema extends TSchema>(
   name: string,
   description: string,
   config: Schema,
   functions: Record<string, PluginFunctionDeclaration<Static<Schema>>>,
-  types?: TSchema[],
+  extra: Pick<Plugin, 'types' | 'forget'> = {},
 ): Plugin<Static<Schema>> {
-  return { name, description, config, functions, ...(types ? { types } : {}) };
+  return { name, description, config, functions, ...extra };
 }
 
 /** Schemas plugin declarations share. */
@@ -86,3 +92,6 @@ export class PluginCallError extends Error {
     this.name = 'PluginCallError';
   }
 }
+
+/** A call refused by a limit or quota (counted as refused, not as an error of the plugin). */
+export class PluginRefusal extends PluginCallError {}

@@ -25,7 +25,7 @@ export function pluginServices({ logger, store, config, clock, keySets }: Server
         return found.map((record) => ({ client_id: record.clientId, client_id_issued_at: record.clientIdIssuedAt, ...record.metadata }));
       },
     },
-    fetchJson: (url) => getJson(url, outboundPolicy(config.current)),
+    fetchJson: (url, signal) => getJson(url, outboundPolicy(config.current), signal),
     keySets: { get: (url) => keySets.get(url) },
   };
 }

@@ -10,7 +10,7 @@ import { ScriptPolicy } from './decisions.ts';
 import { scriptNameOf } from './files.ts';
 import type { CallObserver } from './invoke.ts';
 import { ScriptLogs } from './logs.ts';
-import { PluginGrants } from './plugins.ts';
+import { PluginGrants, type PluginCallObserver } from './plugins.ts';
 import { ScriptRegistry, type ScriptEvent } from './registry.ts';
 
 export type { ScriptEvent };
@@ -23,6 +23,8 @@ export interface ScriptHostOptions {
   services: PluginServices;
   /** Told about every hook call (metrics). */
   onCall?: CallObserver;
+  /** Told about every plugin call (metrics). */
+  onPluginCall?: PluginCallObserver;
 }
 
 const EVENTS = ['loaded', 'failed', 'unloaded', 'restarted'] as const;
@@ -33,6 +35,7 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
   readonly #logger: Logger;
   readonly #logs: ScriptLogs;
   readonly #registry: ScriptRegistry;
+  readonly #plugins: PluginGrants;
   readonly #policy: ScriptPolicy;
 
   constructor(options: ScriptHostOptions) {
@@ -40,13 +43,8 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
     this.dir = options.dir;
     this.#logger = options.logger.child({ component: 'scripts' });
     this.#logs = new ScriptLogs(this.#logger);
-    this.#registry = new ScriptRegistry({
-      dir: options.dir,
-      logger: this.#logger,
-      logs: this.#logs,
-      onCall: options.onCall,
-      plugins: new PluginGrants(options.plugins, options.services, this.#logs),
-    });
+    this.#plugins = new PluginGrants(options.plugins, options.services, this.#logs, options.onPluginCall);
+    this.#registry = new ScriptRegistry({ dir: options.dir, logger: this.#logger, logs: this.#logs, onCall: options.onCall, plugins: this.#plugins });
     for (const event of EVENTS) this.#registry.on(event, (details: ScriptEvent) => this.emit(event, details));
     this.#policy = new ScriptPolicy({
       active: (hook, only) => this.#registry.active(hook, only),
@@ -111,6 +109,10 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
           restarts: entry.restarts,
           lastError: entry.lastError,
           notice: entry.notice,
+          logLinesDropped: this.#logs.dropped(entry.name),
+          plugins: Object.fromEntries(
+            Object.entries(this.#plugins.stats(entry.name)).map(([fn, s]) => [fn, { calls: s.calls, errors: s.errors, refused: s.refused, meanMs: s.calls ? +(s.totalMs / s.calls).toFixed(3) : 0, maxMs: +s.maxMs.toFixed(3) }]),
+          ),
           stats: Object.fromEntries(
             [...entry.stats].map(([hook, s]) => [hook, { calls: s.calls, notMatched: s.notMatched, errors: s.errors, meanMs: s.calls ? +(s.totalMs / s.calls).toFixed(3) : 0, maxMs: +s.maxMs.toFixed(3) }]),
           ),

@@ -97,7 +97,7 @@ export async function invoke(
     stats.errors += 1;
     const failure = err instanceof ScriptError ? err : new ScriptError('script_error', name, hook, (err as Error).message);
     if (failure.code !== 'overloaded') entry.lastError = { ...failure.toJSON(), at: new Date().toISOString(), requestId };
-    options.logger.error({ script: name, hook, reqId: requestId, error: failure.toJSON() }, 'script hook failed');
+    options.logs.failure(name, { hook, reqId: requestId, error: failure.toJSON() }, 'script hook failed');
     const skip = settings.onError === 'skip' && hook !== 'init' && failure.code !== 'overloaded';
     decision = `${skip ? 'skipped' : 'failed'}:${failure.code}`;
     if (skip) return undefined;

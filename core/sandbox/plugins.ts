@@ -1,7 +1,7 @@
 // Plugin grants and calls: which plugin functions a script may call (checked, with the plugin's
 // configuration, when a version loads), and the dispatch of each call to the plugin.
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
-import { PluginCallError, type Plugin, type PluginFunctionDeclaration, type PluginServices } from '../plugin/index.ts';
+import { PluginCallError, PluginRefusal, type Plugin, type PluginFunctionDeclaration, type PluginServices } from '../plugin/index.ts';
 import { describeErrors, schemaValidator, type ValidateFunction } from '../validation/index.ts';
 import { ScriptError } from './errors.ts';
 import type { Dispatch } from './isolate.ts';
@@ -32,12 +32,36 @@ function argumentCheck(name: string, declared: PluginFunctionDeclaration): Argum
   };
 }
 
+export interface PluginStats {
+  calls: number;
+  errors: number;
+  /** Calls refused before they ran: arguments, calls in flight, or the time budget. */
+  refused: number;
+  totalMs: number;
+  maxMs: number;
+}
+
+export type PluginCallObserver = (call: { script: string; plugin: string; fn: string; outcome: 'ok' | 'error' | 'refused'; ms: number }) => void;
+
+/** A call the plugin did not finish within the calling hook's time budget. */
+class Overdue extends PluginRefusal {}
+
+/**
+ * The host side of plugin calls: grants (checked with the plugin's configuration when a version
+ * loads) and the dispatch of each call, under a cost model the server enforces whatever the
+ * plugin does: declared arguments, at most maxPluginCallsInFlight outstanding calls per script,
+ * and the calling hook's time budget (the plugin is told through its signal; its answer after
+ * that is dropped). Every call is counted per script and function.
+ */
 export class PluginGrants {
   readonly #plugins: Map<string, { plugin: Plugin; validate: ValidateFunction; checks: Map<string, ArgumentCheck> }>;
   readonly #services: PluginServices;
   readonly #logs: ScriptLogs;
+  readonly #onCall: PluginCallObserver | undefined;
+  readonly #inFlight = new Map<string, number>();
+  readonly #stats = new Map<string, Map<string, PluginStats>>();
 
-  constructor(plugins: ReadonlyArray<Plugin>, services: PluginServices, logs: ScriptLogs) {
+  constructor(plugins: ReadonlyArray<Plugin>, services: PluginServices, logs: ScriptLogs, onCall?: PluginCallObserver) {
     this.#plugins = new Map(
       plugins.map((plugin) => [
         plugin.name,
@@ -50,6 +74,7 @@ export class PluginGrants {
     );
     this.#services = services;
     this.#logs = logs;
+    this.#onCall = onCall;
   }
 
   /** Plugin name → function names, after validating each granted plugin's configuration. Throws a ScriptError. */
@@ -70,15 +95,86 @@ export class PluginGrants {
   /** The dispatcher a version's isolate calls plugins through. */
   dispatcher(script: string, settings: ScriptSettings): Dispatch {
     return async (plugin, fn, argsJson, requestId) => {
-      const args = JSON.parse(argsJson) as unknown[];
-      if (plugin === 'log') this.#logs.plugin(script, requestId, fn, args);
+      const started = performance.now();
+      const stats = this.#statsOf(script, `${plugin}.${fn}`);
       const known = this.#plugins.get(plugin);
       const config = settings.plugins[plugin];
-      const call = known?.plugin.functions[fn];
-      if (!known || !config || !call) throw new PluginCallError(`host.${plugin}.${fn} is not available to this script`);
-      const checked = known.checks.get(fn)!(args);
-      const result = await call.run(checked, { script, requestId, config, services: this.#services });
-      return result === undefined ? undefined : JSON.stringify(result);
+      const declared = known?.plugin.functions[fn];
+      const outstanding = this.#inFlight.get(script) ?? 0;
+      let outcome: 'ok' | 'error' | 'refused' = 'refused';
+      try {
+        if (!known || !config || !declared) throw new PluginCallError(`host.${plugin}.${fn} is not available to this script`);
+        if (outstanding >= settings.maxPluginCallsInFlight) {
+          throw new PluginRefusal(`host.${plugin}.${fn}: ${settings.maxPluginCallsInFlight} plugin calls of this script are already in flight (maxPluginCallsInFlight)`);
+        }
+        const args = known.checks.get(fn)!(JSON.parse(argsJson) as unknown[]);
+        this.#inFlight.set(script, outstanding + 1);
+        outcome = 'error';
+        try {
+          const result = await this.#withinBudget(settings.timeoutMs, `host.${plugin}.${fn}`, (signal) =>
+            declared.run(args, {
+              script,
+              requestId,
+              config,
+              services: this.#services,
+              signal,
+              log: (level, message, fields) => this.#logs.write(script, requestId, level, message, fields, 'script'),
+            }),
+          );
+          outcome = 'ok';
+          return result === undefined ? undefined : JSON.stringify(result);
+        } finally {
+          this.#inFlight.set(script, (this.#inFlight.get(script) ?? 1) - 1);
+        }
+      } catch (err) {
+        if (err instanceof PluginRefusal) outcome = 'refused';
+        throw err;
+      } finally {
+        const ms = performance.now() - started;
+        stats.calls += 1;
+        if (outcome === 'error') stats.errors += 1;
+        if (outcome === 'refused') stats.refused += 1;
+        stats.totalMs += ms;
+        stats.maxMs = Math.max(stats.maxMs, ms);
+        this.#onCall?.({ script, plugin, fn, outcome, ms });
+      }
     };
+  }
+
+  /** Runs `work`, failing it once `budgetMs` has passed; the signal tells the plugin to stop. */
+  async #withinBudget<T>(budgetMs: number, name: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const overdue = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Overdue(`${name} did not answer within the hook's ${budgetMs} ms`));
+      }, budgetMs);
+    });
+    try {
+      return await Promise.race([work(controller.signal), overdue]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #statsOf(script: string, fn: string): PluginStats {
+    let byFunction = this.#stats.get(script);
+    if (!byFunction) this.#stats.set(script, (byFunction = new Map()));
+    let stats = byFunction.get(fn);
+    if (!stats) byFunction.set(fn, (stats = { calls: 0, errors: 0, refused: 0, totalMs: 0, maxMs: 0 }));
+    return stats;
+  }
+
+  /** Plugin calls of a script by function, for its status. */
+  stats(script: string): Record<string, PluginStats> {
+    return Object.fromEntries(this.#stats.get(script) ?? []);
+  }
+
+  /** The script is gone: what plugins keep for it is released. */
+  forget(script: string): void {
+    this.#stats.delete(script);
+    this.#inFlight.delete(script);
+    for (const { plugin } of this.#plugins.values()) plugin.forget?.(script);
   }
 }

@@ -205,6 +205,9 @@ export class ScriptRegistry extends EventEmitter {
     this.#activeByHook.clear();
     entry.state = state;
     if (old) this.#drain(old);
+    // What plugins and the logs keep for the script goes with it.
+    this.#plugins.forget(entry.name);
+    this.#invoker.logs.forget(entry.name);
     this.#logger.info({ script: entry.name, state }, 'script unloaded');
     this.emit('unloaded', { name: entry.name, generation: entry.generation } satisfies ScriptEvent);
   }

@@ -10,6 +10,7 @@ export const ScriptSettingsSchema = Type.Object(
     timeoutMs: Type.Integer({ default: 200, minimum: 1, maximum: 60_000, description: 'Limit for one hook call: CPU time, and wall-clock time including awaits.' }),
     memoryLimitMb: Type.Integer({ default: 64, minimum: 8, maximum: 4096, description: 'Heap limit of the script isolate, in MB.' }),
     maxInFlight: Type.Integer({ default: 64, minimum: 1, description: 'Calls running at once on the script; more answer 503 with Retry-After.' }),
+    maxPluginCallsInFlight: Type.Integer({ default: 16, minimum: 1, maximum: 1000, description: 'Plugin calls of the script outstanding at once; more are refused (the script gets an error).' }),
     onError: Type.Union([Type.Literal('fail'), Type.Literal('skip')], {
       default: 'fail',
       description: '`fail`: a failing hook fails the request (closed). `skip`: the script is passed over for that call.',

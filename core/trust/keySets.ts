@@ -35,6 +35,9 @@ export interface KeySetPolicy {
   /** Used when the response has no max-age. */
   maxAgeMs: number;
   cooldownMs: number;
+  /** Bounds of the cache (entries, and bytes of key sets); the least recently used go first. */
+  maxEntries?: number;
+  maxBytes?: number;
 }
 
 interface Entry {
@@ -42,7 +45,14 @@ interface Entry {
   fetchedAt: number;
   expiresAt: number;
   pending: Promise<JSONWebKeySet> | undefined;
+  /** What the entry holds: the key set's size, or the URL's for a failure. */
+  bytes: number;
 }
+
+/** Longest key-set URL accepted: URLs are cache keys, and arrive from clients. */
+export const MAX_URL_LENGTH = 2048;
+/** Failures that say the URL may not be fetched at all: never cached, never counted against the remote. */
+const REFUSED = new Set(['invalid_url', 'scheme_not_allowed', 'address_not_allowed']);
 
 const DAY_MS = 86_400_000;
 
@@ -54,10 +64,12 @@ function maxAgeOf(cacheControl: string | undefined): number | undefined {
 }
 
 export class RemoteKeySets {
+  /** In least-recently-used order (a hit moves its entry to the end). */
   readonly #entries = new Map<string, Entry>();
+  #bytes = 0;
   readonly #policy: () => KeySetPolicy;
   readonly #clock: () => number;
-  /** Fetches made, per URL (for tests and the status of a key host). */
+  /** Fetches made, per URL still cached (for tests and the status of a key host). */
   readonly fetches = new Map<string, number>();
 
   constructor(policy: () => KeySetPolicy, clock: () => number = Date.now) {
@@ -67,9 +79,14 @@ export class RemoteKeySets {
 
   /** The key set at `url`, from the cache while fresh; `refresh` asks for a new copy (cool-down permitting). */
   async get(url: string, { refresh = false } = {}): Promise<JSONWebKeySet> {
+    if (url.length > MAX_URL_LENGTH) throw new KeySetError(`key set URLs are limited to ${MAX_URL_LENGTH} characters`);
     const now = this.#clock();
     const policy = this.#policy();
     const entry = this.#entries.get(url);
+    if (entry) {
+      this.#entries.delete(url);
+      this.#entries.set(url, entry);
+    }
     if (entry?.pending) return entry.pending;
     const fresh = entry?.jwks && now < entry.expiresAt;
     const coolingDown = entry && now - entry.fetchedAt < policy.cooldownMs;
@@ -79,8 +96,11 @@ export class RemoteKeySets {
   }
 
   #fetch(url: string, policy: KeySetPolicy, previous: Entry | undefined): Promise<JSONWebKeySet> {
-    const entry: Entry = previous ?? { jwks: undefined, fetchedAt: 0, expiresAt: 0, pending: undefined };
-    this.#entries.set(url, entry);
+    const entry: Entry = previous ?? { jwks: undefined, fetchedAt: 0, expiresAt: 0, pending: undefined, bytes: 0 };
+    if (!previous) {
+      this.#entries.set(url, entry);
+      this.#resize(entry, url.length);
+    }
     this.fetches.set(url, (this.fetches.get(url) ?? 0) + 1);
     entry.pending = (async () => {
       try {
@@ -99,16 +119,47 @@ export class RemoteKeySets {
         entry.jwks = jwks;
         entry.fetchedAt = now;
         entry.expiresAt = now + Math.min(maxAge, DAY_MS);
+        this.#resize(entry, url.length + response.body.length);
         return jwks;
       } catch (err) {
         entry.fetchedAt = this.#clock();
+        if (err instanceof OutboundError && REFUSED.has(err.reason) && !entry.jwks) this.#forget(url);
         if (err instanceof KeySetError) throw err;
         throw new KeySetError(`the key set at ${url} could not be fetched: ${err instanceof OutboundError ? err.message : String(err)}`, { cause: err });
       } finally {
         entry.pending = undefined;
+        this.#evict(policy);
       }
     })();
     return entry.pending;
+  }
+
+  #resize(entry: Entry, bytes: number): void {
+    this.#bytes += bytes - entry.bytes;
+    entry.bytes = bytes;
+  }
+
+  #forget(url: string): void {
+    const entry = this.#entries.get(url);
+    if (!entry) return;
+    this.#entries.delete(url);
+    this.fetches.delete(url);
+    this.#bytes -= entry.bytes;
+  }
+
+  /** Least recently used out, while over either bound (entries being fetched stay). */
+  #evict(policy: KeySetPolicy): void {
+    const maxEntries = policy.maxEntries ?? Infinity;
+    const maxBytes = policy.maxBytes ?? Infinity;
+    for (const [url, entry] of this.#entries) {
+      if (this.#entries.size <= maxEntries && this.#bytes <= maxBytes) return;
+      if (!entry.pending) this.#forget(url);
+    }
+  }
+
+  /** Entries and bytes held (status, tests). */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.#entries.size, bytes: this.#bytes };
   }
 
   /** A key resolver for jose's jwtVerify: the key matching the JWS header, refetching once on no match. */

@@ -40,4 +40,4 @@ export const clients = definePlugin('clients', 'Read-only counts and lookups of 
     returns: Type.Array(Type.Unsafe({ 'x-ts': 'ClientMetadata & { client_id: string; client_id_issued_at: number }' })),
     run: async ([filter, limit], call) => call.services.clients.find(filterOf(filter), Math.min((limit as number | undefined) ?? call.config.maxResults, call.config.maxResults)),
   },
-}, [ClientFilterSchema]);
+}, { types: [ClientFilterSchema] });

@@ -2,7 +2,8 @@
 // open-banking directory needs. Chain validation against configured trust anchors (PEM bundle),
 // with validity and extended-key-usage checks; status lookups in the software directory over
 // the server's outbound rules, cached for cacheTtlSeconds. Another directory's client is another
-// plugin beside this one (see the README, "Plugins").
+// plugin beside this one (docs/plugins.md). Bundles are split in linear time and bounded in size;
+// the status cache is bounded too.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
@@ -26,11 +27,38 @@ const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const Identifier = Type.String({ minLength: 1, maxLength: 256 });
 const MAX_DEPTH = 6;
 
+/** Largest certificate, and largest bundle of intermediates, a script may pass. */
+const MAX_CERTIFICATE = 64 * 1024;
+const MAX_BUNDLE = 256 * 1024;
+/** Status answers kept (least recently used out), and trust-anchor bundles parsed. */
+const MAX_STATUS_ENTRIES = 10_000;
+const MAX_ANCHOR_BUNDLES = 16;
+
 const anchorCache = new Map<string, X509Certificate[]>();
 const statusCache = new Map<string, { value: unknown; expires: number }>();
 
+const BEGIN = '-----BEGIN CERTIFICATE-----';
+const END = '-----END CERTIFICATE-----';
+
+/** The certificates of a PEM bundle, found with indexOf (linear; a regex here was quadratic on unterminated markers). */
 function splitPem(bundle: string): X509Certificate[] {
-  return (bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((pem) => new X509Certificate(pem));
+  const certificates: X509Certificate[] = [];
+  for (let from = bundle.indexOf(BEGIN); from >= 0; ) {
+    const end = bundle.indexOf(END, from + BEGIN.length);
+    if (end < 0) break;
+    certificates.push(new X509Certificate(bundle.slice(from, end + END.length)));
+    from = bundle.indexOf(BEGIN, end + END.length);
+  }
+  return certificates;
+}
+
+function remember<V>(cache: Map<string, V>, key: string, value: V, max: number): void {
+  cache.delete(key);
+  cache.set(key, value);
+  for (const oldest of cache.keys()) {
+    if (cache.size <= max) break;
+    cache.delete(oldest);
+  }
 }
 
 function anchors(config: DirectoryConfig): X509Certificate[] {
@@ -47,7 +75,7 @@ function anchors(config: DirectoryConfig): X509Certificate[] {
     }
     found = splitPem(bundle);
     if (found.length === 0) throw new PluginCallError('no directory trust anchors are configured');
-    anchorCache.set(key, found);
+    remember(anchorCache, key, found, MAX_ANCHOR_BUNDLES);
   }
   return found;
 }
@@ -66,7 +94,12 @@ function validateChain(args: unknown[], call: PluginCall<DirectoryConfig>): { va
   } catch {
     return { valid: false, reason: 'not a certificate' };
   }
-  const intermediates = typeof args[1] === 'string' ? splitPem(args[1]) : [];
+  let intermediates: X509Certificate[];
+  try {
+    intermediates = typeof args[1] === 'string' ? splitPem(args[1]) : [];
+  } catch {
+    return { valid: false, reason: 'the intermediates are not certificates' };
+  }
   const trusted = anchors(call.config);
   if (!withinValidity(leaf, now)) return { valid: false, reason: `the certificate is not valid now (${leaf.validFrom} - ${leaf.validTo})` };
   const usages = (leaf as X509Certificate & { extKeyUsage?: string[] }).extKeyUsage ?? leaf.keyUsage;
@@ -97,19 +130,19 @@ async function status(args: unknown[], call: PluginCall<DirectoryConfig>): Promi
   if (cached && cached.expires > now) return cached.value;
   let value: unknown;
   try {
-    value = await call.services.fetchJson(url);
+    value = await call.services.fetchJson(url, call.signal);
   } catch (err) {
     if (err instanceof OutboundError && err.reason === 'http_status' && /404/.test(err.message)) value = { status: 'Unknown' };
     else throw new PluginCallError(`the directory status lookup failed: ${(err as Error).message}`);
   }
-  statusCache.set(url, { value, expires: now + call.config.cacheTtlSeconds * 1000 });
+  remember(statusCache, url, { value, expires: now + call.config.cacheTtlSeconds * 1000 }, MAX_STATUS_ENTRIES);
   return value;
 }
 
 export const directory = definePlugin('directory', 'Certificate chain checks against the directory trust anchors, and software status lookups in the directory.', Config, {
   validateChain: {
     description: 'Whether the certificate chains to a directory trust anchor, is valid now and is for client authentication.',
-    params: { certificatePem: Type.String(), intermediatesPem: Type.Optional(Type.String()) },
+    params: { certificatePem: Type.String({ maxLength: MAX_CERTIFICATE }), intermediatesPem: Type.Optional(Type.String({ maxLength: MAX_BUNDLE })) },
     returns: Type.Object({ valid: Type.Boolean(), reason: Type.Optional(Type.String()), anchor: Type.Optional(Type.String()) }),
     run: async (args, call) => validateChain(args, call),
   },

@@ -23,7 +23,7 @@ async function getJson([target]: unknown[], call: PluginCall<Static<typeof Confi
     throw new PluginCallError(`${url.host} is not in this script's allowedHosts`);
   }
   try {
-    return await call.services.fetchJson(url.href);
+    return await call.services.fetchJson(url.href, call.signal);
   } catch (err) {
     if (err instanceof OutboundError) throw new PluginCallError(`GET ${url.origin}${url.pathname} failed: ${err.message}`);
     throw err;

@@ -1,6 +1,7 @@
-// host.log.<level>(message, fields?): structured log lines tagged with the script and request id.
+// host.log.<level>(message, fields?): structured log lines tagged with the script and request id
+// (capped in size and rate per script by the server).
 import { Type } from '@sinclair/typebox';
-import { Nothing, type Plugin, type PluginCall, type PluginFunctionDeclaration } from '../../core/plugin/index.ts';
+import { Nothing, type Plugin, type PluginFunctionDeclaration } from '../../core/plugin/index.ts';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -9,9 +10,8 @@ const line = (level: (typeof LEVELS)[number]): PluginFunctionDeclaration => ({
   // Any message is written as text; scripts are told to send a string.
   params: { message: Type.Unsafe<string>({ 'x-ts': 'string' }), fields: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
   returns: Nothing,
-  async run([message, fields]: unknown[], call: PluginCall) {
-    const log = call.services.logger.child({ script: call.script, reqId: call.requestId });
-    log[level]({ ...(fields as object | undefined), source: 'script' }, String(message));
+  async run([message, fields], call) {
+    call.log(level, message, fields as Record<string, unknown> | undefined);
     return undefined;
   },
 });
