@@ -10,6 +10,7 @@ import { adminRouter, AdminTokens, followStoredConfig, Metrics, seedAdminClient,
 import { buildConfig, ConfigHolder, loadConfigFile, type Settings } from './config/index.ts';
 import { discovery } from './discovery/index.ts';
 import { createHttpApp, type RequestState } from './http/app.ts';
+import { drainable, type Drainable } from './http/drain.ts';
 import { outboundPolicy } from './outbound/index.ts';
 import { pluginServices } from './plugin/index.ts';
 import type { PolicyEngine } from './policy/index.ts';
@@ -114,7 +115,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   router.use(adminRouter({ services, scripts, tokens, metrics, issuer: settings.issuer, scriptsLoaded: () => scriptsLoaded }).routes());
   const app = createHttpApp(logger, router, (route, method, status) => metrics.requests.inc({ route, method, status: String(status) }));
 
-  let server: Server | undefined;
+  let drain: Drainable | undefined;
   let purge: NodeJS.Timeout | undefined;
   let watcher: ReturnType<typeof watchScripts> | undefined;
   let stopFollowing: (() => void) | undefined;
@@ -150,7 +151,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
         listening.listen(settings.port, settings.host);
         listening.once('error', reject);
         listening.once('listening', () => {
-          server = listening;
+          drain = drainable(listening);
           purge = setInterval(() => {
             Promise.all([store.purgeExpired(clock()), store.purgeDecisions(clock())]).catch((err: unknown) =>
               logger.warn({ err }, 'purging expired clients and decision records failed'),
@@ -164,10 +165,8 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       clearInterval(purge);
       stopFollowing?.();
       await watcher?.close();
-      if (server) {
-        const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
-        server.closeIdleConnections();
-        await closing;
+      if (drain && !(await drain.drain(settings.shutdownTimeoutMs))) {
+        logger.warn({ deadlineMs: settings.shutdownTimeoutMs }, 'requests still open at the shutdown deadline were cut');
       }
       // Requests have finished: no call is pending on an isolate when they go.
       await scripts.close();

@@ -30,6 +30,8 @@ export interface Settings {
   adminClient: { clientId: string; secret: string } | undefined;
   /** Poll the scripts folder instead of using file-system events (DCR_SCRIPTS_POLLING=true). */
   scriptsPolling: boolean;
+  /** How long a stop waits for requests in flight before cutting them (DCR_SHUTDOWN_TIMEOUT_SECONDS, default 10). */
+  shutdownTimeoutMs: number;
   /** MongoDB connection string (MONGODB_URI); selects the MongoDB store. */
   mongodbUri: string | undefined;
   /** MongoDB database name (DCR_MONGODB_DATABASE, default registrar). */
@@ -58,6 +60,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_TLS_KEY_FILE', default: '(none)', description: 'PEM private key of the HTTPS listener.' },
   { name: 'DCR_TLS_CA_FILE', default: '(none)', description: 'PEM bundle of the client-certificate CAs the listener advertises.' },
   { name: 'DCR_SCRIPTS_POLLING', default: 'false', description: '`true` to poll the scripts folder (bind mounts, network file systems) instead of using file-system events.' },
+  { name: 'DCR_SHUTDOWN_TIMEOUT_SECONDS', default: '10', description: 'On SIGTERM or SIGINT: no new connections, requests in flight answered (with `Connection: close`), idle connections closed, decision records flushed; what is still open after this many seconds is cut.' },
 ];
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -83,6 +86,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: env.DCR_LOG_LEVEL || 'info',
     adminClient: readAdminClient(env),
     scriptsPolling: env.DCR_SCRIPTS_POLLING === 'true',
+    shutdownTimeoutMs: seconds('DCR_SHUTDOWN_TIMEOUT_SECONDS', env.DCR_SHUTDOWN_TIMEOUT_SECONDS, 10) * 1000,
     mongodbUri: env.MONGODB_URI || undefined,
     mongodbDatabase: env.DCR_MONGODB_DATABASE || 'registrar',
     mongodbRevisionClaims: readRevisionClaims(env.DCR_MONGODB_REVISION_CLAIMS),
@@ -96,6 +100,13 @@ function readAdminClient(env: NodeJS.ProcessEnv): Settings['adminClient'] {
   if (!clientId || !secret) throw new TypeError('DCR_ADMIN_CLIENT_ID and DCR_ADMIN_CLIENT_SECRET must be set together');
   if (secret.length < 16) throw new TypeError('DCR_ADMIN_CLIENT_SECRET must be at least 16 characters');
   return { clientId, secret };
+}
+
+function seconds(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new TypeError(`${name} must be a number of seconds, not "${value}"`);
+  return parsed;
 }
 
 function readRevisionClaims(value: string | undefined): 'auto' | boolean {
