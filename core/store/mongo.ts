@@ -38,6 +38,8 @@ interface DecisionDocument {
 }
 
 const DUPLICATE_KEY = 11000;
+/** How often an open circuit probes the server. */
+const PROBE_INTERVAL_MS = 500;
 
 export interface MongoStoreOptions {
   uri: string;
@@ -63,6 +65,8 @@ export class MongoStore implements ClientStore {
   readonly #adminClients: Collection<AdminClientRecord & { _id: string }>;
   readonly #logger: Logger;
   #down = false;
+  #closed = false;
+  #probe: NodeJS.Timeout | undefined;
 
   private constructor(client: MongoClient, database: string, logger: Logger, claimRevisions: boolean) {
     this.#client = client;
@@ -123,23 +127,37 @@ export class MongoStore implements ClientStore {
     }
   }
 
-  /** Runs an operation; an unreachable server is a retryable 503, logged once per outage. */
+  /**
+   * Runs an operation; an unreachable server is a retryable 503, logged once per outage. Once an
+   * outage is detected the circuit is open: operations fail at once, without waiting for server
+   * selection, while a probe in the background finds when the server is back.
+   */
   async #run<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.#down) throw new TemporarilyUnavailable('the client store is unavailable, try again', 2);
     try {
-      const result = await operation();
-      if (this.#down) {
-        this.#down = false;
-        this.#logger.warn('MongoDB is reachable again');
-      }
-      return result;
+      return await operation();
     } catch (err) {
       if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) throw err;
-      if (!this.#down) {
-        this.#down = true;
-        this.#logger.error({ err: (err as Error).message }, 'MongoDB is unreachable: answering 503 until it is back');
-      }
+      this.#open(err);
       throw new TemporarilyUnavailable('the client store is unavailable, try again', 2, err);
     }
+  }
+
+  #open(err: unknown): void {
+    if (this.#down || this.#closed) return;
+    this.#down = true;
+    this.#logger.error({ err: (err as Error).message }, 'MongoDB is unreachable: answering 503 until it is back');
+    const probe = async (): Promise<void> => {
+      if (this.#closed) return;
+      try {
+        await this.#db.command({ ping: 1 });
+        this.#down = false;
+        this.#logger.warn('MongoDB is reachable again');
+      } catch {
+        this.#probe = setTimeout(() => void probe(), PROBE_INTERVAL_MS);
+      }
+    };
+    this.#probe = setTimeout(() => void probe(), PROBE_INTERVAL_MS);
   }
 
   #unexpired(now: number): Filter<ClientDocument> {
@@ -272,6 +290,8 @@ export class MongoStore implements ClientStore {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#probe);
     await this.#client.close();
   }
 }

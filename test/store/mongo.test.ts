@@ -75,8 +75,19 @@ if (!available) {
       await store.insert(client);
       await server.stop!();
       await assert.rejects(store.find(client.clientId, Date.now()), { name: 'TemporarilyUnavailable', status: 503 });
+      // Detected: the circuit is open, and later operations fail at once instead of waiting for server selection.
+      const started = performance.now();
+      await assert.rejects(store.find(client.clientId, Date.now()), { name: 'TemporarilyUnavailable', status: 503 });
+      assert.ok(performance.now() - started < 100, `answered in ${Math.round(performance.now() - started)} ms`);
       await server.start!();
-      assert.equal((await store.find(client.clientId, Date.now()))?.clientId, client.clientId);
+      // The background probe closes the circuit once the server answers again.
+      const deadline = Date.now() + 15_000;
+      let found;
+      while (!found && Date.now() < deadline) {
+        found = await store.find(client.clientId, Date.now()).catch(() => undefined);
+        if (!found) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(found?.clientId, client.clientId);
     });
   });
 }
