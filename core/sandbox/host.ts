@@ -95,6 +95,9 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((entry) => {
         const version = entry.version;
+        const plugins = this.#plugins.stats(entry.name);
+        const refused = Object.values(plugins).reduce((sum, s) => sum + s.refused, 0);
+        const dropped = this.#logs.dropped(entry.name);
         return {
           name: entry.name,
           state: entry.state,
@@ -109,9 +112,11 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
           restarts: entry.restarts,
           lastError: entry.lastError,
           notice: entry.notice,
-          logLinesDropped: this.#logs.dropped(entry.name),
+          // Limits this script ran into: it is being contained, and its author should know.
+          limited: [...(refused ? [`plugin calls refused: ${refused}`] : []), ...(dropped ? [`log lines dropped: ${dropped}`] : [])],
+          logLinesDropped: dropped,
           plugins: Object.fromEntries(
-            Object.entries(this.#plugins.stats(entry.name)).map(([fn, s]) => [fn, { calls: s.calls, errors: s.errors, refused: s.refused, meanMs: s.calls ? +(s.totalMs / s.calls).toFixed(3) : 0, maxMs: +s.maxMs.toFixed(3) }]),
+            Object.entries(plugins).map(([fn, s]) => [fn, { calls: s.calls, errors: s.errors, refused: s.refused, meanMs: s.calls ? +(s.totalMs / s.calls).toFixed(3) : 0, maxMs: +s.maxMs.toFixed(3) }]),
           ),
           stats: Object.fromEntries(
             [...entry.stats].map(([hook, s]) => [hook, { calls: s.calls, notMatched: s.notMatched, errors: s.errors, meanMs: s.calls ? +(s.totalMs / s.calls).toFixed(3) : 0, maxMs: +s.maxMs.toFixed(3) }]),

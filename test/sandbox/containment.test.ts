@@ -123,6 +123,7 @@ describe('containment of plugin calls', () => {
     await server.register({ ...WEB_CLIENT, client_name: 'flood' });
     const status = scriptStatus(server, 'chatty');
     assert.ok(status.logLinesDropped >= 500 - 200, `dropped ${status.logLinesDropped}`);
+    assert.deepEqual(status.limited, [`log lines dropped: ${status.logLinesDropped}`], 'the status says the script is being held back');
     await server.drop('chatty');
   });
 
