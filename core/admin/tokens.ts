@@ -14,7 +14,7 @@ import { NO_STORE, type RequestState } from '../http/app.ts';
 import { clientAddress } from '../net/index.ts';
 import type { ClientStore } from '../store/index.ts';
 import { hasScope } from './scopes.ts';
-import { verifySecret } from './secretHash.ts';
+import { hashSecret, verifySecret } from './secretHash.ts';
 
 export const TOKEN_AUDIENCE = 'registrar-admin';
 
@@ -60,6 +60,7 @@ export class AdminTokens {
         issuer: this.#issuer,
         audience: TOKEN_AUDIENCE,
         typ: 'at+jwt',
+        requiredClaims: ['exp', 'iat'],
         currentDate: new Date(this.#clock()),
       });
       return { clientId: String(payload.sub), scopes: String(payload.scope ?? '').split(' ').filter(Boolean) };
@@ -86,6 +87,10 @@ export function requireScope(tokens: AdminTokens, scope: string): Middleware<Req
   };
 }
 
+/** A hash no secret matches, verified for unknown client_ids so they cost what known ones do. */
+let decoy: Promise<string> | undefined;
+const decoyHash = () => (decoy ??= hashSecret(randomUUID()));
+
 function invalidClient(): OAuthError {
   return new OAuthError('invalid_client', 'client authentication failed', { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="registrar"' } });
 }
@@ -111,35 +116,46 @@ function credentials(ctx: Context, form: URLSearchParams): { clientId: string; s
 
 /** Failed client authentications allowed per address per minute before the endpoint answers 429. */
 export const MAX_FAILED_AUTHENTICATIONS = 10;
+/** Secret verifications (scrypt, on the thread pool) running at once, server-wide; more answer 429. */
+export const MAX_VERIFICATIONS = 4;
 
 export function tokenEndpoint(tokens: AdminTokens, store: ClientStore, config: ConfigHolder, clock: () => number = Date.now) {
-  // Secrets are checked with scrypt (deliberately slow): failed attempts are limited per address,
-  // so the endpoint is neither a password oracle nor a way to burn the server's CPU.
-  const failures = new FixedWindowCounter(clock);
-  const failed = (address: string) => failures.hit(address, 60_000);
+  // Secrets are checked with scrypt (deliberately slow), so the endpoint must be neither a password
+  // oracle nor a way to burn the server's CPU or starve the thread pool (DNS lookups share it): an
+  // attempt is counted against its address before the check and taken back only when it succeeds,
+  // and few checks run at once. An unknown client_id costs the same check as a known one.
+  const attempts = new FixedWindowCounter(clock);
+  let verifying = 0;
   return async (ctx: Context): Promise<void> => {
-    const address = clientAddress(ctx, config.current.mtlsTrustedProxies);
-    const { count, retryAfterSeconds } = failures.peek(address, 60_000);
-    if (count >= MAX_FAILED_AUTHENTICATIONS) {
-      ctx.req.resume();
-      throw new TooManyRequests('too many failed authentications from this address', retryAfterSeconds);
-    }
+    const address = clientAddress(ctx, config.current.trustedProxies);
     if (ctx.request.type !== 'application/x-www-form-urlencoded') {
       ctx.req.resume();
       throw new InvalidRequest('the token request must be application/x-www-form-urlencoded');
     }
-    const form = new URLSearchParams((await readRawBody(ctx, 16 * 1024)).toString('utf8'));
-    const presented = credentials(ctx, form);
-    if (!presented) {
-      failed(address);
-      throw invalidClient();
+    const { count, retryAfterSeconds } = attempts.hit(address, 60_000);
+    if (count > MAX_FAILED_AUTHENTICATIONS) {
+      ctx.req.resume();
+      throw new TooManyRequests('too many failed authentications from this address', retryAfterSeconds);
     }
-    const client = await store.findAdminClient(presented.clientId);
-    const valid = client ? await verifySecret(presented.secret, client.secretHash) : false;
-    if (!client || !valid) {
-      failed(address);
-      throw invalidClient();
+    if (verifying >= MAX_VERIFICATIONS) {
+      attempts.undo(address);
+      ctx.req.resume();
+      throw new TooManyRequests('too many client authentications at once', 1);
     }
+    verifying += 1;
+    let client: Awaited<ReturnType<ClientStore['findAdminClient']>>;
+    let form: URLSearchParams;
+    try {
+      form = new URLSearchParams((await readRawBody(ctx, 16 * 1024)).toString('utf8'));
+      const presented = credentials(ctx, form);
+      if (!presented) throw invalidClient();
+      client = await store.findAdminClient(presented.clientId);
+      const valid = await verifySecret(presented.secret, client?.secretHash ?? (await decoyHash()));
+      if (!client || !valid) throw invalidClient();
+    } finally {
+      verifying -= 1;
+    }
+    attempts.undo(address);
     if (form.get('grant_type') !== 'client_credentials') {
       throw new OAuthError('unsupported_grant_type', 'only the client_credentials grant is supported here');
     }

@@ -1,6 +1,6 @@
 // The client certificate of a registration request: from the TLS socket (the HTTPS listener asks
 // for one but does not reject at the TLS layer, so policy decides), or, only when the request
-// comes from an address in mtlsTrustedProxies, from a header a TLS-terminating proxy set
+// comes from an address in trustedProxies, from a header a TLS-terminating proxy set
 // (Janssen's X-ClientCert with a PEM, or RFC 9440 Client-Cert). Parsed once, into the shape
 // the hooks and the RFC 8705 checks use.
 import { createHash, X509Certificate } from 'node:crypto';
@@ -129,7 +129,7 @@ export function requestCertificate(ctx: Context, config: ServerConfig): ClientCe
     const peer = socket.getPeerX509Certificate();
     if (peer) return parseCertificate(peer);
   }
-  if (!fromTrustedProxy(ctx, config.mtlsTrustedProxies)) return undefined;
+  if (!fromTrustedProxy(ctx, config.trustedProxies)) return undefined;
   for (const header of ['x-clientcert', 'client-cert']) {
     const value = ctx.get(header);
     if (!value) continue;

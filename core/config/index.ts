@@ -160,14 +160,16 @@ export function buildConfig(properties: Record<string, unknown> = {}, { coerce =
   }
   const config = candidate as ServerConfig;
   config.dcrSsaValidationConfigs = config.dcrSsaValidationConfigs.map(canonicalEntry);
+  if (config.mtlsTrustedProxies) config.trustedProxies = [...new Set([...config.trustedProxies, ...config.mtlsTrustedProxies])];
+  delete config.mtlsTrustedProxies;
   if (!config.subjectTypesSupported.includes(config.defaultSubjectType)) {
     throw new TypeError(`defaultSubjectType "${config.defaultSubjectType}" is not in subjectTypesSupported`);
   }
   if (!config.idTokenSigningAlgValuesSupported.includes(config.defaultSignatureAlgorithm)) {
     throw new TypeError(`defaultSignatureAlgorithm "${config.defaultSignatureAlgorithm}" is not in idTokenSigningAlgValuesSupported`);
   }
-  for (const cidr of config.mtlsTrustedProxies) {
-    if (!parseCidr(cidr)) throw new TypeError(`mtlsTrustedProxies: "${cidr}" is not an IP address or CIDR`);
+  for (const cidr of config.trustedProxies) {
+    if (!parseCidr(cidr)) throw new TypeError(`trustedProxies: "${cidr}" is not an IP address or CIDR`);
   }
   return deepFreeze(config);
 }

@@ -231,10 +231,13 @@ export const ServerProperties = Type.Object(
       description: 'FAPI / UK Open Banking limits: PS256 and ES256 only for request objects, statements and every *_alg member; response types `code` and `code id_token` only.',
     }),
 
-    // --- client certificates (mTLS, RFC 8705)
-    mtlsTrustedProxies: list(
+    // --- proxies, and client certificates (mTLS, RFC 8705)
+    trustedProxies: list(
       [],
-      'Addresses or CIDRs of TLS-terminating proxies whose X-ClientCert (PEM) or Client-Cert (RFC 9440) header carries the client certificate; from anywhere else those headers are ignored.',
+      'Addresses or CIDRs of the reverse proxies in front of the server. From them, and only from them: X-Forwarded-For names the client address (walked from the right; used by rate limits and the token endpoint), and X-ClientCert (PEM) or Client-Cert (RFC 9440) carries the client certificate.',
+    ),
+    mtlsTrustedProxies: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: "The older name of trustedProxies, still read: its entries are added to trustedProxies's." }),
     ),
     dynamicRegistrationRequireClientCertificate: Type.Boolean({
       default: false,

@@ -18,6 +18,12 @@ export class FixedWindowCounter {
     return { count: window.count, retryAfterSeconds: Math.max(1, Math.ceil((window.start + periodMs - now) / 1000)) };
   }
 
+  /** Takes back one event counted for `key` in its current window (an attempt that turned out well). */
+  undo(key: string): void {
+    const window = this.#windows.get(key);
+    if (window && window.count > 0) window.count -= 1;
+  }
+
   /** Counts one event for `key`; answers the window's count after it. */
   hit(key: string, periodMs: number): { count: number; retryAfterSeconds: number } {
     const now = this.#clock();

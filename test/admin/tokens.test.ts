@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { decodeJwt } from 'jose';
+import { hkdfSync } from 'node:crypto';
+import { decodeJwt, SignJWT } from 'jose';
+import { loadEncryptionKey } from '../../core/secrets/index.ts';
 import { SCOPES } from '../../core/admin/index.ts';
 import { ADMIN_ID, ADMIN_SECRET, adminToken, startAdminServer, tokenRequest } from '../helpers/admin.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
@@ -66,6 +68,33 @@ describe('administration token endpoint', () => {
     } finally {
       await limited.close();
     }
+  });
+
+  it('counts an attempt before checking it: 200 concurrent guesses from one address get at most 10 answers of 401, the rest 429', async () => {
+    const guessed = await startAdminServer();
+    try {
+      const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => tokenRequest(guessed.url, { grant_type: 'client_credentials' }, [ADMIN_ID, `guess-${i}`])));
+      const statuses = answers.map((answer) => answer.status);
+      assert.ok(statuses.filter((status) => status === 401).length <= 10, String(statuses));
+      assert.equal(statuses.filter((status) => status === 429).length + statuses.filter((status) => status === 401).length, 200);
+      for (const answer of answers.filter((a) => a.status === 429)) assert.ok(Number(answer.headers.get('retry-after')) > 0);
+    } finally {
+      await guessed.close();
+    }
+  });
+
+  it('refuses tokens without exp or iat, even when correctly signed', async () => {
+    const key = new Uint8Array(hkdfSync('sha256', loadEncryptionKey(undefined, server.dataDir, () => {}), Buffer.alloc(0), 'registrar admin access tokens', 32));
+    const now = Math.floor(Date.now() / 1000);
+    const forge = (claims: { iat?: number; exp?: number }) => {
+      const jwt = new SignJWT({ scope: SCOPES.configRead }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).setIssuer(server.url).setAudience('registrar-admin').setSubject(ADMIN_ID);
+      if (claims.iat) jwt.setIssuedAt(claims.iat);
+      if (claims.exp) jwt.setExpirationTime(claims.exp);
+      return jwt.sign(key);
+    };
+    assert.equal((await server.request('GET', '/admin/config', { token: await forge({ iat: now, exp: now + 60 }) })).status, 200, 'the forged shape is otherwise right');
+    assertError(await server.request('GET', '/admin/config', { token: await forge({ iat: now }) }), 401, 'invalid_token');
+    assertError(await server.request('GET', '/admin/config', { token: await forge({ exp: now + 60 }) }), 401, 'invalid_token');
   });
 
   it('refuses expired tokens', async () => {
