@@ -42,9 +42,49 @@ export function unmapped(address: string): string {
 
 const familyOf = (address: string) => (isIPv4(address) ? 'ipv4' : 'ipv6');
 
+/** The eight 16-bit groups of an IPv6 address (a dotted IPv4 tail allowed), or undefined. */
+function hextets(address: string): number[] | undefined {
+  let text = address.toLowerCase().replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const missing = 8 - left.length - right.length;
+  if (tail === undefined ? left.length !== 8 : missing < 1) return undefined;
+  const groups = [...left, ...(tail === undefined ? [] : Array(missing).fill('0')), ...right].map((group) => parseInt(group, 16));
+  return groups.length === 8 && groups.every((group) => group >= 0 && group <= 0xffff) ? groups : undefined;
+}
+
+const ipv4Of = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+
+/**
+ * The IPv4 address an IPv6 address carries, judged in its place: IPv4-mapped (::ffff:0:0/96),
+ * IPv4-compatible (::/96), NAT64 (64:ff9b::/96) and 6to4 (2002::/16). Teredo (2001::/32) hides
+ * its client address behind an XOR and a relay: it is refused outright.
+ */
+function embeddedIPv4(address: string): string | 'refused' | undefined {
+  const groups = hextets(address);
+  if (!groups) return undefined;
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = groups as [number, number, number, number, number, number, number, number];
+  const zeros = (...values: number[]) => values.every((value) => value === 0);
+  if (zeros(g0, g1, g2, g3, g4) && (g5 === 0xffff || (g5 === 0 && (g6 !== 0 || g7 > 1)))) return ipv4Of(g6, g7);
+  if (g0 === 0x64 && g1 === 0xff9b && zeros(g2, g3, g4, g5)) return ipv4Of(g6, g7);
+  if (g0 === 0x2002) return ipv4Of(g1, g2);
+  if (g0 === 0x2001 && g1 === 0) return 'refused';
+  return undefined;
+}
+
 export function isPrivateAddress(address: string): boolean {
   const plain = unmapped(address);
-  return blocked.check(plain, familyOf(plain));
+  if (isIPv4(plain)) return blocked.check(plain, 'ipv4');
+  const carried = embeddedIPv4(plain);
+  if (carried === 'refused') return true;
+  if (carried !== undefined && blocked.check(carried, 'ipv4')) return true;
+  return blocked.check(plain, 'ipv6');
 }
 
 /** An address or CIDR (`10.0.0.0/8`, `::1`), or undefined when it is neither. */

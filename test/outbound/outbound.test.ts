@@ -54,6 +54,13 @@ describe('outbound HTTP', () => {
       assert.ok(isPrivateAddress(address), address);
     }
     for (const address of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111']) assert.ok(!isPrivateAddress(address), address);
+    // IPv6 forms that carry an IPv4 address are judged by it: NAT64, IPv4-compatible, IPv4-mapped in hex, 6to4; Teredo is refused.
+    for (const address of ['64:ff9b::a00:1', '64:ff9b::10.0.0.1', '64:ff9b::7f00:1', '::a00:1', '::10.0.0.1', '::ffff:a00:1', '2002:a00:1::1', '2002:7f00:1::', '2001:0:4136:e378:8000:63bf:3fff:fdd2', '64:ff9b:1::a00:1']) {
+      assert.ok(isPrivateAddress(address), address);
+    }
+    for (const address of ['64:ff9b::808:808', '2002:808:808::1', '::ffff:8.8.8.8']) assert.ok(!isPrivateAddress(address), address);
+    const closedAfterDns = { ...OPEN, allowPrivateAddresses: false };
+    assert.equal((await failure(getJson(`http://[64:ff9b::a9fe:a9fe]:${port}/doc`, closedAfterDns))).reason, 'address_not_allowed');
   });
 
   it('does not follow redirects', async () => {
