@@ -160,8 +160,8 @@ export function buildConfig(properties: Record<string, unknown> = {}, { coerce =
   }
   const config = candidate as ServerConfig;
   config.dcrSsaValidationConfigs = config.dcrSsaValidationConfigs.map(canonicalEntry);
-  if (config.mtlsTrustedProxies) config.trustedProxies = [...new Set([...config.trustedProxies, ...config.mtlsTrustedProxies])];
-  delete config.mtlsTrustedProxies;
+  config.trustedProxies = [...new Set([...config.trustedProxies, ...config.mtlsTrustedProxies])];
+  config.mtlsTrustedProxies = [];
   if (!config.subjectTypesSupported.includes(config.defaultSubjectType)) {
     throw new TypeError(`defaultSubjectType "${config.defaultSubjectType}" is not in subjectTypesSupported`);
   }

@@ -236,9 +236,7 @@ export const ServerProperties = Type.Object(
       [],
       'Addresses or CIDRs of the reverse proxies in front of the server. From them, and only from them: X-Forwarded-For names the client address (walked from the right; used by rate limits and the token endpoint), and X-ClientCert (PEM) or Client-Cert (RFC 9440) carries the client certificate.',
     ),
-    mtlsTrustedProxies: Type.Optional(
-      Type.Array(Type.String({ minLength: 1 }), { description: "The older name of trustedProxies, still read: its entries are added to trustedProxies's." }),
-    ),
+    mtlsTrustedProxies: list([], "The older name of trustedProxies, still read: its entries are moved into trustedProxies when the configuration is built."),
     dynamicRegistrationRequireClientCertificate: Type.Boolean({
       default: false,
       description: 'Refuse registration (POST and PUT) without a client certificate, on the TLS socket or from a trusted proxy.',

@@ -21,6 +21,7 @@ export function writeError(ctx: Context & { state: RequestState }, err: unknown)
     body = { error: 'invalid_request', error_description: err.message };
   }
   if (status >= 500) ctx.state.log.error({ err }, 'request failed');
+  else if ((err as { cause?: unknown })?.cause) ctx.state.log.info({ error: body.error, description: body.error_description, cause: String((err as { cause: Error }).cause?.message ?? (err as { cause: unknown }).cause) }, 'request refused');
   else ctx.state.log.debug({ error: body.error, description: body.error_description }, 'request refused');
   ctx.status = status;
   ctx.set({ ...NO_STORE, ...headers });

@@ -13,7 +13,11 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { ServerConfig } from '../config/index.ts';
 
 type Supported = keyof ServerConfig;
-/** web: http(s); https: https only; fetched: fetched by the server (https unless outboundAllowHttp); redirect: per application_type. */
+/**
+ * web: http(s); https: https only; fetched: dereferenced by this server or the authorization
+ * server (https unless outboundAllowHttp, a public address unless outboundAllowPrivateAddresses);
+ * redirect: per application_type.
+ */
 export type UriKind = 'web' | 'https' | 'fetched' | 'redirect';
 
 const str = (description: string, extra: Record<string, unknown> = {}) => Type.String({ description, ...extra });
@@ -68,13 +72,13 @@ export const ClientMetadataSchema = Type.Partial(Type.Object(
     require_auth_time: bool('Whether auth_time is required in ID tokens.'),
     default_acr_values: strings('Default ACR values.'),
     initiate_login_uri: uri('https', 'Third-party initiated login URI.'),
-    request_uris: uris('https', 'Pre-registered request_uri values.'),
+    request_uris: uris('fetched', 'Pre-registered request_uri values.'),
 
     // Logout (RP-Initiated, Front-Channel, Back-Channel)
     post_logout_redirect_uris: uris('redirect', 'Where the client may be sent after logout.'),
     frontchannel_logout_uri: uri('web', 'Front-channel logout URI.'),
     frontchannel_logout_session_required: bool('Whether iss and sid are sent to the front-channel logout URI.'),
-    backchannel_logout_uri: uri('web', 'Back-channel logout URI.'),
+    backchannel_logout_uri: uri('fetched', 'Back-channel logout URI.'),
     backchannel_logout_session_required: bool('Whether the sid claim is included in logout tokens.'),
 
     // RFC 8705 (mTLS), RFC 9449 (DPoP), RFC 9126 (PAR)
@@ -89,7 +93,7 @@ export const ClientMetadataSchema = Type.Partial(Type.Object(
 
     // CIBA
     backchannel_token_delivery_mode: supported('backchannelTokenDeliveryModesSupported', 'CIBA token delivery mode: poll, ping or push.'),
-    backchannel_client_notification_endpoint: uri('https', 'CIBA client notification endpoint (ping and push modes).'),
+    backchannel_client_notification_endpoint: uri('fetched', 'CIBA client notification endpoint (ping and push modes).'),
     backchannel_authentication_request_signing_alg: signingAlg('backchannelAuthenticationRequestSigningAlgValuesSupported', 'Signing algorithm of CIBA authentication requests.'),
     backchannel_user_code_parameter: bool('Whether the client supports the CIBA user_code parameter.'),
 

@@ -24,6 +24,21 @@ const REFUSED: Case[] = [
   ['vbscript:', { redirect_uris: ['vbscript:msgbox'], application_type: 'native' }, 'invalid_redirect_uri', /vbscript/],
   ['JavaScript: in capitals', { redirect_uris: ['JavaScript:alert(1)'], application_type: 'native' }, 'invalid_redirect_uri'],
   ['native http non-loopback', { redirect_uris: ['http://client.example.org/cb'], application_type: 'native' }, 'invalid_redirect_uri'],
+  // what a URL parser would repair is refused: the URI is stored as sent
+  ['CR LF in a redirect URI', { redirect_uris: ['https://client.example.org/cb\r\nX-Injected: 1'] }, 'invalid_redirect_uri', /control characters/],
+  ['backslash in a redirect URI', { redirect_uris: ['https://client.example.org\\@evil.example/cb'] }, 'invalid_redirect_uri', /backslashes/],
+  ['userinfo in a redirect URI', { redirect_uris: ['https://user:pass@client.example.org/cb'] }, 'invalid_redirect_uri', /user information/],
+  ['userinfo with an empty password', { redirect_uris: ['https://client.example.org:@evil.example/cb'] }, 'invalid_redirect_uri', /user information/],
+  ['one slash after the scheme', { redirect_uris: ['https:/client.example.org/cb'] }, 'invalid_redirect_uri', /scheme:\/\/host/],
+  ['a space in a redirect URI', { redirect_uris: ['https://client.example.org/c b'] }, 'invalid_redirect_uri', /whitespace/],
+  ['a tab in a logo URI', { redirect_uris: [cb], logo_uri: 'https://client.example.org/\tlogo.png' }, 'invalid_client_metadata', /whitespace/],
+  // what the servers will dereference must be public and https
+  ['jwks_uri at the cloud metadata address', { redirect_uris: [cb], jwks_uri: 'https://169.254.169.254/latest/meta-data' }, 'invalid_client_metadata', /jwks_uri must point at a public address/],
+  ['jwks_uri on a name that resolves to loopback', { redirect_uris: [cb], jwks_uri: 'https://localhost/jwks' }, 'invalid_client_metadata', /public address/],
+  ['request_uris at a private address', { redirect_uris: [cb], request_uris: ['https://10.0.0.1/r'] }, 'invalid_client_metadata', /request_uris must point at a public address/],
+  ['backchannel_logout_uri over http', { redirect_uris: [cb], backchannel_logout_uri: 'http://client.example.org/logout' }, 'invalid_client_metadata', /https/],
+  ['backchannel_logout_uri at a private address', { redirect_uris: [cb], backchannel_logout_uri: 'https://10.0.0.1/logout' }, 'invalid_client_metadata', /public address/],
+  ['CIBA notification endpoint in NAT64 space', { grant_types: ['urn:openid:params:grant-type:ciba'], backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: 'https://[64:ff9b::a00:1]/n' }, 'invalid_client_metadata', /public address/],
   [
     'implicit web client on localhost',
     { redirect_uris: ['https://localhost/cb'], response_types: ['id_token'] },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { json, startHttpHost, type HttpHost } from '../helpers/httpHost.ts';
-import { assertError, startServer, type TestServer } from '../helpers/server.ts';
+import { assertError, freePort, startServer, type TestServer } from '../helpers/server.ts';
 
 const a = 'https://a.example.org/cb';
 const b = 'https://b.example.org/cb';
@@ -40,13 +40,20 @@ describe('pairwise clients and sector_identifier_uri', () => {
     assertError(await server.register({ redirect_uris: [b], sector_identifier_uri: `${host.url}/partial` }), 400, 'invalid_client_metadata');
   });
 
+  it('tells the client what kind of failure it was, never what the resolver or the network said', async () => {
+    const closedPort = await freePort();
+    const response = await server.register({ redirect_uris: [b], sector_identifier_uri: `http://127.0.0.1:${closedPort}/sector` });
+    assertError(response, 400, 'invalid_client_metadata', /could not be fetched: it could not be reached$/);
+    assert.doesNotMatch(response.json.error_description, /ECONNREFUSED|127\.0\.0\.1:|getaddrinfo/);
+  });
+
   it('keeps the default outbound policy: https only, public addresses only', async () => {
     const strict = await startServer();
     const loose = await startServer({ properties: { outboundAllowHttp: true } });
     try {
       const request = { redirect_uris: [a, b], subject_type: 'pairwise', sector_identifier_uri: `${host.url}/sector` };
       assertError(await strict.register(request), 400, 'invalid_client_metadata', /https/);
-      assertError(await loose.register(request), 400, 'invalid_client_metadata', /not a public address/);
+      assertError(await loose.register(request), 400, 'invalid_client_metadata', /public address/);
       assert.equal(host.hits.get('/sector'), 1, 'neither server fetched the document');
     } finally {
       await strict.close();

@@ -1,6 +1,7 @@
 // The built-in registration rules, in the order they run. Each is a named function of the
 // draft metadata; the first to throw decides the error.
 import type { ClientMetadata } from '../fields.ts';
+import { addresses } from './addresses.ts';
 import { ciba } from './ciba.ts';
 import type { RuleContext } from './context.ts';
 import { encryption } from './encryption.ts';
@@ -27,7 +28,8 @@ export const RULES: ReadonlyArray<Rule> = [
   tlsClientAuth,
   ciba,
   scope,
-  sectorIdentifier, // last: the only rule that goes to the network
+  addresses, // these two go to the network (DNS, then the sector document)
+  sectorIdentifier,
 ];
 
 export type { RuleContext } from './context.ts';

@@ -6,6 +6,21 @@ import { getJson, OutboundError } from '../../outbound/index.ts';
 import type { ClientMetadata } from '../fields.ts';
 import type { RuleContext } from './context.ts';
 
+const REASONS: Partial<Record<string, string>> = {
+  address_not_allowed: 'it points at an address this server may not fetch',
+  scheme_not_allowed: 'only https may be fetched',
+  timeout: 'no answer in time',
+  too_large: 'the document is too large',
+  redirect: 'redirects are not followed',
+  invalid_json: 'the document is not JSON',
+};
+
+function publicReason(err: unknown): string {
+  if (!(err instanceof OutboundError)) return 'it could not be reached';
+  if (err.reason === 'http_status') return err.message;
+  return REASONS[err.reason] ?? 'it could not be reached';
+}
+
 export async function sectorIdentifier(metadata: ClientMetadata, { outbound }: RuleContext): Promise<void> {
   const redirects = metadata.redirect_uris ?? [];
   const sectorUri = metadata.sector_identifier_uri;
@@ -20,8 +35,8 @@ export async function sectorIdentifier(metadata: ClientMetadata, { outbound }: R
   try {
     document = await getJson(sectorUri, outbound);
   } catch (err) {
-    const reason = err instanceof OutboundError ? err.message : 'fetch failed';
-    throw new InvalidClientMetadata(`sector_identifier_uri could not be fetched: ${reason}`);
+    // The client learns what kind of failure it was, never what the resolver or network said.
+    throw new InvalidClientMetadata(`sector_identifier_uri could not be fetched: ${publicReason(err)}`, { cause: err });
   }
   if (!Array.isArray(document) || !document.every((entry) => typeof entry === 'string')) {
     throw new InvalidClientMetadata('sector_identifier_uri must return a JSON array of URIs');

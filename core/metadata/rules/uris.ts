@@ -7,7 +7,14 @@ import type { RuleContext } from './context.ts';
 /** Schemes that execute or read local content; never acceptable in any client URI. */
 export const DANGEROUS_SCHEMES = new Set(['javascript:', 'data:', 'file:', 'vbscript:', 'blob:', 'about:']);
 
+/**
+ * Parses a client URI, refusing what a URL parser would quietly repair: the string is stored and
+ * echoed as sent, so it must already be the URI that was checked.
+ */
 export function parseUri(member: string, value: string): URL {
+  if (/[\u0000-\u0020\u007f-\u009f\\]/.test(value)) {
+    throw metadataError(member, `${member} must not contain whitespace, control characters or backslashes`);
+  }
   let url: URL;
   try {
     url = new URL(value);
@@ -15,6 +22,8 @@ export function parseUri(member: string, value: string): URL {
     throw metadataError(member, `${member} must contain absolute URIs, got "${value}"`);
   }
   if (DANGEROUS_SCHEMES.has(url.protocol)) throw metadataError(member, `${member} must not use the ${url.protocol} scheme`);
+  if (url.username || url.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value)) throw metadataError(member, `${member} must not contain user information`);
+  if (/^https?:$/.test(url.protocol) && !/^https?:\/\/[^/?#]/i.test(value)) throw metadataError(member, `${member} must be written scheme://host/..., got "${value}"`);
   return url;
 }
 
