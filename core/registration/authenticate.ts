@@ -18,7 +18,8 @@ export function targetClientId(ctx: Context & { params?: Record<string, string> 
   return clientId;
 }
 
-export async function authenticate(ctx: Context, services: RegistrationServices): Promise<ClientRecord> {
+/** The client the request manages, and the registration access token it presented. */
+export async function authenticate(ctx: Context, services: RegistrationServices): Promise<{ record: ClientRecord; token: string }> {
   const clientId = targetClientId(ctx);
   ctx.state.clientId = clientId;
   const token = bearerToken(ctx);
@@ -26,5 +27,5 @@ export async function authenticate(ctx: Context, services: RegistrationServices)
   const record = await services.store.find(clientId, services.clock());
   const matches = tokenMatches(token, record?.registrationAccessTokenHash ?? DECOY_HASH);
   if (!record || !matches || record.disabled) throw new InvalidToken('the registration access token is not valid for this client');
-  return record;
+  return { record, token };
 }

@@ -6,7 +6,7 @@ import type { RegistrationContext, RegistrationServices } from './services.ts';
 
 export function remove(services: RegistrationServices) {
   return async (ctx: RegistrationContext): Promise<void> => {
-    const current = await authenticate(ctx, services);
+    const { record: current } = await authenticate(ctx, services);
     await ctx.state.policy.deleteClient(storedClientContext('delete', ctx.state.requestId, current.clientId, current.metadata));
     await services.store.remove(current.clientId);
     ctx.state.log.info({ clientId: current.clientId, operation: 'delete' }, 'client deleted');

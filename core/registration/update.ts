@@ -32,7 +32,7 @@ function checkUpdateBody(body: Record<string, unknown>, current: ClientRecord, c
 export function update(services: RegistrationServices) {
   return async (ctx: RegistrationContext): Promise<void> => {
     const config = services.config.current;
-    const current = await authenticate(ctx, services);
+    const { record: current, token } = await authenticate(ctx, services);
     const now = services.clock();
     const { body, metadata: request, statement, signedRequest, certificate } = await readRegistrationRequest(ctx, services, config, 'update');
     const currentSecret = current.secret === null ? undefined : services.secrets.open(current.secret, current.clientId);
@@ -55,7 +55,7 @@ export function update(services: RegistrationServices) {
       if (fresh || config.returnClientSecretOnRead) clientSecret = secret;
     }
     const expiresAt = request.lifetime === undefined ? current.expiresAt : clientExpiry(request.lifetime, config, now);
-    const { tokenHash, registrationAccessToken } = nextToken(current, config);
+    const { tokenHash, registrationAccessToken } = nextToken(config, current, token);
     const record = revisedRecord(current, { metadata: client, secret: sealed, registrationAccessTokenHash: tokenHash, expiresAt }, now);
 
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });

@@ -9,6 +9,10 @@ import type { CallScope } from './invoke.ts';
 import type { CallOutcome } from './isolate.ts';
 import type { ScriptVersion } from './versions.ts';
 
+/** Response members scripts never see, and what they see instead. */
+export const CREDENTIALS = ['client_secret', 'registration_access_token'] as const;
+export const WITHHELD = '(withheld from scripts)';
+
 export interface ActiveScripts {
   /** Active versions exporting `hook`, in priority order (only `only` when given). */
   active(hook: HookName, only?: string): ScriptVersion[];
@@ -96,7 +100,13 @@ export class ScriptPolicy implements PolicyEngine {
         await run('deleteClient', undefined, context);
       },
       decideList: async (hook, list, context) => (await run(hook, list, context)) as string[],
-      modifyResponse: async (hook, response, context) => (await run(hook, response, context)) as Record<string, unknown>,
+      async modifyResponse(hook, response, context) {
+        // Credentials never enter a sandbox: scripts see placeholders, and the answer carries the real values.
+        const withheld = CREDENTIALS.filter((member) => typeof response[member] === 'string');
+        const shown = { ...response, ...Object.fromEntries(withheld.map((member) => [member, WITHHELD])) };
+        const answer = (await run(hook, shown, context)) as Record<string, unknown>;
+        return withheld.length === 0 ? answer : { ...answer, ...Object.fromEntries(withheld.map((member) => [member, response[member]])) };
+      },
       async isCertValidForClient(certificate: ClientCertificate, context) {
         await run('isCertValidForClient', certificate, context);
       },

@@ -1,6 +1,7 @@
 // RFC 7592 read, update and delete through a real listening server.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { startScriptServer } from '../helpers/scripts.ts';
 import { assertError, startServer, WEB_CLIENT, type TestResponse, type TestServer } from '../helpers/server.ts';
 
 const pathOf = (client: any) => new URL(client.registration_client_uri).pathname;
@@ -38,7 +39,7 @@ describe('RFC 7592 management', () => {
       assert.equal(read.json.client_id_issued_at, client.client_id_issued_at);
       assert.equal(read.json.registration_client_uri, client.registration_client_uri);
       assert.equal(read.json.client_secret, undefined, 'returnClientSecretOnRead is off by default');
-      assert.equal(read.json.registration_access_token, undefined, 'not rotated, not repeated');
+      assert.equal(read.json.registration_access_token, client.registration_access_token, 'RFC 7592 §3: the token presented');
     }
   });
 
@@ -84,6 +85,8 @@ describe('RFC 7592 management', () => {
     assert.deepEqual(updated.json.redirect_uris, ['https://client.example.org/new']);
     assert.equal(updated.json.logo_uri, undefined, 'omitted members are removed');
     assert.equal(updated.json.client_id_issued_at, client.client_id_issued_at);
+    assert.equal(updated.json.registration_access_token, client.registration_access_token, 'RFC 7592 §3: the token presented');
+    assert.equal(updated.json.registration_client_uri, client.registration_client_uri);
     const read = await server.request('GET', pathOf(client), { token: client.registration_access_token });
     assert.equal(read.json.client_name, 'Renamed');
     assert.equal(read.json.logo_uri, undefined);
@@ -199,6 +202,42 @@ describe('RFC 7592 options', () => {
       assert.ok(third && third !== second);
       assertError(await server.request('GET', pathOf(client), { token: second }), 401, 'invalid_token');
       assert.equal((await server.request('DELETE', pathOf(client), { token: third })).status, 204);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a rotation takes effect only with the answer that delivers it: a read whose response hook fails keeps the old token', async () => {
+    const server = await startScriptServer(
+      { fragile: `export function modifyReadResponse(response, context) { if (context.client.client_name === 'break') throw new Error('broken'); return true; }` },
+      { properties: { rotateClientRegistrationAccessTokenOnUsage: true } },
+    );
+    try {
+      const client = (await server.register({ ...WEB_CLIENT, client_name: 'break' })).json;
+      assertError(await server.request('GET', pathOf(client), { token: client.registration_access_token }), 500, 'server_error');
+      const renamed = await server.request('PUT', pathOf(client), { token: client.registration_access_token, json: { ...WEB_CLIENT, client_name: 'fine' } });
+      assert.equal(renamed.status, 200, 'the old token still works: the client is not locked out');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('response hooks never see credentials: placeholders go in, the real values come out', async () => {
+    const server = await startScriptServer({
+      nosy: `export function modifyPostResponse(response) {
+        return { ...response, seen_secret: response.client_secret, seen_token: response.registration_access_token, client_secret: 'replaced by the script' };
+      }
+      export function modifyReadResponse(response) { response.seen_token = response.registration_access_token; return true; }`,
+    });
+    try {
+      const created = await server.register({ ...WEB_CLIENT, token_endpoint_auth_method: 'client_secret_basic' });
+      assert.equal(created.json.seen_secret, '(withheld from scripts)');
+      assert.equal(created.json.seen_token, '(withheld from scripts)');
+      assert.match(created.json.client_secret, /^[\w-]{43}$/, 'the real secret reaches the client');
+      const read = await server.request('GET', pathOf(created.json), { token: created.json.registration_access_token });
+      assert.equal(read.status, 200, 'the real token works');
+      assert.equal(read.json.seen_token, '(withheld from scripts)');
+      assert.equal(read.json.registration_access_token, created.json.registration_access_token);
     } finally {
       await server.close();
     }
