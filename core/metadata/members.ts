@@ -25,7 +25,8 @@ export function pickMetadata(input: Record<string, unknown>, config: ServerConfi
   const custom = new Set(config.dynamicRegistrationCustomAttributes);
   const picked: ClientMetadata = {};
   for (const [name, value] of Object.entries(input)) {
-    if (value === undefined) continue;
+    // null for an optional member means absent (in a PUT, the member is removed).
+    if (value === undefined || value === null) continue;
     const known = origin === 'client' ? CLIENT_SETTABLE.has(name) : FIELDS.has(name);
     if (known || languageTagged(name) || custom.has(name)) picked[name] = value;
   }

@@ -4,11 +4,14 @@
 // the claims of its verified software statement named by
 // dcrSignatureValidationSoftwareStatementJwks(URI)Claim, or the getDcrJwks / getDcrHmacSecret
 // hooks. FAPI nesting: the software statement inside is verified first, against its own keys.
-import { InvalidClientMetadata, InvalidRequest } from '../errors/index.ts';
+import { InvalidClientMetadata, InvalidRequest, InvalidSoftwareStatement, UnapprovedSoftwareStatement } from '../errors/index.ts';
 import { decodeUnverified, isHmac, jwksSource, verifyJwt, type DecodedJwt, type KeySource } from './jwt.ts';
 import { allowedAlgorithms, entrySource, scriptSource, trustedEntries, verifySoftwareStatement, type TrustContext, type VerifiedStatement } from './statement.ts';
 
-const invalid = (description: string) => new InvalidRequest(description);
+// RFC 7591 §3.2.2 has no code of its own for a signed request: a request that fails verification
+// is an invalid software statement, one signed by no trusted key an unapproved one.
+const invalid = (description: string) => new InvalidSoftwareStatement(description);
+const unapproved = (description: string) => new UnapprovedSoftwareStatement(description);
 
 export interface VerifiedRequest {
   header: Record<string, unknown>;
@@ -54,7 +57,7 @@ async function keySource(decoded: DecodedJwt, statement: VerifiedStatement | und
 export async function verifySignedRequest(token: string, context: TrustContext): Promise<VerifiedRequest> {
   const { config } = context;
   if (!config.dcrSignatureValidationEnabled) {
-    throw invalid('signed registration requests are not accepted here (dcrSignatureValidationEnabled is false); send application/json');
+    throw new InvalidRequest('signed registration requests are not accepted here (dcrSignatureValidationEnabled is false); send application/json');
   }
   const decoded = decodeUnverified(token.trim(), { what: 'signed registration request', invalid });
   // The statement inside is verified first, against its own keys: its claims may name the
@@ -70,7 +73,7 @@ export async function verifySignedRequest(token: string, context: TrustContext):
     currentDate: new Date(context.now),
     keySets: context.keySets,
     invalid,
-    unapproved: invalid,
+    unapproved,
   });
   if (statement) {
     const softwareId = statement.claims.software_id;

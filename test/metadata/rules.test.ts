@@ -93,6 +93,8 @@ const REFUSED: Case[] = [
   ['private_key_jwt without keys', { redirect_uris: [cb], token_endpoint_auth_method: 'private_key_jwt' }, 'invalid_client_metadata', /jwks/],
   ['self_signed_tls_client_auth without keys', { redirect_uris: [cb], token_endpoint_auth_method: 'self_signed_tls_client_auth' }, 'invalid_client_metadata'],
   ['private_key_jwt with HS256', { redirect_uris: [cb], token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'HS256', jwks_uri: 'https://c.example/j' }, 'invalid_client_metadata', /asymmetric/],
+  ['request objects signed with PS256 and no keys', { redirect_uris: [cb], request_object_signing_alg: 'PS256' }, 'invalid_client_metadata', /request_object_signing_alg PS256 requires the client's public keys/],
+  ['CIBA requests signed with ES256 and no keys', { grant_types: ['urn:openid:params:grant-type:ciba'], backchannel_token_delivery_mode: 'poll', backchannel_authentication_request_signing_alg: 'ES256' }, 'invalid_client_metadata', /public keys/],
   ['client_secret_jwt with RS256', { redirect_uris: [cb], token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'RS256' }, 'invalid_client_metadata', /HMAC/],
   ['empty jwks', { redirect_uris: [cb], jwks: { keys: [] } }, 'invalid_client_metadata', /at least one/],
   ['jwks not an object', { redirect_uris: [cb], jwks: 'keys' }, 'invalid_client_metadata'],
@@ -120,6 +122,10 @@ const REFUSED: Case[] = [
 
 const ACCEPTED: Array<[string, Record<string, unknown>, (client: any) => void]> = [
   ['web https', { redirect_uris: [cb] }, () => {}],
+  ['null means absent', { redirect_uris: [cb], logo_uri: null, client_name: null }, (c) => assert.ok(!('logo_uri' in c) && !('client_name' in c))],
+  ['HS256 ID tokens get a client_secret even without a secret-based method', { redirect_uris: [cb], token_endpoint_auth_method: 'none', id_token_signed_response_alg: 'HS256' }, (c) => assert.match(c.client_secret, /^[\w-]{43}$/)],
+  ['symmetric key management gets a client_secret', { redirect_uris: [cb], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://client.example.org/jwks', userinfo_encrypted_response_alg: 'A128KW' }, (c) => assert.ok(c.client_secret)],
+  ['no HMAC anywhere, no client_secret', { redirect_uris: [cb], token_endpoint_auth_method: 'none' }, (c) => assert.equal(c.client_secret, undefined)],
   ['web http loopback', { redirect_uris: ['http://localhost:3000/cb', 'http://127.0.0.1/cb', 'http://[::1]:8080/cb'] }, () => {}],
   ['native custom scheme', { application_type: 'native', redirect_uris: ['com.example.app:/oauth2redirect'] }, (c) => assert.equal(c.application_type, 'native')],
   ['native loopback', { application_type: 'native', redirect_uris: ['http://127.0.0.1:51004/cb'] }, () => {}],
@@ -149,6 +155,7 @@ const ACCEPTED: Array<[string, Record<string, unknown>, (client: any) => void]> 
       backchannel_logout_session_required: true,
       userinfo_signed_response_alg: 'ES256',
       request_object_signing_alg: 'PS256',
+      jwks_uri: 'https://client.example.org/jwks',
       authorization_signed_response_alg: 'RS256',
       software_id: 'sw-1',
       software_version: '1.0',

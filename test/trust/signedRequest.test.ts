@@ -75,15 +75,17 @@ describe('signed registration requests', () => {
         ['RS256 not allowed here', await request(aud, keys.get('RS256')!), /RS256/],
         ['not a JWT', 'hello', /not a signed JWT/],
         ['alg NoNe', unsigned({ iss: 'tpp', exp: now() + 60, iat: now() }).replace(/^[^.]+/, Buffer.from(JSON.stringify({ alg: 'NoNe' })).toString('base64url')), /not signed/],
-        ['jku pointing elsewhere is not followed', await request(aud, await testKey('ES256', 'attacker'), { header: { jku: 'https://attacker.example/jwks' } }), /no key/],
         ['payload that is not JSON', `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${Buffer.from('not json').toString('base64url')}.sig`, /cannot be decoded/],
         ['deeply nested claims', await request({ ...aud, deep: JSON.parse('['.repeat(100) + ']'.repeat(100)) }, es), /nested/],
       ];
       for (const [name, token, pattern] of cases) {
         const response = await postJwt(server, token);
-        assertError(response, 400, 'invalid_request', pattern);
+        assertError(response, 400, 'invalid_software_statement', pattern);
         void name;
       }
+      // A key the server does not know (a jku pointing elsewhere is not followed): the signer is not trusted.
+      const foreign = await request(aud, await testKey('ES256', 'attacker'), { header: { jku: 'https://attacker.example/jwks' } });
+      assertError(await postJwt(server, foreign), 400, 'unapproved_software_statement', /no key/);
       // Within the clock skew: accepted.
       assert.equal((await postJwt(server, await request(aud, es, { exp: now() - 10 }))).status, 201);
     });
@@ -92,7 +94,7 @@ describe('signed registration requests', () => {
   it('take keys from dcrSignatureValidationJwksUri, and from getDcrJwks / getDcrHmacSecret hooks', async () => {
     await withServer({ dcrSignatureValidationEnabled: true, dcrSignatureValidationJwksUri: `${host.url}/tpp/jwks`, ...LOOPBACK }, async (server) => {
       assert.equal((await postJwt(server, await request({}, keys.get('ES256')!))).status, 201);
-      assertError(await postJwt(server, await request({}, keys.get('PS256')!)), 400, 'invalid_request', /no key/);
+      assertError(await postJwt(server, await request({}, keys.get('PS256')!)), 400, 'unapproved_software_statement', /no key/);
     });
     const server = await startScriptServer(
       {
@@ -107,7 +109,7 @@ describe('signed registration requests', () => {
     try {
       assert.equal((await postJwt(server, await request({}, keys.get('EdDSA')!))).status, 201);
       assert.equal((await postJwt(server, await request({}, { secret: 'hook-secret-hook-secret-hook-secret!' }))).status, 201);
-      assertError(await postJwt(server, await request({ iss: 'stranger' }, keys.get('EdDSA')!)), 400, 'invalid_request', /no trusted key/);
+      assertError(await postJwt(server, await request({ iss: 'stranger' }, keys.get('EdDSA')!)), 400, 'unapproved_software_statement', /no trusted key/);
     } finally {
       await server.close();
     }
@@ -198,7 +200,7 @@ describe('signed registration requests', () => {
         assertError(await postJwt(server, await outer({ software_id: 'different' })), 400, 'invalid_client_metadata', /software_id differs/);
         assertError(await postJwt(server, await outer({ software_statement: tamper(await ssa()) })), 400, 'invalid_software_statement', /signature/);
         const foreign = await testKey('PS256', 'tpp-signing');
-        assertError(await postJwt(server, await outer({}, foreign)), 400, 'invalid_request', /signature/);
+        assertError(await postJwt(server, await outer({}, foreign)), 400, 'invalid_software_statement', /signature/);
       });
     });
 
@@ -209,7 +211,7 @@ describe('signed registration requests', () => {
         const rsTpp = await testKey('RS256', 'tpp-signing');
         host.routes.set('/tpp-rs/jwks', json(jwksOf(rsTpp)));
         const rsSsa = await ssa({ software_jwks_endpoint: `${host.url}/tpp-rs/jwks` });
-        assertError(await postJwt(server, await outer({ software_statement: rsSsa }, rsTpp)), 400, 'invalid_request', /RS256/);
+        assertError(await postJwt(server, await outer({ software_statement: rsSsa }, rsTpp)), 400, 'invalid_software_statement', /RS256/);
         const plain = await server.register({ redirect_uris: [cb], grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${host.url}/tpp-1/jwks` });
         assert.equal(plain.status, 201, plain.text);
         assert.equal(plain.json.id_token_signed_response_alg, 'PS256', 'the default follows FAPI');

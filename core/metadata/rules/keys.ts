@@ -75,4 +75,11 @@ export async function keys(metadata: ClientMetadata): Promise<void> {
   if (signingAlg && method === 'client_secret_jwt' && !signingAlg.startsWith('HS')) {
     throw new InvalidClientMetadata('token_endpoint_auth_signing_alg must be an HMAC algorithm for client_secret_jwt');
   }
+  // Request objects, CIBA requests and client assertions the authorization server verifies with the client's public keys.
+  for (const member of ['request_object_signing_alg', 'backchannel_authentication_request_signing_alg', 'token_endpoint_auth_signing_alg'] as const) {
+    const alg = metadata[member];
+    if (typeof alg === 'string' && alg !== 'none' && !alg.startsWith('HS') && !hasKeys) {
+      throw new InvalidClientMetadata(`${member} ${alg} requires the client's public keys (jwks or jwks_uri)`);
+    }
+  }
 }
