@@ -144,10 +144,12 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       }
       return new Promise((resolve, reject) => {
         const handler = app.callback();
+        // A slow client (headers or body) is answered 408 and cut once requestTimeoutMs has passed.
+        const timing = { requestTimeout: settings.requestTimeoutMs, connectionsCheckingInterval: Math.max(100, Math.min(1000, settings.requestTimeoutMs)) };
         const listening = settings.tls
           ? // Ask for a client certificate, reject none at the TLS layer: registration policy decides.
-            createHttpsServer({ ...settings.tls, requestCert: true, rejectUnauthorized: false }, handler)
-          : createHttpServer(handler);
+            createHttpsServer({ ...settings.tls, ...timing, requestCert: true, rejectUnauthorized: false }, handler)
+          : createHttpServer(timing, handler);
         listening.listen(settings.port, settings.host);
         listening.once('error', reject);
         listening.once('listening', () => {

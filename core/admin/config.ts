@@ -8,7 +8,7 @@ import fastJsonPatch from 'fast-json-patch';
 import type { Context } from 'koa';
 import { buildConfig, type ConfigHolder } from '../config/index.ts';
 import { Conflict, InvalidRequest } from '../errors/index.ts';
-import { readRawBody } from '../http/body.ts';
+import { checkDepth, readRawBody } from '../http/body.ts';
 import { NO_STORE } from '../http/app.ts';
 import type { ClientStore } from '../store/index.ts';
 
@@ -25,6 +25,7 @@ function readPatch(text: string): fastJsonPatch.Operation[] {
     throw new InvalidRequest('the patch is not valid JSON');
   }
   if (!Array.isArray(parsed)) throw new InvalidRequest('a JSON Patch is an array of operations');
+  checkDepth(parsed, 'the patch');
   return parsed.map((operation, index) => {
     if (!operation || typeof operation !== 'object' || !OPERATIONS.has((operation as { op?: string }).op ?? '')) {
       throw new InvalidRequest(`operation ${index} is not a JSON Patch operation (op must be one of ${[...OPERATIONS].join(', ')})`);

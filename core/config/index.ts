@@ -7,6 +7,7 @@ import { parseCidr } from '../net/index.ts';
 import { describeErrors, schemaValidator } from '../validation/index.ts';
 import { ServerProperties, type ServerConfig } from './properties.ts';
 
+export { prepareDataDir } from './dataDir.ts';
 export { ServerProperties, describeProperties, type ServerConfig, type PropertyDoc } from './properties.ts';
 
 export interface Settings {
@@ -32,6 +33,8 @@ export interface Settings {
   scriptsPolling: boolean;
   /** How long a stop waits for requests in flight before cutting them (DCR_SHUTDOWN_TIMEOUT_SECONDS, default 10). */
   shutdownTimeoutMs: number;
+  /** Longest time to receive a whole request, headers and body (DCR_REQUEST_TIMEOUT_SECONDS, default 30). */
+  requestTimeoutMs: number;
   /** MongoDB connection string (MONGODB_URI); selects the MongoDB store. */
   mongodbUri: string | undefined;
   /** MongoDB database name (DCR_MONGODB_DATABASE, default registrar). */
@@ -60,6 +63,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_TLS_KEY_FILE', default: '(none)', description: 'PEM private key of the HTTPS listener.' },
   { name: 'DCR_TLS_CA_FILE', default: '(none)', description: 'PEM bundle of the client-certificate CAs the listener advertises.' },
   { name: 'DCR_SCRIPTS_POLLING', default: 'false', description: '`true` to poll the scripts folder (bind mounts, network file systems) instead of using file-system events.' },
+  { name: 'DCR_REQUEST_TIMEOUT_SECONDS', default: '30', description: 'Longest time a client may take to send a whole request, headers and body; a slower one gets 408 and its connection is closed.' },
   { name: 'DCR_SHUTDOWN_TIMEOUT_SECONDS', default: '10', description: 'On SIGTERM or SIGINT: no new connections, requests in flight answered (with `Connection: close`), idle connections closed, decision records flushed; what is still open after this many seconds is cut.' },
 ];
 
@@ -86,6 +90,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: env.DCR_LOG_LEVEL || 'info',
     adminClient: readAdminClient(env),
     scriptsPolling: env.DCR_SCRIPTS_POLLING === 'true',
+    requestTimeoutMs: seconds('DCR_REQUEST_TIMEOUT_SECONDS', env.DCR_REQUEST_TIMEOUT_SECONDS, 30) * 1000,
     shutdownTimeoutMs: seconds('DCR_SHUTDOWN_TIMEOUT_SECONDS', env.DCR_SHUTDOWN_TIMEOUT_SECONDS, 10) * 1000,
     mongodbUri: env.MONGODB_URI || undefined,
     mongodbDatabase: env.DCR_MONGODB_DATABASE || 'registrar',

@@ -2,7 +2,8 @@
 // encryption of client secrets at rest. Tokens are stored only as SHA-256 hashes: they are
 // 256-bit random values, so a fast hash is enough and a leaked database reveals none of them.
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { prepareDataDir } from '../config/index.ts';
 import { join } from 'node:path';
 
 /** A UUID v4 from the CSPRNG (122 random bits), Janssen's client_id shape. */
@@ -85,7 +86,7 @@ export function loadEncryptionKey(configured: string | undefined, dataDir: strin
   if (configured) return parseKey(configured, 'DCR_ENCRYPTION_KEY');
   const file = join(dataDir, 'encryption.key');
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
+    prepareDataDir(dataDir);
     try {
       writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
     } catch (err) {

@@ -2,7 +2,8 @@
 // WAL mode and a busy timeout let several processes share the file; every write is one
 // statement or one transaction (inserts are group-committed), so a crash never leaves a client
 // half-written, and nothing is acknowledged before it is committed.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
+import { prepareDataDir } from '../config/index.ts';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { TemporarilyUnavailable } from '../errors/index.ts';
@@ -82,8 +83,11 @@ export class EmbeddedStore implements ClientStore {
   readonly #inserts: Array<{ values: SQLInputValue[]; resolve: () => void; reject: (err: unknown) => void }> = [];
 
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
+    prepareDataDir(dataDir);
     this.file = join(dataDir, 'registrar.db');
+    // Owner only, the database and its WAL and shared-memory files (SQLite gives those the database's mode).
+    closeSync(openSync(this.file, 'a', 0o600));
+    for (const file of [this.file, `${this.file}-wal`, `${this.file}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
     this.#db = new DatabaseSync(this.file);
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
     this.#db.exec(SCHEMA);

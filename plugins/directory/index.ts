@@ -123,6 +123,10 @@ function validateChain(args: unknown[], call: PluginCall<DirectoryConfig>): { va
 
 async function status(args: unknown[], call: PluginCall<DirectoryConfig>): Promise<unknown> {
   const [orgId, softwareId] = args as [string, string];
+  // Identifiers go into a URL path: a dot segment would climb out of the directory's resource.
+  for (const [name, value] of [['org_id', orgId], ['software_id', softwareId]] as const) {
+    if (value === '.' || value === '..') throw new PluginCallError(`${name} must not be "${value}"`);
+  }
   if (!call.config.statusUrl) throw new PluginCallError('no directory statusUrl is configured');
   const url = call.config.statusUrl.replace('{org_id}', encodeURIComponent(orgId)).replace('{software_id}', encodeURIComponent(softwareId));
   const now = call.services.clock();

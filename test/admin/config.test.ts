@@ -90,6 +90,7 @@ describe('configuration API', () => {
       [[{ op: 'replace', path: '/defaultSubjectType', value: 'pairwise-only' }], /defaultSubjectType/],
       [[{ op: 'frobnicate', path: '/x' }], /not a JSON Patch operation/],
       [{ op: 'replace' }, /array of operations/],
+      [[{ op: 'add', path: '/dynamicRegistrationCustomAttributes', value: JSON.parse('['.repeat(200) + ']'.repeat(200)) }], /nested more than 32 levels/],
     ];
     for (const [operations, pattern] of cases) assertError(await patch(operations), 400, 'invalid_request', pattern);
     assertError(await server.request('PATCH', '/admin/config', { token, headers: PATCH, body: '[{' }), 400, 'invalid_request', /not valid JSON/);

@@ -2,7 +2,7 @@
 // secrets at rest, and operator mistakes at start.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Agent, request as httpRequestRaw } from 'node:http';
@@ -61,6 +61,9 @@ describe('the server process', () => {
       assert.equal(first.stderr(), '');
       assert.equal(await stop(first), 0);
 
+      for (const file of ['registrar.db', 'encryption.key']) {
+        assert.equal(statSync(join(dataDir, file)).mode & 0o777, 0o600, `${file} is readable by its owner only`);
+      }
       const database = readdirSync(dataDir)
         .filter((f) => f.startsWith('registrar.db'))
         .map((f) => readFileSync(join(dataDir, f)).toString('latin1'))
@@ -176,6 +179,8 @@ describe('the server process', () => {
     ['a missing DCR_CONFIG file', { DCR_CONFIG: '/nonexistent/config.json' }, /cannot read/],
     ['MongoDB unreachable', { MONGODB_URI: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=500', DCR_ENCRYPTION_KEY: 'c'.repeat(64) }, /cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:9/],
     ['MongoDB without DCR_ENCRYPTION_KEY', { MONGODB_URI: 'mongodb://127.0.0.1:9/' }, /DCR_ENCRYPTION_KEY is required with MONGODB_URI/],
+    ['a DCR_DATA_DIR that cannot be created', { DCR_DATA_DIR: '/proc/registrar-data' }, /DCR_DATA_DIR: cannot create \/proc\/registrar-data/],
+    ['a DCR_DATA_DIR that is a file', { DCR_DATA_DIR: '/etc/hostname' }, /DCR_DATA_DIR: \/etc\/hostname is not a directory/],
   ] as const) {
     it(`refuses to start with ${name}: a clear message and exit code 1`, async () => {
       const dataDir = tempDir();
@@ -184,6 +189,7 @@ describe('the server process', () => {
       const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === 'CONFIG' ? configFile : v]));
       const child = spawn(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', MAIN], {
         env: { ...process.env, PORT: String(await freePort()), DCR_DATA_DIR: dataDir, ...resolved },
+        timeout: 20_000,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { assertError, startServer, WEB_CLIENT, type TestServer } from '../helpers/server.ts';
 
@@ -193,10 +195,33 @@ describe('POST /register', () => {
     assert.match(response.headers.get('allow') ?? '', /POST/);
   });
 
-  it('echoes a sane X-Request-Id and replaces an unsafe one', async () => {
+  it('keeps a sane X-Request-Id for correlation, made unique per request, and replaces an unsafe one', async () => {
     const kept = await server.request('POST', '/register', { json: WEB_CLIENT, headers: { 'x-request-id': 'abc-123' } });
-    assert.equal(kept.headers.get('x-request-id'), 'abc-123');
+    const again = await server.request('POST', '/register', { json: WEB_CLIENT, headers: { 'x-request-id': 'abc-123' } });
+    assert.match(kept.headers.get('x-request-id') ?? '', /^abc-123\/[0-9a-f]{8}$/);
+    assert.notEqual(kept.headers.get('x-request-id'), again.headers.get('x-request-id'), 'a caller cannot make two requests share an id');
     const replaced = await server.request('POST', '/register', { json: WEB_CLIENT, headers: { 'x-request-id': 'bad id <script>' } });
     assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });
 });
+
+describe('slow clients', () => {
+  it('a request body that trickles in is cut at DCR_REQUEST_TIMEOUT_SECONDS with 408, not held for minutes', async () => {
+    const slow = await startServer({ env: { DCR_REQUEST_TIMEOUT_SECONDS: '1' } });
+    try {
+      const { port } = new URL(slow.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write('POST /register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"redirect_uris":');
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk));
+      const started = performance.now();
+      await once(socket, 'close');
+      assert.match(answer, /^HTTP\/1\.1 408/);
+      assert.ok(performance.now() - started < 10_000, `closed after ${Math.round(performance.now() - started)} ms`);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+

@@ -59,6 +59,17 @@ describe('containment of plugin calls', () => {
     assert.match((await huge).json.chain, /intermediatesPem must NOT have more than 262144 characters/);
     assert.deepEqual((await capped).json.chain, { valid: false, reason: 'not a certificate' });
     await server.drop('pem-bomb');
+    // Identifiers that would climb out of the directory's status path are refused.
+    await server.put(
+      'climber',
+      `export async function modifyPostResponse(response) {
+        try { await host.directory.status('..', 'x'); } catch (error) { response.climb = error.message; }
+        return true;
+      }`,
+      { plugins: { directory: { statusUrl: 'https://directory.example/{org_id}/{software_id}' } } },
+    );
+    assert.equal((await server.register(WEB_CLIENT)).json.climb, 'org_id must not be ".."');
+    await server.drop('climber');
   });
 
   it('jwks: a flood of distinct key-set URLs is refused past the calls in flight and the per-minute quota; the shared cache stays bounded', async () => {
