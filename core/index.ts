@@ -17,6 +17,7 @@ import type { PolicyEngine } from './policy/index.ts';
 import { DecisionWriter, REGISTRATION_PATH, registrationRouter, type RegistrationServices } from './registration/index.ts';
 import { ScriptHost, watchScripts } from './sandbox/index.ts';
 import { hkdfSync } from 'node:crypto';
+import { accessSync, constants, statSync } from 'node:fs';
 import { loadEncryptionKey, SecretBox } from './secrets/index.ts';
 import { EmbeddedStore, type ClientStore } from './store/index.ts';
 import { RemoteKeySets } from './trust/index.ts';
@@ -111,8 +112,9 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   router.get('/.well-known/oauth-authorization-server', wellKnown);
   const decisions = new DecisionWriter(store, logger);
   let scriptsLoaded = false;
+  let scriptsPresent = true;
   router.use(registrationRouter(services, decisions, (record) => metrics.registrations.inc({ operation: record.operation, outcome: record.outcome })).routes());
-  router.use(adminRouter({ services, scripts, tokens, metrics, issuer: settings.issuer, scriptsLoaded: () => scriptsLoaded }).routes());
+  router.use(adminRouter({ services, scripts, tokens, metrics, issuer: settings.issuer, scriptsLoaded: () => (scriptsLoaded ? (scriptsPresent ? 'loaded' : 'none') : 'loading') }).routes());
   const app = createHttpApp(logger, router, (route, method, status) => metrics.requests.inc({ route, method, status: String(status) }));
 
   let drain: Drainable | undefined;
@@ -136,6 +138,10 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
         );
       }
       if (settings.adminClient) await seedAdminClient(store, settings.adminClient, clock);
+      else if (!(await store.hasAdminClients())) {
+        logger.warn('no administration client exists: set DCR_ADMIN_CLIENT_ID and DCR_ADMIN_CLIENT_SECRET to create one (the administration API is closed until then)');
+      }
+      scriptsPresent = checkScriptsDir(settings);
       await scripts.loadAll();
       scriptsLoaded = true;
       if (options.watch !== false) {
@@ -176,4 +182,20 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       await store.close();
     },
   };
+}
+
+/**
+ * Whether the scripts folder is there. A missing or unreadable one stops the start (a typo must
+ * not silently remove every policy) unless DCR_SCRIPTS_OPTIONAL says running without is intended.
+ */
+function checkScriptsDir(settings: Settings): boolean {
+  try {
+    if (!statSync(settings.scriptsDir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    accessSync(settings.scriptsDir, constants.R_OK | constants.X_OK);
+    return true;
+  } catch (err) {
+    if (settings.scriptsOptional) return false;
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new TypeError(`DCR_SCRIPTS_DIR: ${settings.scriptsDir} cannot be read (${reason}); create it, or set DCR_SCRIPTS_OPTIONAL=true to run without scripts`);
+  }
 }

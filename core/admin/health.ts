@@ -9,7 +9,10 @@ export const live = (ctx: Context) => {
   ctx.body = { status: 'ok' };
 };
 
-export function ready(store: ClientStore, scriptsLoaded: () => boolean) {
+/** `loading` until the scripts folder has been read, then `loaded`, or `none` when it is absent on purpose. */
+export type ScriptsState = 'loading' | 'loaded' | 'none';
+
+export function ready(store: ClientStore, scripts: () => ScriptsState) {
   return async (ctx: Context) => {
     let storeStatus = 'ok';
     try {
@@ -17,9 +20,10 @@ export function ready(store: ClientStore, scriptsLoaded: () => boolean) {
     } catch (err) {
       storeStatus = (err as Error).message;
     }
-    const ok = storeStatus === 'ok' && scriptsLoaded();
+    const state = scripts();
+    const ok = storeStatus === 'ok' && state !== 'loading';
     ctx.status = ok ? 200 : 503;
     ctx.set(NO_STORE);
-    ctx.body = { status: ok ? 'ready' : 'not ready', store: storeStatus, scripts: scriptsLoaded() ? 'loaded' : 'loading' };
+    ctx.body = { status: ok ? 'ready' : 'not ready', store: storeStatus, scripts: state };
   };
 }

@@ -11,7 +11,7 @@ import { AdminClientSchema } from './clientShape.ts';
 import { clientAdmin } from './clients.ts';
 import { getConfig, patchConfig } from './config.ts';
 import { dryRun } from './dryRun.ts';
-import { live, ready } from './health.ts';
+import { live, ready, type ScriptsState } from './health.ts';
 import type { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { SCOPES } from './scopes.ts';
@@ -35,7 +35,7 @@ export interface AdminOptions {
   tokens: AdminTokens;
   metrics: Metrics;
   issuer: string;
-  scriptsLoaded: () => boolean;
+  scriptsLoaded: () => ScriptsState;
 }
 
 export function adminRouter({ services, scripts, tokens, metrics, issuer, scriptsLoaded }: AdminOptions): Router<RequestState> {

@@ -31,6 +31,8 @@ export interface Settings {
   adminClient: { clientId: string; secret: string } | undefined;
   /** Poll the scripts folder instead of using file-system events (DCR_SCRIPTS_POLLING=true). */
   scriptsPolling: boolean;
+  /** Start without a scripts folder, on purpose (DCR_SCRIPTS_OPTIONAL=true); otherwise a missing one stops the start. */
+  scriptsOptional: boolean;
   /** How long a stop waits for requests in flight before cutting them (DCR_SHUTDOWN_TIMEOUT_SECONDS, default 10). */
   shutdownTimeoutMs: number;
   /** Longest time to receive a whole request, headers and body (DCR_REQUEST_TIMEOUT_SECONDS, default 30). */
@@ -48,7 +50,7 @@ export interface Settings {
 export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; description: string }> = [
   { name: 'PORT', default: '8080', description: 'TCP port to listen on.' },
   { name: 'DCR_HOST', default: '0.0.0.0', description: 'Listen address (`127.0.0.1` to accept local connections only, `::` for IPv6).' },
-  { name: 'DCR_ISSUER', default: 'http://localhost:PORT', description: 'Public base URL; endpoint URLs in discovery and responses are built from it.' },
+  { name: 'DCR_ISSUER', default: 'http://localhost:PORT', description: 'Public base URL; endpoint URLs in discovery and responses are built from it. With the HTTPS listener (DCR_TLS_*) the default is https://localhost:PORT.' },
   { name: 'DCR_CONFIG', default: '(none)', description: 'Path to a JSON file of server configuration properties (table below).' },
   { name: 'DCR_DATA_DIR', default: './data', description: 'Directory of the embedded store (`registrar.db`) and the generated dev key.' },
   { name: 'DCR_SCRIPTS_DIR', default: './scripts', description: 'Folder of interception scripts, watched and hot-reloaded.' },
@@ -62,6 +64,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_TLS_CERT_FILE', default: '(none: plain HTTP)', description: 'PEM certificate (chain) of the HTTPS listener. With DCR_TLS_KEY_FILE, the server speaks HTTPS on PORT and asks clients for a certificate without rejecting any at the TLS layer.' },
   { name: 'DCR_TLS_KEY_FILE', default: '(none)', description: 'PEM private key of the HTTPS listener.' },
   { name: 'DCR_TLS_CA_FILE', default: '(none)', description: 'PEM bundle of the client-certificate CAs the listener advertises.' },
+  { name: 'DCR_SCRIPTS_OPTIONAL', default: 'false', description: '`true` when running without a scripts folder is intended (readiness then says `scripts: none`); otherwise a missing or unreadable DCR_SCRIPTS_DIR stops the start, so a typo cannot silently remove every policy.' },
   { name: 'DCR_SCRIPTS_POLLING', default: 'false', description: '`true` to poll the scripts folder (bind mounts, network file systems) instead of using file-system events.' },
   { name: 'DCR_REQUEST_TIMEOUT_SECONDS', default: '30', description: 'Longest time a client may take to send a whole request, headers and body; a slower one gets 408 and its connection is closed.' },
   { name: 'DCR_SHUTDOWN_TIMEOUT_SECONDS', default: '10', description: 'On SIGTERM or SIGINT: no new connections, requests in flight answered (with `Connection: close`), idle connections closed, decision records flushed; what is still open after this many seconds is cut.' },
@@ -70,7 +73,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`PORT must be a TCP port number, got "${env.PORT}"`);
-  const issuer = (env.DCR_ISSUER || `http://localhost:${port}`).replace(/\/+$/, '');
+  const tls = readTls(env);
+  const issuer = (env.DCR_ISSUER || `${tls ? 'https' : 'http'}://localhost:${port}`).replace(/\/+$/, '');
   let url: URL;
   try {
     url = new URL(issuer);
@@ -95,7 +99,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     mongodbUri: env.MONGODB_URI || undefined,
     mongodbDatabase: env.DCR_MONGODB_DATABASE || 'registrar',
     mongodbRevisionClaims: readRevisionClaims(env.DCR_MONGODB_REVISION_CLAIMS),
-    tls: readTls(env),
+    scriptsOptional: env.DCR_SCRIPTS_OPTIONAL === 'true',
+    tls,
   });
 }
 

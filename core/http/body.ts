@@ -36,6 +36,21 @@ export function checkDepth(value: unknown, what = 'the request'): void {
   }
 }
 
+/** Where JSON.parse stopped, as line and column (what the parser says, without the text). */
+function jsonErrorOf(text: string): string {
+  try {
+    JSON.parse(text);
+    return 'unknown error';
+  } catch (err) {
+    const message = (err as Error).message;
+    const at = /position (\d+)/.exec(message);
+    if (!at) return message.replace(/, "[^"]*"/, '');
+    const before = text.slice(0, Number(at[1]));
+    const line = before.split('\n').length;
+    return `${message.split(' in JSON')[0]} at line ${line} column ${before.length - before.lastIndexOf('\n')}`;
+  }
+}
+
 function parseObject(text: string): Record<string, unknown> {
   let parsed: unknown;
   try {
@@ -44,13 +59,13 @@ function parseObject(text: string): Record<string, unknown> {
     // Shell examples that continue lines with a backslash inside single quotes leave "\" + newline
     // in the body. Outside JSON strings a backslash is never valid, and inside one "\<newline>"
     // is not a valid escape, so reading it as whitespace cannot change the meaning of valid JSON.
-    const mended = text.replace(/\\\r?\n/g, '\n');
+    const mended = text.replace(/\\[ \t]*\r?\n/g, '\n');
     try {
       parsed = mended === text ? undefined : JSON.parse(mended);
     } catch {
       parsed = undefined;
     }
-    if (parsed === undefined) throw new InvalidRequest('the request body is not valid JSON');
+    if (parsed === undefined) throw new InvalidRequest(`the request body is not valid JSON: ${jsonErrorOf(text)}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new InvalidRequest('the request body must be a JSON object');

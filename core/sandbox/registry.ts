@@ -103,7 +103,11 @@ export class ScriptRegistry extends EventEmitter {
       return;
     }
     const hash = createHash('sha256').update(source.text).update('\0').update(settingsText ?? '').digest('hex');
-    if (entry.version?.hash === hash && entry.state === 'active') return; // nothing changed (e.g. a rescan)
+    if (entry.version?.hash === hash && entry.state === 'active') {
+      // The file is back to the active version (a failed save undone): its failure is history.
+      entry.lastError = undefined;
+      return;
+    }
 
     let candidate: ScriptVersion;
     try {
@@ -219,9 +223,12 @@ export class ScriptRegistry extends EventEmitter {
 
   async #dispose(version: ScriptVersion): Promise<void> {
     if (version.hooks.has('destroy') && !version.instance.dead) {
-      await version.instance.call('destroy', [version.settings.properties], version.settings.timeoutMs).catch((err: unknown) => {
+      try {
+        const outcome = await version.instance.call('destroy', [version.settings.properties], version.settings.timeoutMs);
+        if (outcome.logs) this.#invoker.logs.console(version.name, outcome.logs);
+      } catch (err) {
         this.#logger.warn({ script: version.name, err }, 'destroy failed');
-      });
+      }
     }
     this.#discard(version.instance);
   }

@@ -242,6 +242,10 @@ export class EmbeddedStore implements ClientStore {
     guard(() => this.#db.prepare('INSERT OR REPLACE INTO admin_clients (client_id, doc) VALUES (?, ?)').run(record.clientId, JSON.stringify(record)));
   }
 
+  async hasAdminClients(): Promise<boolean> {
+    return guard(() => this.#db.prepare('SELECT 1 FROM admin_clients LIMIT 1').get()) !== undefined;
+  }
+
   async ping(): Promise<void> {
     guard(() => this.#db.prepare('SELECT 1').get());
   }

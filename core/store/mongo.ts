@@ -281,6 +281,10 @@ export class MongoStore implements ClientStore {
     return record;
   }
 
+  async hasAdminClients(): Promise<boolean> {
+    return (await this.#run(() => this.#adminClients.findOne({}, { projection: { _id: 1 } }))) !== null;
+  }
+
   async saveAdminClient(record: AdminClientRecord): Promise<void> {
     await this.#run(() => this.#adminClients.replaceOne({ _id: record.clientId }, { ...record }, { upsert: true }));
   }

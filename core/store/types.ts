@@ -125,6 +125,8 @@ export interface ClientStore {
   findAdminClient(clientId: string): Promise<AdminClientRecord | undefined>;
   /** Creates or replaces an administration client. */
   saveAdminClient(record: AdminClientRecord): Promise<void>;
+  /** Whether any administration client exists. */
+  hasAdminClients(): Promise<boolean>;
   /** Resolves when the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

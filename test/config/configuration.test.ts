@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { buildConfig, describeProperties, readSettings } from '../../core/config/index.ts';
 
@@ -35,5 +38,11 @@ describe('configuration', () => {
     assert.equal(readSettings({ DCR_ISSUER: 'https://x.example/base/' }).issuer, 'https://x.example/base');
     assert.throws(() => readSettings({ DCR_ISSUER: 'not a url' }), TypeError);
     assert.throws(() => readSettings({ PORT: '70000' }), TypeError);
+    // With the HTTPS listener, the default issuer is https.
+    const dir = mkdtempSync(join(tmpdir(), 'registrar-tls-'));
+    writeFileSync(join(dir, 'cert.pem'), 'cert');
+    writeFileSync(join(dir, 'key.pem'), 'key');
+    assert.equal(readSettings({ PORT: '8443', DCR_TLS_CERT_FILE: join(dir, 'cert.pem'), DCR_TLS_KEY_FILE: join(dir, 'key.pem') }).issuer, 'https://localhost:8443');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

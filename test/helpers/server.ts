@@ -1,6 +1,6 @@
 // A real listening Registrar on an ephemeral loopback port with its own temp data directory.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,7 @@ export async function startServer(
   options: Partial<Omit<RegistrarOptions, 'settings'>> & { dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
+  mkdirSync(join(dataDir, 'scripts'), { recursive: true });
   const port = await freePort();
   const settings = readSettings({
     PORT: String(port),

@@ -17,6 +17,7 @@ interface Running {
   url: string;
   line: string;
   stderr: () => string;
+  stdout: () => string;
 }
 
 async function start(env: Record<string, string>): Promise<Running> {
@@ -33,7 +34,7 @@ async function start(env: Record<string, string>): Promise<Running> {
     child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
   });
   const url = /listening on (\S+)/.exec(line)![1]!;
-  return { child, url, line, stderr: () => stderr };
+  return { child, url, line, stderr: () => stderr, stdout: () => stdout };
 }
 
 async function stop(running: Running): Promise<number | null> {
@@ -145,6 +146,21 @@ describe('the server process', () => {
     }
   });
 
+  it('runs without scripts when DCR_SCRIPTS_OPTIONAL says so, and says so; warns once when no administration client exists', async () => {
+    const dataDir = tempDir();
+    const running = await start({ PORT: String(await freePort()), DCR_HOST: '127.0.0.1', DCR_DATA_DIR: dataDir, DCR_SCRIPTS_DIR: join(dataDir, 'absent'), DCR_SCRIPTS_OPTIONAL: 'true' });
+    try {
+      const ready = await httpRequest(`${running.url}/health/ready`, 'GET');
+      assert.equal(ready.status, 200);
+      assert.equal(ready.json.scripts, 'none');
+      for (let waited = 0; !running.stdout().includes('no administration client') && waited < 2000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(running.stdout().split('no administration client exists').length - 1, 1, running.stdout());
+    } finally {
+      await stop(running);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('uses DCR_ENCRYPTION_KEY and DCR_ISSUER, and reads DCR_CONFIG', async () => {
     const dataDir = tempDir();
     const config = join(dataDir, 'config.json');
@@ -180,6 +196,7 @@ describe('the server process', () => {
     ['MongoDB unreachable', { MONGODB_URI: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=500', DCR_ENCRYPTION_KEY: 'c'.repeat(64) }, /cannot reach MongoDB at mongodb:\/\/127\.0\.0\.1:9/],
     ['MongoDB without DCR_ENCRYPTION_KEY', { MONGODB_URI: 'mongodb://127.0.0.1:9/' }, /DCR_ENCRYPTION_KEY is required with MONGODB_URI/],
     ['a DCR_DATA_DIR that cannot be created', { DCR_DATA_DIR: '/proc/registrar-data' }, /DCR_DATA_DIR: cannot create \/proc\/registrar-data/],
+    ['a missing DCR_SCRIPTS_DIR (a typo must not remove every policy)', { DCR_SCRIPTS_DIR: '/nonexistent/scripts' }, /DCR_SCRIPTS_DIR: \/nonexistent\/scripts cannot be read \(ENOENT\); create it, or set DCR_SCRIPTS_OPTIONAL=true/],
     ['a DCR_DATA_DIR that is a file', { DCR_DATA_DIR: '/etc/hostname' }, /DCR_DATA_DIR: \/etc\/hostname is not a directory/],
   ] as const) {
     it(`refuses to start with ${name}: a clear message and exit code 1`, async () => {

@@ -150,6 +150,15 @@ describe('POST /register', () => {
     assertError(response, 400, 'invalid_request', /not valid JSON/);
   });
 
+  it('reads shell line continuations with trailing spaces, and says where JSON is broken', async () => {
+    const continued = '{"redirect_uris": ["https://client.example.org/cb"], \\   \n  "client_name": "Spaces"}';
+    const response = await server.request('POST', '/register', { body: continued, headers: { 'content-type': 'application/json' } });
+    assert.equal(response.status, 201, response.text);
+    assert.equal(response.json.client_name, 'Spaces');
+    const broken = await server.request('POST', '/register', { body: '{\n  "redirect_uris": ["https://client.example.org/cb"]\n  "client_name": "x"\n}', headers: { 'content-type': 'application/json' } });
+    assertError(broken, 400, 'invalid_request', /not valid JSON: .* at line 3 column 3/);
+  });
+
   it('answers bad bodies with invalid_request, never 500', async () => {
     const cases: Array<[string, Record<string, string>, string]> = [
       ['malformed', { 'content-type': 'application/json' }, '{"redirect_uris": ['],

@@ -1,5 +1,7 @@
 // Every decision point through a real server with real scripts.
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { after, before, describe, it } from 'node:test';
 import { scriptStatus, startScriptServer, type ScriptServer } from '../helpers/scripts.ts';
 import { assertError, WEB_CLIENT } from '../helpers/server.ts';
@@ -188,6 +190,22 @@ describe('decision points', () => {
       await server.drop('initok');
       await server.drop('initfail');
     }
+  });
+
+  it('destroy runs when a version is replaced and when the server stops, and its console lines reach the log', async () => {
+    const lines: Array<{ msg?: string; script?: string }> = [];
+    const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(JSON.parse(String(chunk))), done()) });
+    const logged = await startScriptServer({}, { logger: pino({ level: 'info' }, sink) });
+    const script = (tag: string) => `export function destroy(p) { console.log('destroying ${tag} ' + p.name); } export function createClient() { return true; }`;
+    try {
+      await logged.put('tidy', script('v1'), { properties: { name: 'tidy' } });
+      await logged.put('tidy', script('v2'), { properties: { name: 'tidy' } });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(lines.some((line) => line.msg === 'destroying v1 tidy' && line.script === 'tidy'), 'on reload');
+    } finally {
+      await logged.close();
+    }
+    assert.ok(lines.some((line) => line.msg === 'destroying v2 tidy'), 'on shutdown');
   });
 
   it('TypeScript scripts have their types stripped', async () => {

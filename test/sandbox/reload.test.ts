@@ -64,6 +64,9 @@ describe('hot reload', () => {
     assert.equal(status.lastError.line, 3);
     assert.equal(typeof status.lastError.column, 'number');
     assert.equal((await server.register(WEB_CLIENT)).json.version, 'good');
+    // The file put back as it was: the active version is unchanged, and the failure is no longer news.
+    await server.put('fragile', version('good'));
+    assert.equal(scriptStatus(server, 'fragile').lastError, undefined);
     await server.put('fragile', version('fixed'));
     assert.equal(scriptStatus(server, 'fragile').lastError, undefined);
     assert.equal((await server.register(WEB_CLIENT)).json.version, 'fixed');
