@@ -132,7 +132,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     flushDecisions: () => decisions.settle(),
     async listen() {
       if (!options.properties) {
-        await settleConfiguration(store, config, fileProperties, settings.configFile !== undefined, clock);
+        await settleConfiguration(store, config, fileProperties, settings.configFile !== undefined, clock, logger);
         stopFollowing = followStoredConfig(config, store, () => config.current.configRefreshIntervalSeconds * 1000, (err) =>
           logger.warn({ err: (err as Error).message }, 'reading the stored configuration failed'),
         );

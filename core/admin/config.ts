@@ -6,10 +6,12 @@
 // configRefreshIntervalSeconds) and in force for the next request.
 import fastJsonPatch from 'fast-json-patch';
 import type { Context } from 'koa';
+import type { Logger } from 'pino';
 import { buildConfig, type ConfigHolder } from '../config/index.ts';
 import { Conflict, InvalidRequest } from '../errors/index.ts';
 import { checkDepth, readRawBody } from '../http/body.ts';
 import { NO_STORE } from '../http/app.ts';
+import { recordChange } from './audit.ts';
 import type { ClientStore } from '../store/index.ts';
 
 const { applyPatch, JsonPatchError } = fastJsonPatch;
@@ -65,11 +67,14 @@ export function patchConfig(config: ConfigHolder, store: ClientStore, clock: () 
       throw new InvalidRequest((err as Error).message);
     }
     const properties = JSON.parse(JSON.stringify(next)) as Record<string, unknown>;
-    if (!(await store.writeConfig(properties, revision, clock()))) {
+    const before = config.current as Record<string, unknown>;
+    const at = clock();
+    if (!(await store.writeConfig(properties, revision, at))) {
       throw new Conflict('the configuration was changed by another request at the same time; read it again and retry');
     }
     config.replace(properties, (await store.readConfig())?.revision ?? revision + 1);
-    ctx.state.log.info({ operations: operations.map((o) => `${o.op} ${o.path}`) }, 'configuration patched');
+    const actor = (ctx.state as { admin?: { clientId: string } }).admin?.clientId ?? 'unknown';
+    await recordChange(store, ctx.state.log, { actor, revision: config.revision, at, before, after: config.current as Record<string, unknown> });
     ctx.set({ ...NO_STORE, ETag: `"${config.revision}"` });
     ctx.body = config.current;
   };
@@ -101,6 +106,7 @@ export async function settleConfiguration(
   fileProperties: Record<string, unknown>,
   fromFile: boolean,
   clock: () => number,
+  logger: Logger,
 ): Promise<void> {
   const stored = await store.readConfig();
   if (fromFile || !stored) {
@@ -108,8 +114,11 @@ export async function settleConfiguration(
       config.replace(fileProperties, stored.revision);
       return;
     }
-    await store.writeConfig(fileProperties, stored?.revision ?? 0, clock());
+    const before = stored ? (buildConfig(stored.properties) as Record<string, unknown>) : undefined;
+    const at = clock();
+    await store.writeConfig(fileProperties, stored?.revision ?? 0, at);
     config.replace(fileProperties, (await store.readConfig())?.revision ?? 0);
+    if (before && fromFile) await recordChange(store, logger, { actor: 'DCR_CONFIG', revision: config.revision, at, before, after: config.current as Record<string, unknown> });
     return;
   }
   config.replace(stored.properties, stored.revision);

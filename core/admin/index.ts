@@ -9,6 +9,7 @@ import type { RegistrationServices } from '../registration/index.ts';
 import type { ScriptHost } from '../sandbox/index.ts';
 import { AdminClientSchema } from './clientShape.ts';
 import { clientAdmin } from './clients.ts';
+import { auditTrail } from './audit.ts';
 import { getConfig, patchConfig } from './config.ts';
 import { dryRun } from './dryRun.ts';
 import { live, ready, type ScriptsState } from './health.ts';
@@ -48,6 +49,7 @@ export function adminRouter({ services, scripts, tokens, metrics, issuer, script
 
   router.get(CONFIG_PATHS, scope(SCOPES.configRead), getConfig(config));
   router.patch(CONFIG_PATHS, scope(SCOPES.configWrite), patchConfig(config, store, clock));
+  router.get(CONFIG_PATHS.map((path) => `${path}/audit`), scope(SCOPES.configRead), auditTrail(store));
 
   const clients = clientAdmin(services);
   for (const base of CLIENT_PATHS) {

@@ -8,7 +8,7 @@ import { describeErrors, schemaValidator } from '../validation/index.ts';
 import { ServerProperties, type ServerConfig } from './properties.ts';
 
 export { prepareDataDir } from './dataDir.ts';
-export { ServerProperties, describeProperties, type ServerConfig, type PropertyDoc } from './properties.ts';
+export { SECURITY_PROPERTIES, ServerProperties, describeProperties, type ServerConfig, type PropertyDoc } from './properties.ts';
 
 export interface Settings {
   /** TCP port (PORT, default 8080). */
@@ -162,8 +162,16 @@ function canonicalEntry(entry: SsaEntry): SsaEntry {
  * `coerce` converts strings to the declared scalar types (run-time patches).
  */
 export function buildConfig(properties: Record<string, unknown> = {}, { coerce = false } = {}): Readonly<ServerConfig> {
-  const candidate: Record<string, unknown> = structuredClone(properties);
-  const validate = coerce ? validateCoercing : validateProperties;
+  let candidate: Record<string, unknown> = structuredClone(properties);
+  let validate = validateProperties;
+  if (coerce && !validate(structuredClone(candidate))) {
+    // Only a patch that needs it is coerced ("true" → true), and nulls stay null (coercion would make them "").
+    validate = validateCoercing;
+    const nulls = Object.keys(candidate).filter((name) => candidate[name] === null);
+    const coerced: Record<string, unknown> = structuredClone(candidate);
+    if (validate(coerced)) for (const name of nulls) (coerced as Record<string, unknown>)[name] = null;
+    candidate = coerced;
+  }
   if (!validate(candidate)) {
     const reasons = describeErrors(validate.errors, '(root)', (name) => `unknown property "${name}"`, 50);
     throw new TypeError(`invalid server configuration: ${reasons.join('; ')}`);

@@ -262,11 +262,50 @@ export const ServerProperties = Type.Object(
 
 export type ServerConfig = Static<typeof ServerProperties>;
 
+/**
+ * Properties whose change can open the server up (what it accepts, whom it trusts, where it goes
+ * on the network): a change to any of them is logged at warn level with its old and new value.
+ */
+export const SECURITY_PROPERTIES: ReadonlySet<keyof ServerConfig> = new Set<keyof ServerConfig>([
+  'grantTypesSupportedByDynamicRegistration',
+  'tokenEndpointAuthMethodsSupported',
+  'dynamicRegistrationEnabled',
+  'trustedClientEnabled',
+  'dynamicRegistrationPasswordGrantTypeEnabled',
+  'dynamicRegistrationCustomAttributes',
+  'returnClientSecretOnRead',
+  'rotateClientRegistrationAccessTokenOnUsage',
+  'rejectJwtWithNoneAlg',
+  'registrationRequestMaxBytes',
+  'adminAccessTokenLifetimeSeconds',
+  'rateLimitRegistrationRequestCount',
+  'registrationCorsAllowedOrigins',
+  'softwareStatementValidationType',
+  'softwareStatementValidationClaimName',
+  'dcrSsaValidationConfigs',
+  'trustedSsaIssuers',
+  'dcrSoftwareStatementRequired',
+  'softwareStatementAllowedAlgorithms',
+  'dcrSignatureValidationEnabled',
+  'dcrSignatureValidationJwks',
+  'dcrSignatureValidationJwksUri',
+  'dcrSignatureValidationSharedSecret',
+  'dcrSignatureValidationAllowedAlgorithms',
+  'fapiCompatibility',
+  'trustedProxies',
+  'mtlsTrustedProxies',
+  'dynamicRegistrationRequireClientCertificate',
+  'outboundAllowHttp',
+  'outboundAllowPrivateAddresses',
+]);
+
 export interface PropertyDoc {
   name: string;
   type: string;
   default: unknown;
   description: string;
+  /** A change to it is logged at warn level (SECURITY_PROPERTIES). */
+  security: boolean;
 }
 
 function typeName(schema: TSchema): string {
@@ -280,5 +319,6 @@ export function describeProperties(): PropertyDoc[] {
     type: typeName(schema),
     default: schema.default,
     description: String(schema.description),
+    security: SECURITY_PROPERTIES.has(name as keyof ServerConfig),
   }));
 }

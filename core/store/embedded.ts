@@ -7,7 +7,7 @@ import { prepareDataDir } from '../config/index.ts';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { TemporarilyUnavailable } from '../errors/index.ts';
-import { indexedValues, type AdminClientRecord, type ClientFilter, type ClientRecord, type ClientStore, type DecisionRecord, type StoredConfig } from './types.ts';
+import { indexedValues, type AdminClientRecord, type ClientFilter, type ClientRecord, type ClientStore, type ConfigChange, type DecisionRecord, type StoredConfig } from './types.ts';
 
 /** A row's space-delimited host list as a JSON array (hosts are URL host names: no quotes, no backslashes). */
 const HOSTS_JSON = (row: string) => `'["' || replace(trim(${row}.redirect_hosts), ' ', '","') || '"]'`;
@@ -40,6 +40,11 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_at ON decisions (at);
 CREATE INDEX IF NOT EXISTS decisions_client ON decisions (client_id, at);
 CREATE INDEX IF NOT EXISTS decisions_expires_at ON decisions (expires_at);
+CREATE TABLE IF NOT EXISTS config_changes (
+  id  TEXT PRIMARY KEY,
+  at  INTEGER NOT NULL,
+  doc TEXT NOT NULL
+) STRICT;
 CREATE TABLE IF NOT EXISTS admin_clients (
   client_id TEXT PRIMARY KEY,
   doc       TEXT NOT NULL
@@ -240,6 +245,15 @@ export class EmbeddedStore implements ClientStore {
 
   async saveAdminClient(record: AdminClientRecord): Promise<void> {
     guard(() => this.#db.prepare('INSERT OR REPLACE INTO admin_clients (client_id, doc) VALUES (?, ?)').run(record.clientId, JSON.stringify(record)));
+  }
+
+  async appendConfigChange(record: ConfigChange): Promise<void> {
+    guard(() => this.#db.prepare('INSERT INTO config_changes (id, at, doc) VALUES (?, ?, ?)').run(record.id, record.at, JSON.stringify(record)));
+  }
+
+  async listConfigChanges(limit: number): Promise<ConfigChange[]> {
+    const rows = guard(() => this.#db.prepare('SELECT doc FROM config_changes ORDER BY at DESC, id DESC LIMIT ?').all(limit)) as Array<{ doc: string }>;
+    return rows.map((row) => JSON.parse(row.doc) as ConfigChange);
   }
 
   async hasAdminClients(): Promise<boolean> {

@@ -10,6 +10,7 @@ export {
   type ClientFilter,
   type ClientRecord,
   type ClientStore,
+  type ConfigChange,
   type DecisionRecord,
   type ScriptDecision,
   type StoredConfig,

@@ -9,7 +9,7 @@ import { MongoClient, MongoServerError, type Collection, type Db, type Filter } 
 import type { Logger } from 'pino';
 import { TemporarilyUnavailable } from '../errors/index.ts';
 import { RevisionClaims } from './revisionClaims.ts';
-import { indexedValues, type AdminClientRecord, type ClientFilter, type ClientRecord, type ClientStore, type DecisionRecord, type StoredConfig } from './types.ts';
+import { indexedValues, type AdminClientRecord, type ClientFilter, type ClientRecord, type ClientStore, type ConfigChange, type DecisionRecord, type StoredConfig } from './types.ts';
 
 interface ClientDocument {
   client_id: string;
@@ -63,6 +63,7 @@ export class MongoStore implements ClientStore {
   /** Whether updates claim their revision first (see revisionClaims.ts). */
   readonly claimsRevisions: boolean;
   readonly #adminClients: Collection<AdminClientRecord & { _id: string }>;
+  readonly #configChanges: Collection<ConfigChange & { _id: string }>;
   readonly #logger: Logger;
   #down = false;
   #closed = false;
@@ -77,6 +78,7 @@ export class MongoStore implements ClientStore {
     this.claimsRevisions = claimRevisions;
     this.#claims = claimRevisions ? new RevisionClaims(this.#db.collection('revision_claims'), (operation) => this.#run(operation)) : undefined;
     this.#adminClients = this.#db.collection<AdminClientRecord & { _id: string }>('admin_clients');
+    this.#configChanges = this.#db.collection<ConfigChange & { _id: string }>('config_changes');
     this.#logger = logger;
   }
 
@@ -279,6 +281,15 @@ export class MongoStore implements ClientStore {
     if (!found) return undefined;
     const { _id: _, ...record } = found;
     return record;
+  }
+
+  async appendConfigChange(record: ConfigChange): Promise<void> {
+    await this.#run(() => this.#configChanges.insertOne({ _id: record.id, ...record }));
+  }
+
+  async listConfigChanges(limit: number): Promise<ConfigChange[]> {
+    const found = await this.#run(() => this.#configChanges.find({}).sort({ at: -1, _id: -1 }).limit(limit).toArray());
+    return found.map(({ _id: _, ...record }) => record);
   }
 
   async hasAdminClients(): Promise<boolean> {

@@ -79,6 +79,17 @@ export interface DecisionRecord {
   expiresAt: number;
 }
 
+/** One change of the server configuration: who made it, and each property's old and new value. */
+export interface ConfigChange {
+  id: string;
+  /** When (ms). */
+  at: number;
+  /** The administration client that made it, or `DCR_CONFIG` for the file read at start. */
+  actor: string;
+  revision: number;
+  changes: Array<{ property: string; old: unknown; new: unknown }>;
+}
+
 /** Server configuration properties as stored, shared by every instance using the store. */
 export interface StoredConfig {
   properties: Record<string, unknown>;
@@ -118,6 +129,10 @@ export interface ClientStore {
   writeConfig(properties: Record<string, unknown>, expectedRevision: number, now: number): Promise<boolean>;
   /** Writes decision records in one batch. */
   appendDecisions(records: DecisionRecord[]): Promise<void>;
+  /** Keeps one record of a configuration change. */
+  appendConfigChange(record: ConfigChange): Promise<void>;
+  /** Configuration changes, newest first. */
+  listConfigChanges(limit: number): Promise<ConfigChange[]>;
   /** Newest first; optionally only one client's. */
   listDecisions(options: { clientId?: string; limit: number }): Promise<DecisionRecord[]>;
   /** Deletes decision records whose expiresAt is at or before `now`. */

@@ -1,6 +1,8 @@
 // The configuration API, including the seed document's curl commands run as written (host aside).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { SCOPES } from '../../core/admin/index.ts';
@@ -97,6 +99,42 @@ describe('configuration API', () => {
     const after = await server.request('GET', '/admin/config', { token });
     assert.deepEqual(after.json, before.json);
     assert.equal(after.headers.get('etag'), before.headers.get('etag'));
+  });
+
+  it('keeps an audit trail: who changed what, old and new values with secrets masked; security-relevant changes logged at warn', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(JSON.parse(String(chunk))), done()) });
+    const audited = await startAdminServer({ properties: undefined, logger: pino({ level: 'info' }, sink) });
+    try {
+      const writer = await adminToken(audited.url, SCOPES.configWrite);
+      const response = await audited.request('PATCH', '/admin/config', {
+        token: writer,
+        headers: PATCH,
+        body: JSON.stringify([
+          { op: 'replace', path: '/outboundAllowPrivateAddresses', value: true },
+          { op: 'replace', path: '/dcrSignatureValidationSharedSecret', value: 'a-shared-secret-of-some-length' },
+          { op: 'replace', path: '/decisionLogRetentionDays', value: 7 },
+        ]),
+      });
+      assert.equal(response.status, 200, response.text);
+      const trail = await audited.request('GET', '/jans-config-api/api/v1/jans-auth-server/config/audit', { token: await adminToken(audited.url, SCOPES.configRead) });
+      assert.equal(trail.status, 200, trail.text);
+      const [latest] = trail.json.changes;
+      assert.equal(latest.actor, ADMIN_ID);
+      assert.deepEqual(
+        Object.fromEntries(latest.changes.map((c: { property: string; old: unknown; new: unknown }) => [c.property, [c.old, c.new]])),
+        { outboundAllowPrivateAddresses: [false, true], dcrSignatureValidationSharedSecret: [null, '***'], decisionLogRetentionDays: [30, 7] },
+      );
+      assert.ok(!JSON.stringify(trail.json).includes('a-shared-secret'), 'secrets never reach the trail');
+      const warning = lines.find((line) => line.msg === 'configuration changed, including properties that can open the server up');
+      assert.ok(warning, 'a warn-level line');
+      assert.equal(warning.level, 40);
+      assert.deepEqual([...(warning.security as string[])].sort(), ['dcrSignatureValidationSharedSecret', 'outboundAllowPrivateAddresses']);
+      assert.ok(!JSON.stringify(lines).includes('a-shared-secret'), 'nor the log');
+      assertError(await audited.request('GET', '/admin/config/audit', { token: await adminToken(audited.url, SCOPES.clientsRead) }), 403, 'insufficient_scope');
+    } finally {
+      await audited.close();
+    }
   });
 
   it('is shared through the store: another instance follows a patch within seconds', async () => {

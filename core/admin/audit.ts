@@ -1,0 +1,55 @@
+// The configuration's audit trail: every change, who made it (the administration client, or the
+// DCR_CONFIG file at start) and each property's old and new value, kept in the store and
+// readable through the administration API. Changes to properties that can open the server up
+// are logged at warn level. Secrets in values are never written out.
+import type { Context } from 'koa';
+import type { Logger } from 'pino';
+import { SECURITY_PROPERTIES, type ServerConfig } from '../config/index.ts';
+import { InvalidRequest } from '../errors/index.ts';
+import { NO_STORE } from '../http/app.ts';
+import { newTimeOrderedId } from '../secrets/index.ts';
+import type { ClientStore, ConfigChange } from '../store/index.ts';
+
+const SECRET = /secret|password/i;
+
+/** A copy of `value` with every member that names a secret masked. */
+function redact(value: unknown, name = ''): unknown {
+  if (SECRET.test(name) && value !== null && value !== undefined && value !== '') return '***';
+  if (Array.isArray(value)) return value.map((item) => redact(item));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redact(inner, key)]));
+  return value;
+}
+
+/** Each property whose value differs, old and new (secrets masked). */
+export function changesBetween(before: Record<string, unknown>, after: Record<string, unknown>): ConfigChange['changes'] {
+  const names = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...names]
+    .filter((name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]))
+    .map((property) => ({ property, old: redact(before[property], property), new: redact(after[property], property) }));
+}
+
+/** Keeps and logs one change; nothing when nothing changed. */
+export async function recordChange(
+  store: ClientStore,
+  logger: Logger,
+  entry: { actor: string; revision: number; at: number; before: Record<string, unknown>; after: Record<string, unknown> },
+): Promise<void> {
+  const changes = changesBetween(entry.before, entry.after);
+  if (changes.length === 0) return;
+  const record: ConfigChange = { id: newTimeOrderedId(entry.at), at: entry.at, actor: entry.actor, revision: entry.revision, changes };
+  await store.appendConfigChange(record);
+  const sensitive = changes.filter(({ property }) => SECURITY_PROPERTIES.has(property as keyof ServerConfig));
+  const fields = { actor: record.actor, revision: record.revision, changes };
+  if (sensitive.length > 0) logger.warn({ ...fields, security: sensitive.map(({ property }) => property) }, 'configuration changed, including properties that can open the server up');
+  else logger.info(fields, 'configuration changed');
+}
+
+/** GET .../config/audit?limit=N: the changes, newest first. */
+export function auditTrail(store: ClientStore) {
+  return async (ctx: Context): Promise<void> => {
+    const limit = ctx.query.limit === undefined ? 100 : Number(ctx.query.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new InvalidRequest('limit must be a positive integer');
+    ctx.set(NO_STORE);
+    ctx.body = { changes: await store.listConfigChanges(Math.min(limit, 1000)) };
+  };
+}
