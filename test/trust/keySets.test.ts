@@ -20,6 +20,24 @@ describe('remote key sets', () => {
   });
   after(() => host.close());
 
+  it('stays bounded: least recently used out past the entries and bytes, refused URLs never kept, long URLs refused', async () => {
+    host.routes.set('/many', (_q, r) => r.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+    const sets = new RemoteKeySets(() => ({ outbound: OPEN, maxAgeMs: 60_000, cooldownMs: 0, maxEntries: 50, maxBytes: 1_000_000 }));
+    for (let i = 0; i < 300; i += 1) await sets.get(`${host.url}/many?i=${i}`);
+    assert.equal(sets.size.entries, 50);
+    const first = sets.fetches.get(`${host.url}/many?i=0`);
+    assert.equal(first, undefined, 'the oldest went, its counter with it');
+    await sets.get(`${host.url}/many?i=299`);
+    assert.equal(sets.fetches.get(`${host.url}/many?i=299`), 1, 'the newest is still cached');
+    const bytes = new RemoteKeySets(() => ({ outbound: OPEN, maxAgeMs: 60_000, cooldownMs: 0, maxEntries: 1000, maxBytes: 2000 }));
+    for (let i = 0; i < 50; i += 1) await bytes.get(`${host.url}/many?b=${i}`);
+    assert.ok(bytes.size.bytes <= 2000 && bytes.size.entries < 50, JSON.stringify(bytes.size));
+    const strict = new RemoteKeySets(() => ({ outbound: { ...OPEN, allowPrivateAddresses: false }, maxAgeMs: 60_000, cooldownMs: 60_000 }));
+    for (let i = 0; i < 20; i += 1) await assert.rejects(strict.get(`${host.url}/refused/${i}`), /public address/);
+    assert.equal(strict.size.entries, 0, 'a URL the rules refuse is not kept');
+    await assert.rejects(sets.get(`https://keys.example/${'x'.repeat(40 * 1024)}`), /limited to 2048 characters/);
+  });
+
   it('parses key sets given as objects or JSON strings', () => {
     assert.ok(parseJwks({ keys: [] }));
     assert.ok(parseJwks('{"keys":[]}'));
