@@ -116,7 +116,8 @@ describe('plugins', () => {
   it('arguments are checked against each function\'s declared parameters before the plugin runs', async () => {
     await server.put('careless', `export async function modifyPostResponse(response) {
       const attempts = [() => host.cache.get(42), () => host.cache.get('k', 'extra'), () => host.cache.get('x'.repeat(2000)),
-        () => host.clients.count({}), () => host.clients.count({ software_id: 1 }), () => host.clients.count({ tenant: 'a' }), () => host.jwks.get()];
+        () => host.clients.count({}), () => host.clients.count({ software_id: 1 }), () => host.clients.count({ tenant: 'a' }), () => host.jwks.get(),
+        () => host.clients.find({ software_id: 'x' }, -1), () => host.clients.find({ software_id: 'x' }, 2.5)];
       response.refusals = [];
       for (const attempt of attempts) {
         try { await attempt(); response.refusals.push('accepted'); } catch (error) { response.refusals.push(error.message); }
@@ -126,7 +127,9 @@ describe('plugins', () => {
     }`, { plugins: { cache: {}, clients: {}, jwks: {} } });
     const response = await server.register(WEB_CLIENT);
     assert.equal(response.status, 201, response.text);
-    const [wrongType, extra, tooLong, empty, badMember, unknownMember, missing] = response.json.refusals as string[];
+    const [wrongType, extra, tooLong, empty, badMember, unknownMember, missing, negative, fractional] = response.json.refusals as string[];
+    assert.match(negative!, /limit must be >= 1/, 'a negative limit is not "every client"');
+    assert.match(fractional!, /limit must be integer/, 'a fractional limit is not an outage');
     assert.match(wrongType!, /^host\.cache\.get: key must be string/);
     assert.match(extra!, /takes at most 1 arguments/);
     assert.match(tooLong!, /key must NOT have more than 1024 characters/);
