@@ -21,7 +21,7 @@ function redact(value: unknown, name = ''): unknown {
 }
 
 /** Each property whose value differs, old and new (secrets masked). */
-export function changesBetween(before: Record<string, unknown>, after: Record<string, unknown>): ConfigChange['changes'] {
+function changesBetween(before: Record<string, unknown>, after: Record<string, unknown>): ConfigChange['changes'] {
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...names]
     .filter((name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]))

@@ -46,9 +46,6 @@ export type KeyHookContext = Static<typeof KeyHookContextSchema>;
 /** The shapes the generated script types declare by name, in the order they are written. */
 export const CONTEXT_SCHEMAS: ReadonlyArray<TSchema> = [VerifiedJwtSchema, HookContextSchema, KeyHookContextSchema];
 
-/** What a script sees: the context plus its own name and configuration properties. */
-export type ScriptContext<Context, Properties = Record<string, unknown>> = Context & { script: string; properties: Properties };
-
 export type ClientResponse = Record<string, unknown>;
 
 /** The context of a request about a stored client that sends no metadata (read, delete). */
