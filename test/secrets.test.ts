@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { hashToken, newTimeOrderedId, newClientSecret, newRegistrationAccessToken, parseKey, SecretBox, tokenMatches } from '../core/secrets/index.ts';
+import { freshRandomBytes, hashToken, newTimeOrderedId, newClientSecret, newRegistrationAccessToken, parseKey, SecretBox, tokenMatches } from '../core/secrets/index.ts';
 
 describe('secrets', () => {
   it('seals with AES-256-GCM bound to the client id', () => {
@@ -14,6 +14,20 @@ describe('secrets', () => {
     assert.throws(() => new SecretBox(randomBytes(32)).open(sealed, 'client-a'), 'another key cannot open it');
     const tampered = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'BB' : 'AA');
     assert.throws(() => box.open(tampered, 'client-a'));
+  });
+
+  it('hands out pooled random bytes once each, across pool refills', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i += 1) {
+      // 33 does not divide 4096: draws straddle the refill boundary.
+      const bytes = freshRandomBytes(i % 2 === 0 ? 32 : 33);
+      assert.equal(bytes.length, i % 2 === 0 ? 32 : 33);
+      const hex = bytes.toString('hex');
+      assert.ok(!hex.includes('0'.repeat(16)), `a wiped region was handed out: ${hex}`); // 8 zero bytes: 2^-64 by chance
+      seen.add(hex);
+    }
+    assert.equal(seen.size, 1000);
+    assert.equal(freshRandomBytes(1024).length, 1024);
   });
 
   it('issues distinct 256-bit secrets and tokens', () => {

@@ -4,6 +4,9 @@
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { prepareDataDir } from '../config/index.ts';
+import { freshRandomBytes } from './random.ts';
+
+export { freshRandomBytes };
 import { join } from 'node:path';
 
 /** A UUID v4 from the CSPRNG (122 random bits), Janssen's client_id shape. */
@@ -14,7 +17,7 @@ export const newClientId = (): string => randomUUID();
  * it are inserted at the end of an index rather than at a random place, and sort by time.
  */
 export function newTimeOrderedId(now: number): string {
-  const bytes = randomBytes(16);
+  const bytes = freshRandomBytes(16);
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = (bytes[6]! & 0x0f) | 0x70;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
@@ -22,9 +25,9 @@ export function newTimeOrderedId(now: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export const newClientSecret = (): string => randomBytes(32).toString('base64url');
+export const newClientSecret = (): string => freshRandomBytes(32).toString('base64url');
 
-export const newRegistrationAccessToken = (): string => randomBytes(32).toString('base64url');
+export const newRegistrationAccessToken = (): string => freshRandomBytes(32).toString('base64url');
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('base64url');
 
@@ -53,7 +56,7 @@ export class SecretBox {
   }
 
   seal(plaintext: string, context: string): string {
-    const iv = randomBytes(12);
+    const iv = freshRandomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(context));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
