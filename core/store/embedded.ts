@@ -51,16 +51,15 @@ CREATE TABLE IF NOT EXISTS admin_clients (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS clients_expires_at ON clients (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS clients_software_id ON clients (software_id) WHERE software_id IS NOT NULL;
--- One row per redirect host of a client, kept by triggers, so lookups by host use an index.
+-- One row per redirect host of a client, so lookups by host use an index: written with the client
+-- (insert), kept by triggers on the rarer update and delete.
 CREATE TABLE IF NOT EXISTS client_redirect_hosts (
   host      TEXT NOT NULL,
   client_id TEXT NOT NULL,
   PRIMARY KEY (host, client_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS client_redirect_hosts_client ON client_redirect_hosts (client_id);
-CREATE TRIGGER IF NOT EXISTS clients_hosts_insert AFTER INSERT ON clients WHEN NEW.redirect_hosts <> '' BEGIN
-  INSERT OR IGNORE INTO client_redirect_hosts (host, client_id) SELECT value, NEW.client_id FROM json_each(${HOSTS_JSON('NEW')});
-END;
+DROP TRIGGER IF EXISTS clients_hosts_insert;
 CREATE TRIGGER IF NOT EXISTS clients_hosts_update AFTER UPDATE OF redirect_hosts ON clients BEGIN
   DELETE FROM client_redirect_hosts WHERE client_id = OLD.client_id;
   INSERT OR IGNORE INTO client_redirect_hosts (host, client_id) SELECT value, NEW.client_id FROM json_each(${HOSTS_JSON('NEW')}) WHERE NEW.redirect_hosts <> '';
@@ -79,13 +78,14 @@ export class EmbeddedStore implements ClientStore {
   readonly file: string;
   readonly #db: DatabaseSync;
   readonly #insert: StatementSync;
+  readonly #insertHost: StatementSync;
   readonly #find: StatementSync;
   readonly #replace: StatementSync;
   readonly #remove: StatementSync;
   readonly #purge: StatementSync;
   readonly #appendDecision: StatementSync;
   /** Inserts waiting for the group commit of this turn of the event loop. */
-  readonly #inserts: Array<{ values: SQLInputValue[]; resolve: () => void; reject: (err: unknown) => void }> = [];
+  readonly #inserts: Array<{ values: SQLInputValue[]; hosts: string[]; resolve: () => void; reject: (err: unknown) => void }> = [];
 
   constructor(dataDir: string) {
     prepareDataDir(dataDir);
@@ -96,6 +96,7 @@ export class EmbeddedStore implements ClientStore {
     this.#db = new DatabaseSync(this.file);
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
     this.#db.exec(SCHEMA);
+    this.#insertHost = this.#db.prepare('INSERT OR IGNORE INTO client_redirect_hosts (host, client_id) VALUES (?, ?)');
     this.#insert = this.#db.prepare(
       'INSERT INTO clients (client_id, revision, expires_at, software_id, organisation, redirect_hosts, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -110,9 +111,10 @@ export class EmbeddedStore implements ClientStore {
 
   insert(record: ClientRecord): Promise<void> {
     const { softwareId, organisation, redirectHosts } = indexedValues(record);
-    const values = [record.clientId, record.revision, record.expiresAt, softwareId, organisation, hostList(redirectHosts), record.createdAt, JSON.stringify(record)];
+    const hosts = hostList(redirectHosts);
+    const values = [record.clientId, record.revision, record.expiresAt, softwareId, organisation, hosts, record.createdAt, JSON.stringify(record)];
     return new Promise((resolve, reject) => {
-      this.#inserts.push({ values, resolve, reject });
+      this.#inserts.push({ values, hosts: hosts.trim().split(' ').filter(Boolean), resolve, reject });
       if (this.#inserts.length === 1) setImmediate(() => this.#commitInserts());
     });
   }
@@ -128,7 +130,9 @@ export class EmbeddedStore implements ClientStore {
     const failures = new Map<number, unknown>();
     try {
       guard(() => {
-        if (group.length > 1) this.#db.exec('BEGIN IMMEDIATE');
+        // One transaction for the group, and for a client with redirect hosts (its host rows go with it).
+        const transaction = group.length > 1 || group[0]!.hosts.length > 0;
+        if (transaction) this.#db.exec('BEGIN IMMEDIATE');
         try {
           group.forEach((item, index) => {
             try {
@@ -136,9 +140,12 @@ export class EmbeddedStore implements ClientStore {
             } catch (err) {
               if (group.length === 1 || !this.#db.isTransaction) throw err;
               failures.set(index, err);
+              return;
             }
+            const clientId = item.values[0] as string;
+            for (const host of item.hosts) this.#insertHost.run(host, clientId);
           });
-          if (group.length > 1) this.#db.exec('COMMIT');
+          if (transaction) this.#db.exec('COMMIT');
         } catch (err) {
           if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
           throw err;
