@@ -20,7 +20,7 @@ const BODY = JSON.stringify({
   scope: 'openid',
 });
 
-const register = (server: Running) => drive(postJson(server.registration, BODY));
+const register = (server: Running) => drive(server, postJson(server.registration, BODY));
 
 // A registration every sample hook applies to: both listed redirect URIs (add-scope,
 // trusted-client) and a software_id (abuse-guard counts its clients), fresh on each request so the
@@ -31,7 +31,7 @@ const EVERY_HOOK = {
   redirect_uris: ['https://partner.example.com/callback', 'https://casa.example.com/jans-casa'],
 };
 const registerEveryHook = (server: Running) =>
-  drive({
+  drive(server, {
     ...postJson(server.registration, JSON.stringify(EVERY_HOOK)),
     requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ ...EVERY_HOOK, software_id: `bench-software-${(softwareIds += 1)}` }) }) }],
   });
@@ -39,7 +39,7 @@ const registerEveryHook = (server: Running) =>
 async function read(server: Running): Promise<Sample> {
   const created = await httpRequest(server.registration, 'POST', { json: JSON.parse(BODY) });
   if (created.status !== 201) throw new Error(`registration failed ${created.status} ${created.text}`);
-  return drive({ url: created.json.registration_client_uri, method: 'GET', headers: { authorization: `Bearer ${created.json.registration_access_token}` } });
+  return drive(server, { url: created.json.registration_client_uri, method: 'GET', headers: { authorization: `Bearer ${created.json.registration_access_token}` } });
 }
 
 const PEER = 'node-oidc-provider';

@@ -1,7 +1,8 @@
 // What the benchmarks share: Registrar (or a peer) as its own process on a loopback port, the
-// autocannon load, and averaging alternating runs. Benchmarks print tables; they assert nothing.
+// autocannon load, the server process's CPU time per request, and averaging alternating runs.
+// Benchmarks print tables; they assert nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort, tempDir } from '../test/helpers/server.ts';
@@ -23,6 +24,8 @@ export interface Sample {
   p50: number;
   p99: number;
   failed: number;
+  /** CPU time (user + system) of the server process per completed request: steadier than req/s on a shared machine. */
+  cpuMs: number;
 }
 
 async function waitForLine(child: ChildProcess, text: string): Promise<void> {
@@ -63,9 +66,33 @@ export async function stop(server: Running): Promise<void> {
   if (server.dir) rmSync(server.dir, { recursive: true, force: true });
 }
 
-export async function drive(options: autocannon.Options): Promise<Sample> {
+// Linux's USER_HZ, the unit of utime and stime in /proc/<pid>/stat.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU milliseconds a process has used so far (all threads), or NaN where /proc is not available. */
+function cpuMillis(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name, which may itself hold spaces; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Load on `server` for DURATION seconds, with its CPU time per request. */
+export async function drive(server: Running, options: autocannon.Options): Promise<Sample> {
+  const cpuBefore = cpuMillis(server.child.pid);
   const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...options });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failed: result.errors + result.non2xx };
+  const cpu = cpuMillis(server.child.pid) - cpuBefore;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failed: result.errors + result.non2xx,
+    cpuMs: cpu / Math.max(1, result.requests.total),
+  };
 }
 
 export const postJson = (url: string, body: string, contentType = 'application/json'): autocannon.Options => ({
@@ -86,7 +113,13 @@ export class Samples {
   mean(label: string): Sample {
     const runs = this.#runs.get(label) ?? [];
     const avg = (pick: (s: Sample) => number) => runs.reduce((sum, s) => sum + pick(s), 0) / Math.max(1, runs.length);
-    return { rps: avg((s) => s.rps), p50: avg((s) => s.p50), p99: avg((s) => s.p99), failed: runs.reduce((sum, s) => sum + s.failed, 0) };
+    return {
+      rps: avg((s) => s.rps),
+      p50: avg((s) => s.p50),
+      p99: avg((s) => s.p99),
+      failed: runs.reduce((sum, s) => sum + s.failed, 0),
+      cpuMs: avg((s) => s.cpuMs),
+    };
   }
 }
 
@@ -94,5 +127,6 @@ export const row = (sample: Sample) => ({
   'req/s': Math.round(sample.rps),
   'p50 ms': +sample.p50.toFixed(1),
   'p99 ms': +sample.p99.toFixed(1),
+  'CPU ms/req': +sample.cpuMs.toFixed(2),
   failed: sample.failed,
 });

@@ -41,7 +41,7 @@ const scenarios = [
 const samples = new Samples();
 try {
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const scenario of scenarios) samples.add(scenario.name, await drive(postJson(server.registration, scenario.body, scenario.contentType)));
+    for (const scenario of scenarios) samples.add(scenario.name, await drive(server, postJson(server.registration, scenario.body, scenario.contentType)));
   }
 } finally {
   await stop(server);

@@ -17,7 +17,7 @@ try {
     for (const target of targets) {
       const server = await startRegistrar('none', target.env);
       try {
-        samples.add(target.name, await drive(postJson(server.registration, BODY)));
+        samples.add(target.name, await drive(server, postJson(server.registration, BODY)));
       } finally {
         await stop(server);
       }
