@@ -66,7 +66,6 @@ export interface Plugin<Config = any> {
   forget?(script: string): void;
 }
 
-/** A script called a plugin function wrongly (bad arguments, a host it may not reach, ...). */
 /**
  * A plugin, its configuration type taken from its schema; `extra` holds the shapes its parameters
  * and results name, and what to release when a script goes.
@@ -86,6 +85,7 @@ export const Nothing = Type.Unsafe<void>({ 'x-ts': 'void' });
 /** A URL argument (bounded: it is stored, logged and fetched). */
 export const UrlParam = Type.String({ minLength: 1, maxLength: 8192 });
 
+/** A script called a plugin function wrongly (bad arguments, a host it may not reach, ...). */
 export class PluginCallError extends Error {
   constructor(message: string) {
     super(message);

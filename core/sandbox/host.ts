@@ -29,6 +29,9 @@ export interface ScriptHostOptions {
 
 const EVENTS = ['loaded', 'failed', 'unloaded', 'restarted'] as const;
 
+/** Mean and maximum milliseconds of a counter, rounded for the status. */
+const timing = (s: { calls: number; totalMs: number; maxMs: number }) => ({ meanMs: s.calls ? +(s.totalMs / s.calls).toFixed(3) : 0, maxMs: +s.maxMs.toFixed(3) });
+
 /** Emits the registry's script lifecycle events: `loaded`, `failed`, `unloaded`, `restarted` (a ScriptEvent each). */
 export class ScriptHost extends EventEmitter implements PolicyEngine {
   readonly dir: string;
@@ -116,10 +119,10 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
           limited: [...(refused ? [`plugin calls refused: ${refused}`] : []), ...(dropped ? [`log lines dropped: ${dropped}`] : [])],
           logLinesDropped: dropped,
           plugins: Object.fromEntries(
-            Object.entries(plugins).map(([fn, s]) => [fn, { calls: s.calls, errors: s.errors, refused: s.refused, meanMs: s.calls ? +(s.totalMs / s.calls).toFixed(3) : 0, maxMs: +s.maxMs.toFixed(3) }]),
+            Object.entries(plugins).map(([fn, s]) => [fn, { calls: s.calls, errors: s.errors, refused: s.refused, ...timing(s) }]),
           ),
           stats: Object.fromEntries(
-            [...entry.stats].map(([hook, s]) => [hook, { calls: s.calls, notMatched: s.notMatched, errors: s.errors, meanMs: s.calls ? +(s.totalMs / s.calls).toFixed(3) : 0, maxMs: +s.maxMs.toFixed(3) }]),
+            [...entry.stats].map(([hook, s]) => [hook, { calls: s.calls, notMatched: s.notMatched, errors: s.errors, ...timing(s) }]),
           ),
         };
       });

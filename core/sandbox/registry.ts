@@ -116,7 +116,7 @@ export class ScriptRegistry extends EventEmitter {
       return fail(err);
     }
     if (generation !== entry.generation) {
-      this.#discard(candidate.instance); // superseded while building
+      candidate.instance.dispose(); // superseded while building
       return;
     }
     const old = entry.version;
@@ -160,7 +160,7 @@ export class ScriptRegistry extends EventEmitter {
       }
       return candidate;
     } catch (err) {
-      this.#discard(instance);
+      instance.dispose();
       throw err;
     }
   }
@@ -230,11 +230,7 @@ export class ScriptRegistry extends EventEmitter {
         this.#logger.warn({ script: version.name, err }, 'destroy failed');
       }
     }
-    this.#discard(version.instance);
-  }
-
-  #discard(instance: ScriptIsolate): void {
-    instance.dispose();
+    version.instance.dispose();
   }
 
   entry(name: string): ScriptEntry {

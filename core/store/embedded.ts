@@ -111,10 +111,10 @@ export class EmbeddedStore implements ClientStore {
 
   insert(record: ClientRecord): Promise<void> {
     const { softwareId, organisation, redirectHosts } = indexedValues(record);
-    const hosts = hostList(redirectHosts);
-    const values = [record.clientId, record.revision, record.expiresAt, softwareId, organisation, hosts, record.createdAt, JSON.stringify(record)];
+    const hosts = listableHosts(redirectHosts);
+    const values = [record.clientId, record.revision, record.expiresAt, softwareId, organisation, hostList(hosts), record.createdAt, JSON.stringify(record)];
     return new Promise((resolve, reject) => {
-      this.#inserts.push({ values, hosts: hosts.trim().split(' ').filter(Boolean), resolve, reject });
+      this.#inserts.push({ values, hosts, resolve, reject });
       if (this.#inserts.length === 1) setImmediate(() => this.#commitInserts());
     });
   }
@@ -171,7 +171,7 @@ export class EmbeddedStore implements ClientStore {
         record.expiresAt,
         softwareId,
         organisation,
-        hostList(redirectHosts),
+        hostList(listableHosts(redirectHosts)),
         JSON.stringify(record),
         record.clientId,
         expectedRevision,
@@ -276,11 +276,10 @@ export class EmbeddedStore implements ClientStore {
   }
 }
 
-/** Hosts kept space-delimited (the triggers index them); one that could break the list is left out. */
-const hostList = (hosts: string[]): string => {
-  const listed = hosts.filter((host) => /^[^\s"\\]+$/.test(host));
-  return listed.length ? ` ${listed.join(' ')} ` : '';
-};
+/** Hosts that can be kept space-delimited (the update trigger reads the list as JSON); any other is left out. */
+const listableHosts = (hosts: string[]): string[] => hosts.filter((host) => /^[^\s"\\]+$/.test(host));
+
+const hostList = (hosts: string[]): string => (hosts.length ? ` ${hosts.join(' ')} ` : '');
 
 export function whereOf(filter: ClientFilter, now: number): { where: string; values: Array<string | number> } {
   const clauses = ['(expires_at IS NULL OR expires_at > ?)'];
