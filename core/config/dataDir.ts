@@ -1,7 +1,7 @@
 // DCR_DATA_DIR, made ready before anything is written there: created (owner only) when missing,
 // and proved writable, or a clear error naming the path at once. Node's recursive mkdir can spin
 // forever on some paths (/proc/x), so parents are created one level at a time, within a bound.
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const MAX_DEPTH = 64;
@@ -16,20 +16,11 @@ function makeDirectory(dir: string, depth: number): void {
       return;
     }
     const parent = dirname(dir);
-    if (code === 'ENOENT' && depth < MAX_DEPTH && parent !== dir && !exists(parent)) {
+    if (code === 'ENOENT' && depth < MAX_DEPTH && parent !== dir && !existsSync(parent)) {
       makeDirectory(parent, depth + 1);
       return makeDirectory(dir, MAX_DEPTH);
     }
     throw new TypeError(`DCR_DATA_DIR: cannot create ${dir} (${code ?? (err as Error).message})`);
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 
