@@ -10,7 +10,7 @@ import { checkShape } from './shape.ts';
 
 export { ClientMetadataSchema, FIELDS, REQUEST_ONLY, type ClientMetadata, type KnownClientMetadata } from './fields.ts';
 export { pickMetadata, languageTagged, type MemberOrigin } from './members.ts';
-export { scopeList, type RuleContext } from './rules/index.ts';
+export { keyedWithClientSecret, scopeList, type RuleContext } from './rules/index.ts';
 
 /** Type checks, defaults, then every rule. Returns a new object; the input is not changed. */
 export async function validateClientMetadata(metadata: ClientMetadata, config: ServerConfig): Promise<ClientMetadata> {

@@ -59,12 +59,13 @@ export async function verifySignedRequest(token: string, context: TrustContext):
   if (!config.dcrSignatureValidationEnabled) {
     throw new InvalidRequest('signed registration requests are not accepted here (dcrSignatureValidationEnabled is false); send application/json');
   }
-  const decoded = decodeUnverified(token.trim(), { what: 'signed registration request', invalid });
+  const jwt = token.trim();
+  const decoded = decodeUnverified(jwt, { what: 'signed registration request', invalid });
   // The statement inside is verified first, against its own keys: its claims may name the
   // keys of the request (FAPI / UK Open Banking nesting).
   const statement =
     decoded.claims.software_statement === undefined ? undefined : await verifySoftwareStatement(decoded.claims.software_statement, context);
-  const verified = await verifyJwt(token.trim(), await keySource(decoded, statement, context), {
+  const verified = await verifyJwt(jwt, await keySource(decoded, statement, context), {
     what: 'signed registration request',
     algorithms: allowedAlgorithms(config.dcrSignatureValidationAllowedAlgorithms, config),
     audience: config.dcrSignatureValidationAudience,

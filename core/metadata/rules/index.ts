@@ -35,3 +35,4 @@ export const RULES: ReadonlyArray<Rule> = [
 export type { RuleContext } from './context.ts';
 export { scopeList } from './scope.ts';
 export { isLoopbackHost } from './redirectUris.ts';
+export { keyedWithClientSecret } from './keys.ts';

@@ -10,6 +10,25 @@ const KEY_AGREEMENT_CURVES = new Set(['X25519', 'X448']);
 const EC_SIGNING = new Map([['P-256', 'ES256'], ['P-384', 'ES384'], ['P-521', 'ES512']]);
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const SYMMETRIC_KEY_MANAGEMENT = /^(A\d{3}(GCM)?KW|dir)$/;
+/** Signing members the authorization server keys with the client_secret when their algorithm is HMAC. */
+const CLIENT_SIGNING_MEMBERS = [
+  'id_token_signed_response_alg',
+  'userinfo_signed_response_alg',
+  'authorization_signed_response_alg',
+  'request_object_signing_alg',
+  'token_endpoint_auth_signing_alg',
+  'backchannel_authentication_request_signing_alg',
+] as const;
+
+const isHmacAlg = (alg: unknown): boolean => typeof alg === 'string' && alg.startsWith('HS');
+
+/** Whether an algorithm the client uses is keyed with its client_secret: HMAC signing (HS*) or symmetric key management (A*KW, dir). */
+export const keyedWithClientSecret = (metadata: ClientMetadata): boolean =>
+  CLIENT_SIGNING_MEMBERS.some((member) => isHmacAlg(metadata[member])) ||
+  ENCRYPTION_ALG_MEMBERS.some((member) => {
+    const alg = metadata[member];
+    return typeof alg === 'string' && SYMMETRIC_KEY_MANAGEMENT.test(alg);
+  });
 
 /** The algorithm jose needs to import a key that does not name one. */
 function importAlgorithm(key: JWK): string | undefined {
@@ -69,16 +88,16 @@ export async function keys(metadata: ClientMetadata): Promise<void> {
     }
   }
   const signingAlg = metadata.token_endpoint_auth_signing_alg;
-  if (signingAlg && method === 'private_key_jwt' && signingAlg.startsWith('HS')) {
+  if (signingAlg && method === 'private_key_jwt' && isHmacAlg(signingAlg)) {
     throw new InvalidClientMetadata('token_endpoint_auth_signing_alg must be asymmetric for private_key_jwt');
   }
-  if (signingAlg && method === 'client_secret_jwt' && !signingAlg.startsWith('HS')) {
+  if (signingAlg && method === 'client_secret_jwt' && !isHmacAlg(signingAlg)) {
     throw new InvalidClientMetadata('token_endpoint_auth_signing_alg must be an HMAC algorithm for client_secret_jwt');
   }
   // Request objects, CIBA requests and client assertions the authorization server verifies with the client's public keys.
   for (const member of ['request_object_signing_alg', 'backchannel_authentication_request_signing_alg', 'token_endpoint_auth_signing_alg'] as const) {
     const alg = metadata[member];
-    if (typeof alg === 'string' && alg !== 'none' && !alg.startsWith('HS') && !hasKeys) {
+    if (typeof alg === 'string' && alg !== 'none' && !isHmacAlg(alg) && !hasKeys) {
       throw new InvalidClientMetadata(`${member} ${alg} requires the client's public keys (jwks or jwks_uri)`);
     }
   }
