@@ -162,18 +162,14 @@ function canonicalEntry(entry: SsaEntry): SsaEntry {
  * `coerce` converts strings to the declared scalar types (run-time patches).
  */
 export function buildConfig(properties: Record<string, unknown> = {}, { coerce = false } = {}): Readonly<ServerConfig> {
-  let candidate: Record<string, unknown> = structuredClone(properties);
-  let validate = validateProperties;
-  if (coerce && !validate(structuredClone(candidate))) {
-    // Only a patch that needs it is coerced ("true" → true), and nulls stay null (coercion would make them "").
-    validate = validateCoercing;
+  const candidate: Record<string, unknown> = structuredClone(properties);
+  if (coerce && !validateProperties(structuredClone(candidate))) {
+    // Only a patch that needs it is coerced ("true" → true); a null stays null (coercion makes it "").
     const nulls = Object.keys(candidate).filter((name) => candidate[name] === null);
-    const coerced: Record<string, unknown> = structuredClone(candidate);
-    if (validate(coerced)) for (const name of nulls) (coerced as Record<string, unknown>)[name] = null;
-    candidate = coerced;
+    if (validateCoercing(candidate)) Object.assign(candidate, Object.fromEntries(nulls.map((name) => [name, null])));
   }
-  if (!validate(candidate)) {
-    const reasons = describeErrors(validate.errors, '(root)', (name) => `unknown property "${name}"`, 50);
+  if (!validateProperties(candidate)) {
+    const reasons = describeErrors(validateProperties.errors, '(root)', (name) => `unknown property "${name}"`, 50);
     throw new TypeError(`invalid server configuration: ${reasons.join('; ')}`);
   }
   const config = candidate as ServerConfig;

@@ -19,6 +19,15 @@ describe('configuration', () => {
     assert.throws(() => buildConfig({ defaultSubjectType: 'pairwise', subjectTypesSupported: ['public'] }), { name: 'TypeError', message: /defaultSubjectType/ });
   });
 
+  it('coerces a run-time patch only where it needs it, and keeps its nulls', () => {
+    const patched = buildConfig({ decisionLogRetentionDays: '7', dynamicRegistrationEnabled: 'false', dcrSignatureValidationSharedSecret: null }, { coerce: true });
+    assert.equal(patched.decisionLogRetentionDays, 7);
+    assert.equal(patched.dynamicRegistrationEnabled, false);
+    assert.equal(patched.dcrSignatureValidationSharedSecret, null);
+    assert.throws(() => buildConfig({ decisionLogRetentionDays: '7' }), { name: 'TypeError', message: /decisionLogRetentionDays/ });
+    assert.throws(() => buildConfig({ decisionLogRetentionDays: 'soon' }, { coerce: true }), { name: 'TypeError', message: /decisionLogRetentionDays/ });
+  });
+
   it('is frozen', () => {
     const config = buildConfig({});
     assert.throws(() => {
