@@ -6,7 +6,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import pino, { type Logger } from 'pino';
 import { BUILTIN_PLUGINS } from '../plugins/index.ts';
-import { adminRouter, AdminTokens, followStoredConfig, Metrics, seedAdminClient, settleConfiguration } from './admin/index.ts';
+import { adminRouter, AdminTokens, followStoredConfig, Metrics, seedAdminClient, settleConfiguration, type ScriptsState } from './admin/index.ts';
 import { buildConfig, ConfigHolder, loadConfigFile, type Settings } from './config/index.ts';
 import { discovery } from './discovery/index.ts';
 import { createHttpApp, type RequestState } from './http/app.ts';
@@ -111,10 +111,9 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   router.get('/.well-known/openid-configuration', wellKnown);
   router.get('/.well-known/oauth-authorization-server', wellKnown);
   const decisions = new DecisionWriter(store, logger);
-  let scriptsLoaded = false;
-  let scriptsPresent = true;
+  let scriptsState: ScriptsState = 'loading';
   router.use(registrationRouter(services, decisions, (record) => metrics.registrations.inc({ operation: record.operation, outcome: record.outcome })).routes());
-  router.use(adminRouter({ services, scripts, tokens, metrics, issuer: settings.issuer, scriptsLoaded: () => (scriptsLoaded ? (scriptsPresent ? 'loaded' : 'none') : 'loading') }).routes());
+  router.use(adminRouter({ services, scripts, tokens, metrics, issuer: settings.issuer, scriptsState: () => scriptsState }).routes());
   const app = createHttpApp(logger, router, (route, method, status) => metrics.requests.inc({ route, method, status: String(status) }));
 
   let drain: Drainable | undefined;
@@ -141,9 +140,9 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       else if (!(await store.hasAdminClients())) {
         logger.warn('no administration client exists: set DCR_ADMIN_CLIENT_ID and DCR_ADMIN_CLIENT_SECRET to create one (the administration API is closed until then)');
       }
-      scriptsPresent = checkScriptsDir(settings);
+      const scriptsPresent = checkScriptsDir(settings);
       await scripts.loadAll();
-      scriptsLoaded = true;
+      scriptsState = scriptsPresent ? 'loaded' : 'none';
       if (options.watch !== false) {
         watcher = watchScripts(scripts, { polling: settings.scriptsPolling, logger });
         await watcher.ready;

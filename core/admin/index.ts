@@ -26,6 +26,7 @@ export { ALL_SCOPES, SCOPES } from './scopes.ts';
 export { hashSecret } from './secretHash.ts';
 export { AdminClientSchema, toAdminClient } from './clientShape.ts';
 export { dryRun, type DryRunResult } from './dryRun.ts';
+export type { ScriptsState } from './health.ts';
 
 export const CONFIG_PATHS = ['/jans-config-api/api/v1/jans-auth-server/config', '/admin/config'];
 export const CLIENT_PATHS = ['/jans-config-api/api/v1/openid/clients', '/admin/clients'];
@@ -36,10 +37,10 @@ export interface AdminOptions {
   tokens: AdminTokens;
   metrics: Metrics;
   issuer: string;
-  scriptsLoaded: () => ScriptsState;
+  scriptsState: () => ScriptsState;
 }
 
-export function adminRouter({ services, scripts, tokens, metrics, issuer, scriptsLoaded }: AdminOptions): Router<RequestState> {
+export function adminRouter({ services, scripts, tokens, metrics, issuer, scriptsState }: AdminOptions): Router<RequestState> {
   const router = new Router<RequestState>();
   const { store, config, clock } = services;
   const scope = (needed: string) => requireScope(tokens, needed);
@@ -83,7 +84,7 @@ export function adminRouter({ services, scripts, tokens, metrics, issuer, script
     ctx.body = openApiDocument(issuer);
   });
   router.get('/health/live', live);
-  router.get('/health/ready', ready(store, scriptsLoaded));
+  router.get('/health/ready', ready(store, scriptsState));
   router.get('/metrics', async (ctx) => {
     ctx.set('Content-Type', metrics.registry.contentType);
     ctx.body = await metrics.registry.metrics();

@@ -55,8 +55,8 @@ interface EntryReferences {
   matchOf: ivm.Reference;
 }
 
-/** Compiles and links the in-isolate runtime's modules; `root` is `registrar:runtime`. */
-async function loadRuntime(isolate: ivm.Isolate, context: ivm.Context, held: <T extends ivm.Module>(module: T) => T): Promise<{ root: ivm.Module }> {
+/** Compiles and links the in-isolate runtime's modules; returns its root, `registrar:runtime`. */
+async function loadRuntime(isolate: ivm.Isolate, context: ivm.Context, held: <T extends ivm.Module>(module: T) => T): Promise<ivm.Module> {
   const modules = new Map<string, ivm.Module>();
   for (const [file, code] of RUNTIME_MODULES) modules.set(file, held(await isolate.compileModule(code, { filename: `registrar:runtime/${file}` })));
   const root = modules.get(RUNTIME_ROOT)!;
@@ -65,7 +65,7 @@ async function loadRuntime(isolate: ivm.Isolate, context: ivm.Context, held: <T 
     if (!module) throw new Error(`the runtime has no module "${specifier}"`);
     return module;
   });
-  return { root };
+  return root;
 }
 
 function releaseAll(handles: Array<{ release(): void }>): void {
@@ -139,7 +139,7 @@ export class ScriptIsolate {
       try {
         script = held(await isolate.compileModule(options.code, { filename: options.file }));
       } catch (err) {
-        throw fail(`${(err as Error).message}`, String((err as Error).stack ?? ''));
+        throw fail((err as Error).message, String((err as Error).stack ?? ''));
       }
       const runtime = await loadRuntime(isolate, context, held);
       const entry = held(await isolate.compileModule(ENTRY, { filename: 'registrar:entry' }));
@@ -149,7 +149,7 @@ export class ScriptIsolate {
         });
         await entry.instantiate(context, (specifier) => {
           if (specifier === 'script') return script;
-          if (specifier === 'registrar:runtime') return runtime.root;
+          if (specifier === 'registrar:runtime') return runtime;
           throw new Error(`unknown module "${specifier}"`);
         });
         await entry.evaluate({ timeout: options.timeoutMs });
