@@ -56,8 +56,19 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
   };
 }
 
+export interface OutboundRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  signal?: AbortSignal | undefined;
+}
+
 /** GET `target` under `policy`. Resolves with any status; rejects with an OutboundError. */
-export function get(target: string, policy: OutboundPolicy, accept = 'application/json', signal?: AbortSignal): Promise<OutboundResponse> {
+export const get = (target: string, policy: OutboundPolicy, accept = 'application/json', signal?: AbortSignal): Promise<OutboundResponse> =>
+  send(target, policy, { headers: { accept }, signal });
+
+/** One request to `target` under `policy`. Resolves with any status; rejects with an OutboundError. */
+export function send(target: string, policy: OutboundPolicy, { method = 'GET', headers = {}, body, signal }: OutboundRequest = {}): Promise<OutboundResponse> {
   let url: URL;
   try {
     url = new URL(target);
@@ -72,13 +83,15 @@ export function get(target: string, policy: OutboundPolicy, accept = 'applicatio
     return Promise.reject(new OutboundError('address_not_allowed', `${literal} is not a public address`));
   }
   const client = url.protocol === 'https:' ? https : http;
+  const length = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
 
   return new Promise((resolve, reject) => {
-    const request = client.get(
+    const request = client.request(
       url,
       {
+        method,
         lookup: guardedLookup(policy.allowPrivateAddresses),
-        headers: { accept, 'user-agent': 'registrar' },
+        headers: { accept: 'application/json', 'user-agent': 'registrar', ...headers, ...length },
         timeout: policy.timeoutMs,
         agent: false,
         ...(signal ? { signal } : {}),
@@ -116,6 +129,7 @@ export function get(target: string, policy: OutboundPolicy, accept = 'applicatio
     request.on('timeout', () => request.destroy(new OutboundError('timeout', `no answer within ${policy.timeoutMs} ms`)));
     request.on('error', (err) => reject(asOutboundError(err)));
     request.on('close', () => clearTimeout(deadline));
+    request.end(body);
   });
 }
 
