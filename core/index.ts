@@ -6,6 +6,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import pino, { type Logger } from 'pino';
 import { BUILTIN_PLUGINS } from '../plugins/index.ts';
+import { AuthorizationServerLink, Reconciler } from './authorization/index.ts';
 import { adminRouter, AdminTokens, followStoredConfig, Metrics, seedAdminClient, settleConfiguration, type ScriptsState } from './admin/index.ts';
 import { buildConfig, ConfigHolder, loadConfigFile, type Settings } from './config/index.ts';
 import { discovery } from './discovery/index.ts';
@@ -44,6 +45,7 @@ export interface Registrar {
   store: ClientStore;
   scripts: ScriptHost;
   services: RegistrationServices;
+  reconciler: Reconciler;
   metrics: Metrics;
   logger: Logger;
   /** Settles the configuration, loads the scripts, starts watching them, then listens. */
@@ -96,24 +98,47 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     clock,
     () => config.current.adminAccessTokenLifetimeSeconds,
   );
+  const secrets = new SecretBox(key);
+  const policy = options.policy ?? scripts;
+  const authorizationServer = new AuthorizationServerLink({
+    config,
+    issuer: settings.issuer,
+    secrets,
+    logger,
+    onCall: (operation, outcome) => metrics.serverCalls.inc({ operation, outcome }),
+    onReachable: (reachable) => metrics.serverUp.set(reachable ? 1 : 0),
+  });
+  const reconciler = new Reconciler({
+    link: authorizationServer,
+    store,
+    policy,
+    logger,
+    clock,
+    onRun: (report) => {
+      metrics.syncRuns.inc({ outcome: report.outcome });
+      for (const change of ['created', 'updated', 'deleted', 'failed'] as const) if (report[change] > 0) metrics.syncChanges.inc({ change }, report[change]);
+      metrics.syncLastRun.set(Date.parse(report.finishedAt) / 1000);
+    },
+  });
   const services: RegistrationServices = {
     config,
     store,
     keySets,
-    secrets: new SecretBox(key),
-    policy: options.policy ?? scripts,
+    secrets,
+    policy,
     clock,
+    authorizationServer,
     registrationEndpoint,
   };
 
   const router = new Router<RequestState>();
-  const wellKnown = discovery(settings.issuer, registrationEndpoint, config);
+  const wellKnown = discovery(settings.issuer, registrationEndpoint, config, () => authorizationServer.metadata);
   router.get('/.well-known/openid-configuration', wellKnown);
   router.get('/.well-known/oauth-authorization-server', wellKnown);
   const decisions = new DecisionWriter(store, logger);
   let scriptsState: ScriptsState = 'loading';
   router.use(registrationRouter(services, decisions, (record) => metrics.registrations.inc({ operation: record.operation, outcome: record.outcome })).routes());
-  router.use(adminRouter({ services, scripts, tokens, metrics, issuer: settings.issuer, scriptsState: () => scriptsState }).routes());
+  router.use(adminRouter({ services, scripts, tokens, metrics, reconciler, issuer: settings.issuer, scriptsState: () => scriptsState }).routes());
   const app = createHttpApp(logger, router, (route, method, status) => metrics.requests.inc({ route, method, status: String(status) }));
 
   let drain: Drainable | undefined;
@@ -126,6 +151,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     store,
     scripts,
     services,
+    reconciler,
     metrics,
     logger,
     flushDecisions: () => decisions.settle(),
@@ -147,6 +173,8 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
         watcher = watchScripts(scripts, { polling: settings.scriptsPolling, logger });
         await watcher.ready;
       }
+      // In the background: a server that is down at start must not keep Registrar from serving.
+      reconciler.start(() => config.current.authorizationServerSyncIntervalSeconds);
       return new Promise((resolve, reject) => {
         const handler = app.callback();
         // A slow client (headers or body) is answered 408 and cut once requestTimeoutMs has passed.
@@ -170,6 +198,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     },
     async close() {
       clearInterval(purge);
+      await reconciler.stop();
       stopFollowing?.();
       await watcher?.close();
       if (drain && !(await drain.drain(settings.shutdownTimeoutMs))) {

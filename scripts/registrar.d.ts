@@ -239,6 +239,22 @@ export interface KeyHookContext<P = Record<string, unknown>> {
   properties: P;
 }
 
+/** What modifyAuthorizationServerClient is told. */
+export interface ServerClientContext<P = Record<string, unknown>> {
+  /** `create` / `update`: a registration or an RFC 7592 update; `admin`: an administrator enabled, disabled or rotated the client; `sync`: the reconciler. */
+  operation: "create" | "update" | "admin" | "sync";
+  requestId: string;
+  clientId: string;
+  /** The client as Registrar stores it. */
+  client: ClientMetadata;
+  /** Which kind of server the representation is for. */
+  authorizationServer: "hydra" | "keycloak";
+  /** This script's name. */
+  script: string;
+  /** This script's configuration properties (`properties` in its settings file). */
+  properties: P;
+}
+
 /** The error codes a script may refuse with. */
 export type RejectionCode = 'invalid_client_metadata' | 'invalid_redirect_uri' | 'invalid_software_statement' | 'unapproved_software_statement' | 'invalid_request' | 'access_denied';
 
@@ -269,6 +285,9 @@ export type ModifyPutResponse<P = Record<string, unknown>> = (response: ClientRe
 /** GET, before the 200 is sent. The body to send; `true` sends `response` as changed in place; `false` sends it unchanged. */
 export type ModifyReadResponse<P = Record<string, unknown>> = (response: ClientResponse, context: HookContext<P>) => Maybe<boolean | ClientResponse>;
 
+/** With an authorization server connected, before a client is created or changed there (registration, update, administration, reconciler). The server's representation to send (Hydra's OAuth2Client, Keycloak's ClientRepresentation; the secret withheld); `true` sends `serverClient` as changed in place; `false` sends it unchanged. */
+export type ModifyAuthorizationServerClient<P = Record<string, unknown>> = (serverClient: Record<string, unknown>, context: ServerClientContext<P>) => Maybe<boolean | Record<string, unknown>>;
+
 /** A software statement signed with an asymmetric key, softwareStatementValidationType `script`. A JWKS (object or JSON string); nothing: no key from this script. */
 export type GetSoftwareStatementJwks<P = Record<string, unknown>> = (context: KeyHookContext<P>) => Maybe<null | void | string | { keys: unknown[] }>;
 
@@ -288,7 +307,7 @@ export type Init<P = Record<string, unknown>> = (properties: P) => Maybe<void>;
 export type Destroy<P = Record<string, unknown>> = (properties: P) => Maybe<void>;
 
 /** Hooks a match condition may guard. */
-export type MatchableHook = 'createClient' | 'updateClient' | 'deleteClient' | 'modifyScopes' | 'manageClaims' | 'isCertValidForClient' | 'modifyPostResponse' | 'modifyPutResponse' | 'modifyReadResponse' | 'getSoftwareStatementJwks' | 'getSoftwareStatementHmacSecret' | 'getDcrJwks' | 'getDcrHmacSecret';
+export type MatchableHook = 'createClient' | 'updateClient' | 'deleteClient' | 'modifyScopes' | 'manageClaims' | 'isCertValidForClient' | 'modifyPostResponse' | 'modifyPutResponse' | 'modifyReadResponse' | 'modifyAuthorizationServerClient' | 'getSoftwareStatementJwks' | 'getSoftwareStatementHmacSecret' | 'getDcrJwks' | 'getDcrHmacSecret';
 /** A JSON Schema the hook's context must satisfy, in a safe subset: description, type, const, enum, properties, required, additionalProperties, items, contains, minItems, maxItems, minLength, maxLength, minimum, maximum, not, anyOf, allOf, oneOf. */
 export type MatchCondition = { [keyword: string]: unknown };
 export type MatchDeclaration = Partial<Record<MatchableHook, MatchCondition>>;

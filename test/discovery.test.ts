@@ -41,3 +41,35 @@ describe('discovery', () => {
     assert.equal(response.status, 201);
   });
 });
+
+describe('discovery without an authorization server connected', () => {
+  it('publishes the Janssen-named endpoint properties when set, and none of those members otherwise', async () => {
+    const endpoints = {
+      authorizationEndpoint: 'https://as.example.com/authorize',
+      tokenEndpoint: 'https://as.example.com/token',
+      jwksUri: 'https://as.example.com/jwks',
+      userInfoEndpoint: 'https://as.example.com/userinfo',
+      endSessionEndpoint: 'https://as.example.com/logout',
+      revocationEndpoint: 'https://as.example.com/revoke',
+      introspectionEndpoint: 'https://as.example.com/introspect',
+    };
+    const server = await startServer({ properties: endpoints });
+    const bare = await startServer();
+    try {
+      const document = (await server.request('GET', '/.well-known/oauth-authorization-server')).json;
+      assert.equal(document.authorization_endpoint, endpoints.authorizationEndpoint);
+      assert.equal(document.token_endpoint, endpoints.tokenEndpoint);
+      assert.equal(document.jwks_uri, endpoints.jwksUri);
+      assert.equal(document.userinfo_endpoint, endpoints.userInfoEndpoint);
+      assert.equal(document.end_session_endpoint, endpoints.endSessionEndpoint);
+      assert.equal(document.revocation_endpoint, endpoints.revocationEndpoint);
+      assert.equal(document.introspection_endpoint, endpoints.introspectionEndpoint);
+      assert.equal(document.issuer, server.url);
+      const plain = (await bare.request('GET', '/.well-known/oauth-authorization-server')).json;
+      for (const member of ['authorization_endpoint', 'token_endpoint', 'jwks_uri']) assert.equal(plain[member], undefined, member);
+    } finally {
+      await server.close();
+      await bare.close();
+    }
+  });
+});

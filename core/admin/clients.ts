@@ -37,9 +37,13 @@ export function clientAdmin(services: RegistrationServices) {
     return record;
   }
 
-  async function save(record: ClientRecord, change: Partial<ClientRecord>): Promise<ClientRecord> {
+  /** Writes a change at the authorization server and in the store, both or neither. */
+  async function save(ctx: AdminContext, record: ClientRecord, change: Partial<ClientRecord>): Promise<ClientRecord> {
     const next = { ...record, ...change, revision: record.revision + 1, updatedAt: clock() };
-    if (!(await store.replace(next, record.revision))) throw conflict();
+    const written = await services.authorizationServer.commit({ operation: 'admin', requestId: ctx.state.requestId, before: record, after: next, policy: services.policy.forRequest({ requestId: ctx.state.requestId }) }, () =>
+      store.replace(next, record.revision),
+    );
+    if (!written) throw conflict();
     return next;
   }
 
@@ -69,25 +73,25 @@ export function clientAdmin(services: RegistrationServices) {
     },
     async remove(ctx: AdminContext) {
       const record = await load(ctx);
-      await store.remove(record.clientId);
+      await services.authorizationServer.commit({ operation: 'delete', requestId: ctx.state.requestId, before: record, after: undefined }, () => store.remove(record.clientId));
       ctx.state.log.info({ clientId: record.clientId, admin: true }, 'client deleted by an administrator');
       ctx.status = 204;
       ctx.set(NO_STORE);
     },
     disable: (disabled: boolean) => async (ctx: AdminContext) => {
-      const record = await save(await load(ctx), { disabled });
+      const record = await save(ctx, await load(ctx), { disabled });
       send(ctx, toAdminClient(record));
     },
     async rotateSecret(ctx: AdminContext) {
       const record = await load(ctx);
       if (!needsSecret(record.metadata)) throw new InvalidRequest(`a ${record.metadata.token_endpoint_auth_method} client has no client secret`);
       const clientSecret = newClientSecret();
-      const saved = await save(record, { secret: services.secrets.seal(clientSecret, record.clientId) });
+      const saved = await save(ctx, record, { secret: services.secrets.seal(clientSecret, record.clientId) });
       send(ctx, { inum: saved.clientId, clientSecret, clientSecretExpiresAt: toAdminClient(saved).clientSecretExpiresAt });
     },
     async rotateRegistrationAccessToken(ctx: AdminContext) {
       const registrationAccessToken = newRegistrationAccessToken();
-      const saved = await save(await load(ctx), { registrationAccessTokenHash: hashToken(registrationAccessToken) });
+      const saved = await save(ctx, await load(ctx), { registrationAccessTokenHash: hashToken(registrationAccessToken) });
       send(ctx, { inum: saved.clientId, registrationAccessToken });
     },
   };

@@ -1,6 +1,8 @@
-// Liveness and readiness: live while the process serves HTTP; ready when the store answers and the
-// scripts folder has been loaded.
+// Liveness and readiness: live while the process serves HTTP; ready when the store answers, the
+// scripts folder has been loaded and the authorization server, when one is connected, answers.
+// Also the authorization server's status for administrators.
 import type { Context } from 'koa';
+import type { AuthorizationServerLink, Reconciler } from '../authorization/index.ts';
 import { NO_STORE } from '../http/app.ts';
 import type { ClientStore } from '../store/index.ts';
 
@@ -12,18 +14,34 @@ export const live = (ctx: Context) => {
 /** `loading` until the scripts folder has been read, then `loaded`, or `none` when it is absent on purpose. */
 export type ScriptsState = 'loading' | 'loaded' | 'none';
 
-export function ready(store: ClientStore, scripts: () => ScriptsState) {
+export function ready(store: ClientStore, scripts: () => ScriptsState, authorizationServer: AuthorizationServerLink) {
   return async (ctx: Context) => {
     let storeStatus = 'ok';
-    try {
-      await store.ping();
-    } catch (err) {
-      storeStatus = (err as Error).message;
-    }
+    const [server] = await Promise.all([
+      authorizationServer.status(),
+      store.ping().catch((err: unknown) => {
+        storeStatus = (err as Error).message;
+      }),
+    ]);
     const state = scripts();
-    const ok = storeStatus === 'ok' && state !== 'loading';
+    const ok = storeStatus === 'ok' && state !== 'loading' && server.ok;
     ctx.status = ok ? 200 : 503;
     ctx.set(NO_STORE);
-    ctx.body = { status: ok ? 'ready' : 'not ready', store: storeStatus, scripts: state };
+    ctx.body = { status: ok ? 'ready' : 'not ready', store: storeStatus, scripts: state, authorizationServer: server.detail };
+  };
+}
+
+/** GET /admin/authorization-server: which server, whether it answers, its metadata's age and the reconciler's last run. */
+export function authorizationServerStatus(link: AuthorizationServerLink, reconciler: Reconciler) {
+  return (ctx: Context) => {
+    const server = link.server;
+    const fetchedAt = link.metadataFetchedAt;
+    ctx.set(NO_STORE);
+    ctx.body = {
+      type: server?.type ?? null,
+      reachable: link.reachable ?? null,
+      metadataFetchedAt: fetchedAt === undefined ? null : new Date(fetchedAt).toISOString(),
+      lastSync: reconciler.last ?? null,
+    };
   };
 }

@@ -5,6 +5,7 @@ import type { Context } from 'koa';
 import { NotFound } from '../errors/index.ts';
 import { readJsonObject } from '../http/body.ts';
 import { NO_STORE, type RequestState } from '../http/app.ts';
+import type { Reconciler } from '../authorization/index.ts';
 import type { RegistrationServices } from '../registration/index.ts';
 import type { ScriptHost } from '../sandbox/index.ts';
 import { AdminClientSchema } from './clientShape.ts';
@@ -12,7 +13,7 @@ import { clientAdmin } from './clients.ts';
 import { auditTrail } from './audit.ts';
 import { getConfig, patchConfig } from './config.ts';
 import { dryRun } from './dryRun.ts';
-import { live, ready, type ScriptsState } from './health.ts';
+import { authorizationServerStatus, live, ready, type ScriptsState } from './health.ts';
 import type { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { SCOPES } from './scopes.ts';
@@ -36,11 +37,12 @@ export interface AdminOptions {
   scripts: ScriptHost;
   tokens: AdminTokens;
   metrics: Metrics;
+  reconciler: Reconciler;
   issuer: string;
   scriptsState: () => ScriptsState;
 }
 
-export function adminRouter({ services, scripts, tokens, metrics, issuer, scriptsState }: AdminOptions): Router<RequestState> {
+export function adminRouter({ services, scripts, tokens, metrics, reconciler, issuer, scriptsState }: AdminOptions): Router<RequestState> {
   const router = new Router<RequestState>();
   const { store, config, clock } = services;
   const scope = (needed: string) => requireScope(tokens, needed);
@@ -63,6 +65,12 @@ export function adminRouter({ services, scripts, tokens, metrics, issuer, script
     router.post(`${base}/:inum/registration-access-token`, scope(SCOPES.clientsWrite), clients.rotateRegistrationAccessToken);
   }
 
+  router.get('/admin/authorization-server', scope(SCOPES.clientsRead), authorizationServerStatus(services.authorizationServer, reconciler));
+  router.post('/admin/authorization-server/sync', scope(SCOPES.clientsWrite), async (ctx) => {
+    ctx.set(NO_STORE);
+    ctx.body = await reconciler.run('demand');
+  });
+
   router.get('/admin/scripts', scope(SCOPES.scriptsRead), (ctx) => {
     ctx.set(NO_STORE);
     ctx.body = { scripts: scripts.status() };
@@ -84,7 +92,7 @@ export function adminRouter({ services, scripts, tokens, metrics, issuer, script
     ctx.body = openApiDocument(issuer);
   });
   router.get('/health/live', live);
-  router.get('/health/ready', ready(store, scriptsState));
+  router.get('/health/ready', ready(store, scriptsState, services.authorizationServer));
   router.get('/metrics', async (ctx) => {
     ctx.set('Content-Type', metrics.registry.contentType);
     ctx.body = await metrics.registry.metrics();

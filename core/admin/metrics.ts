@@ -1,7 +1,8 @@
 // Prometheus metrics (prom-client), one registry per server: requests by route and status,
 // registrations by operation and outcome, hook latency by script and hook, script reloads and
-// sandbox restarts, plus Node's default process metrics.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// sandbox restarts, calls to the authorization server and reconciler runs, plus Node's default
+// process metrics.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -33,6 +34,21 @@ export class Metrics {
     buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 1, 5],
     registers: [this.registry],
   });
+  readonly serverCalls = new Counter({
+    name: 'registrar_authorization_server_calls_total',
+    help: 'Calls to the authorization server by operation (create, update, delete, get, list, token, scopes, ping) and outcome (ok, refused, unavailable).',
+    labelNames: ['operation', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly serverUp = new Gauge({ name: 'registrar_authorization_server_up', help: '1 when the last call to the authorization server got an answer, 0 when it could not be had.', registers: [this.registry] });
+  readonly syncRuns = new Counter({ name: 'registrar_authorization_server_sync_runs_total', help: 'Reconciler runs by outcome (ok, failed, skipped).', labelNames: ['outcome'], registers: [this.registry] });
+  readonly syncChanges = new Counter({
+    name: 'registrar_authorization_server_sync_changes_total',
+    help: 'Clients the reconciler created, updated or deleted at the authorization server, or failed to.',
+    labelNames: ['change'],
+    registers: [this.registry],
+  });
+  readonly syncLastRun = new Gauge({ name: 'registrar_authorization_server_sync_last_run_timestamp_seconds', help: 'When the reconciler last finished a run.', registers: [this.registry] });
   readonly restarts = new Counter({ name: 'registrar_sandbox_restarts_total', help: 'Isolates rebuilt after a time or memory limit, by script.', labelNames: ['script'], registers: [this.registry] });
 
   readonly #hookTimers = new Map<string, { observe(value: number): void }>();

@@ -8,7 +8,7 @@ import { describeErrors, schemaValidator } from '../validation/index.ts';
 import { ServerProperties, type ServerConfig } from './properties.ts';
 
 export { prepareDataDir } from './dataDir.ts';
-export { SECURITY_PROPERTIES, ServerProperties, describeProperties, type ServerConfig, type PropertyDoc } from './properties.ts';
+export { SECURITY_PROPERTIES, ServerProperties, describeProperties, type AuthorizationServerSettings, type ServerConfig, type PropertyDoc } from './properties.ts';
 
 export interface Settings {
   /** TCP port (PORT, default 8080). */
@@ -184,6 +184,14 @@ export function buildConfig(properties: Record<string, unknown> = {}, { coerce =
   }
   for (const cidr of config.trustedProxies) {
     if (!parseCidr(cidr)) throw new TypeError(`trustedProxies: "${cidr}" is not an IP address or CIDR`);
+  }
+  const server = config.authorizationServer;
+  if (server?.type === 'keycloak') {
+    const byClient = server.adminClientId !== undefined && server.adminClientSecret !== undefined;
+    const byAdmin = server.adminUsername !== undefined && server.adminPassword !== undefined;
+    if (byClient === byAdmin) {
+      throw new TypeError('authorizationServer: a keycloak connection needs adminClientId and adminClientSecret, or adminUsername and adminPassword (one pair)');
+    }
   }
   return deepFreeze(config);
 }

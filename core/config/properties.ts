@@ -151,6 +151,62 @@ export const ServerProperties = Type.Object(
       description: 'Days a registration decision record (one per registration request) is kept in the store.',
     }),
 
+    // --- the authorization server the registered clients are for
+    authorizationServer: Type.Union(
+      [
+        Type.Object(
+          {
+            type: Type.Literal('hydra'),
+            adminUrl: Type.String({ pattern: '^https?://', description: "Hydra's admin API base URL (port 4445 by default)." }),
+            issuer: Type.String({ pattern: '^https?://', description: "Hydra's public issuer URL (its discovery is read from there)." }),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Object(
+          {
+            type: Type.Literal('keycloak'),
+            url: Type.String({ pattern: '^https?://', description: "Keycloak's base URL." }),
+            realm: Type.String({ minLength: 1, description: 'The realm clients are registered in.' }),
+            adminClientId: Type.Optional(Type.String({ minLength: 1, description: 'A service-account client of that realm allowed to manage clients.' })),
+            adminClientSecret: Type.Optional(Type.String({ minLength: 1 })),
+            adminUsername: Type.Optional(Type.String({ minLength: 1, description: "Or: an administrator of the master realm (through its admin-cli client)." })),
+            adminPassword: Type.Optional(Type.String({ minLength: 1 })),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Object(
+          {
+            type: Type.Literal('oidc-provider'),
+            issuer: Type.Optional(Type.String({ pattern: '^https?://', description: "The provider's issuer URL (its discovery is read from there)." })),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      {
+        default: null,
+        description:
+          'The authorization server registered clients are for: `{"type": "hydra", "adminUrl", "issuer"}`, `{"type": "keycloak", "url", "realm", "adminClientId", "adminClientSecret"}` (or `adminUsername` / `adminPassword` of the master realm), or `{"type": "oidc-provider", "issuer"}` (it reads the store through the exported adapter). Every registration, update and deletion is made there in the same request; null: clients live in Registrar only. See docs/authorization-servers.md.',
+      },
+    ),
+    authorizationServerTimeoutMs: Type.Integer({
+      default: 5000,
+      minimum: 100,
+      description: 'Timeout of one call to the authorization server, in milliseconds; a server that does not answer in time fails the request with 503.',
+    }),
+    authorizationServerSyncIntervalSeconds: Type.Integer({
+      default: 300,
+      minimum: 0,
+      description: 'How often the reconciler brings the authorization server in line with the store (it also runs at start and on demand); 0: only at start and on demand.',
+    }),
+    authorizationEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'authorization_endpoint published in discovery when no authorization server is connected.' }),
+    tokenEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'token_endpoint published in discovery when no authorization server is connected.' }),
+    jwksUri: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'jwks_uri published in discovery when no authorization server is connected.' }),
+    userInfoEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'userinfo_endpoint published in discovery when no authorization server is connected.' }),
+    endSessionEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'end_session_endpoint published in discovery when no authorization server is connected.' }),
+    revocationEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'revocation_endpoint published in discovery when no authorization server is connected.' }),
+    introspectionEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'introspection_endpoint published in discovery when no authorization server is connected.' }),
+
     // --- software statements (RFC 7591 §2.3)
     softwareStatementValidationType: Type.Union(
       [Type.Literal('none'), Type.Literal('script'), Type.Literal('jwks'), Type.Literal('jwks_uri'), Type.Literal('builtin')],
@@ -261,6 +317,7 @@ export const ServerProperties = Type.Object(
 );
 
 export type ServerConfig = Static<typeof ServerProperties>;
+export type AuthorizationServerSettings = NonNullable<ServerConfig['authorizationServer']>;
 
 /**
  * Properties whose change can open the server up (what it accepts, whom it trusts, where it goes
@@ -295,6 +352,7 @@ export const SECURITY_PROPERTIES: ReadonlySet<keyof ServerConfig> = new Set<keyo
   'trustedProxies',
   'mtlsTrustedProxies',
   'dynamicRegistrationRequireClientCertificate',
+  'authorizationServer',
   'outboundAllowHttp',
   'outboundAllowPrivateAddresses',
 ]);
@@ -309,6 +367,8 @@ export interface PropertyDoc {
 }
 
 function typeName(schema: TSchema): string {
+  if (Array.isArray(schema.anyOf)) return [...new Set((schema.anyOf as TSchema[]).map(typeName))].join(' or ');
+  if (schema.const !== undefined) return typeof schema.const === 'string' ? 'string' : typeof schema.const;
   if (schema.type === 'array') return `${typeName(schema.items as TSchema)}[]`;
   return String(schema.type);
 }

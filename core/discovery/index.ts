@@ -1,6 +1,8 @@
 // GET /.well-known/openid-configuration and /.well-known/oauth-authorization-server (RFC 8414):
 // the issuer, the registration endpoint and the *_supported lists that registration enforces,
-// read from the configuration in force.
+// read from the configuration in force. With an authorization server connected, its own
+// document is the base (its endpoints, its keys, what else it supports) and Registrar's members
+// take precedence; without one, the Janssen-named endpoint properties fill those members.
 import type { Middleware } from 'koa';
 import type { ConfigHolder, ServerConfig } from '../config/index.ts';
 import { NO_STORE } from '../http/errors.ts';
@@ -33,8 +35,33 @@ const LISTS: ReadonlyArray<[string, keyof ServerConfig]> = [
   ['acr_values_supported', 'acrValuesSupported'],
 ];
 
-export function discoveryDocument(issuer: string, registrationEndpoint: string, config: ServerConfig): Record<string, unknown> {
-  const document: Record<string, unknown> = { issuer, registration_endpoint: registrationEndpoint };
+const ENDPOINTS: ReadonlyArray<[string, keyof ServerConfig]> = [
+  ['authorization_endpoint', 'authorizationEndpoint'],
+  ['token_endpoint', 'tokenEndpoint'],
+  ['jwks_uri', 'jwksUri'],
+  ['userinfo_endpoint', 'userInfoEndpoint'],
+  ['end_session_endpoint', 'endSessionEndpoint'],
+  ['revocation_endpoint', 'revocationEndpoint'],
+  ['introspection_endpoint', 'introspectionEndpoint'],
+];
+
+/** Members of the server's document that are Registrar's to say (its own registration endpoint). */
+const REGISTRARS = new Set(['registration_endpoint']);
+
+/**
+ * Registrar's document. `server` is the connected authorization server's own document: its
+ * members come first, and Registrar's override them, except the issuer, which stays the
+ * server's (tokens carry it; RFC 8414 clients compare it).
+ */
+export function discoveryDocument(issuer: string, registrationEndpoint: string, config: ServerConfig, server?: Record<string, unknown>): Record<string, unknown> {
+  const base: Record<string, unknown> = server ? Object.fromEntries(Object.entries(server).filter(([member]) => !REGISTRARS.has(member))) : {};
+  const document: Record<string, unknown> = { issuer, ...base, registration_endpoint: registrationEndpoint };
+  if (!server) {
+    for (const [member, property] of ENDPOINTS) {
+      const value = config[property];
+      if (typeof value === 'string') document[member] = value;
+    }
+  }
   for (const [member, property] of LISTS) {
     const values = config[property] as readonly string[];
     if (values.length > 0) document[member] = values;
@@ -46,9 +73,9 @@ export function discoveryDocument(issuer: string, registrationEndpoint: string, 
   return document;
 }
 
-export function discovery(issuer: string, registrationEndpoint: string, config: ConfigHolder): Middleware {
+export function discovery(issuer: string, registrationEndpoint: string, config: ConfigHolder, server: () => Record<string, unknown> | undefined = () => undefined): Middleware {
   return (ctx) => {
     ctx.set({ ...NO_STORE, 'Cache-Control': 'no-cache' });
-    ctx.body = discoveryDocument(issuer, registrationEndpoint, config.current);
+    ctx.body = discoveryDocument(issuer, registrationEndpoint, config.current, server());
   };
 }

@@ -43,8 +43,22 @@ export const KeyHookContextSchema = Type.Object(
 );
 export type KeyHookContext = Static<typeof KeyHookContextSchema>;
 
+export const ServerClientContextSchema = Type.Object(
+  {
+    operation: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('admin'), Type.Literal('sync')], {
+      description: '`create` / `update`: a registration or an RFC 7592 update; `admin`: an administrator enabled, disabled or rotated the client; `sync`: the reconciler.',
+    }),
+    requestId: Type.String(),
+    clientId: Type.String(),
+    client: named<ClientMetadata>('ClientMetadata', 'The client as Registrar stores it.'),
+    authorizationServer: Type.Union([Type.Literal('hydra'), Type.Literal('keycloak')], { description: 'Which kind of server the representation is for.' }),
+  },
+  { 'x-ts': 'ServerClientContext', description: 'What modifyAuthorizationServerClient is told.' },
+);
+export type ServerClientContext = Static<typeof ServerClientContextSchema>;
+
 /** The shapes the generated script types declare by name, in the order they are written. */
-export const CONTEXT_SCHEMAS: ReadonlyArray<TSchema> = [VerifiedJwtSchema, HookContextSchema, KeyHookContextSchema];
+export const CONTEXT_SCHEMAS: ReadonlyArray<TSchema> = [VerifiedJwtSchema, HookContextSchema, KeyHookContextSchema, ServerClientContextSchema];
 
 export type ClientResponse = Record<string, unknown>;
 

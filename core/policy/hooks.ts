@@ -33,7 +33,7 @@ export interface HookDeclaration {
   /** The value the hook works on, passed before the context: its name and TypeScript type. */
   input?: { name: string; type: string };
   /** What the hook is told (the script's name and properties are added). */
-  context: 'HookContext' | 'KeyHookContext' | 'none';
+  context: 'HookContext' | 'KeyHookContext' | 'ServerClientContext' | 'none';
   /** Shape the result must have; anything else fails the call (bad_output). */
   result: TSchema;
   combine: Combine;
@@ -115,6 +115,14 @@ export const HOOKS = {
   modifyPostResponse: responseHook('POST, before the client is stored and the 201 is sent'),
   modifyPutResponse: responseHook('PUT, before the update is stored and the 200 is sent'),
   modifyReadResponse: responseHook('GET, before the 200 is sent'),
+  modifyAuthorizationServerClient: {
+    when: 'with an authorization server connected, before a client is created or changed there (registration, update, administration, reconciler)',
+    input: { name: 'serverClient', type: 'Record<string, unknown>' },
+    context: 'ServerClientContext',
+    result: Type.Union([Type.Boolean(), Type.Record(Type.String(), Type.Unknown())]),
+    combine: 'response',
+    answers: "The server's representation to send (Hydra's OAuth2Client, Keycloak's ClientRepresentation; the secret withheld); `true` sends `serverClient` as changed in place; `false` sends it unchanged.",
+  },
   getSoftwareStatementJwks: keyHook('a software statement signed with an asymmetric key, softwareStatementValidationType `script`', JWKS, 'A JWKS (object or JSON string)'),
   getSoftwareStatementHmacSecret: keyHook('a software statement signed with HMAC, softwareStatementValidationType `script`', SECRET, 'The shared secret'),
   getDcrJwks: keyHook('a signed request no configured key verifies (asymmetric)', JWKS, 'A JWKS (object or JSON string)'),

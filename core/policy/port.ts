@@ -4,7 +4,7 @@
 // rules made it (Janssen's behaviour with no registration script enabled).
 import type { ClientCertificate } from '../certificate/index.ts';
 import type { ClientMetadata } from '../metadata/index.ts';
-import type { ClientResponse, HookContext, KeyHookContext } from './context.ts';
+import type { ClientResponse, HookContext, KeyHookContext, ServerClientContext } from './context.ts';
 import type { ScriptDecision } from '../store/index.ts';
 import type { ClientHook, KeyHook, ListHook, ResponseHook } from './hooks.ts';
 
@@ -24,6 +24,8 @@ export interface RequestPolicy {
   decideList(hook: ListHook, list: string[], context: HookContext): Promise<string[]>;
   /** The response body to send. */
   modifyResponse(hook: ResponseHook, response: ClientResponse, context: HookContext): Promise<ClientResponse>;
+  /** The authorization server's representation of the client to send (modifyAuthorizationServerClient). */
+  modifyServerClient(serverClient: Record<string, unknown>, context: ServerClientContext): Promise<Record<string, unknown>>;
   /** Every script exporting isCertValidForClient must accept; refusal throws an OAuthError. */
   isCertValidForClient(certificate: ClientCertificate, context: HookContext): Promise<void>;
   /** Key resolvers: the first script with a non-empty answer (a JWKS object or string, or a secret) wins. */

@@ -47,10 +47,12 @@ export function register(services: RegistrationServices) {
       now,
     );
 
-    // 8. Response policy, then persist, then 201.
+    // 8. Response policy, then the authorization server and the store (both or neither), then 201.
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
     const response = await policy.modifyResponse('modifyPostResponse', information, context);
-    await services.store.insert(record);
+    await services.authorizationServer.commit({ operation: 'create', requestId: ctx.state.requestId, before: undefined, after: record, policy }, () =>
+      services.store.insert(record),
+    );
     ctx.state.log.info({ clientId, operation: 'create' }, 'client registered');
     sendClientResponse(ctx, 201, response);
   };

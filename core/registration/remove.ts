@@ -8,7 +8,9 @@ export function remove(services: RegistrationServices) {
   return async (ctx: RegistrationContext): Promise<void> => {
     const { record: current } = await authenticate(ctx, services);
     await ctx.state.policy.deleteClient(storedClientContext('delete', ctx.state.requestId, current.clientId, current.metadata));
-    await services.store.remove(current.clientId);
+    await services.authorizationServer.commit({ operation: 'delete', requestId: ctx.state.requestId, before: current, after: undefined }, () =>
+      services.store.remove(current.clientId),
+    );
     ctx.state.log.info({ clientId: current.clientId, operation: 'delete' }, 'client deleted');
     ctx.status = 204;
     ctx.set(NO_STORE);

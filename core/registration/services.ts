@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import type { AuthorizationServerLink } from '../authorization/index.ts';
 import type { ConfigHolder } from '../config/index.ts';
 import type { RequestState } from '../http/state.ts';
 import type { PolicyEngine, RequestPolicy } from '../policy/index.ts';
@@ -16,6 +17,8 @@ export interface RegistrationServices {
   clock: () => number;
   /** The shared cache of remote key sets (statements, signed requests, the jwks plugin). */
   keySets: RemoteKeySets;
+  /** The authorization server every change of a client is made at too (all or nothing). */
+  authorizationServer: AuthorizationServerLink;
   /** The registration endpoint URL, from DCR_ISSUER. */
   registrationEndpoint: string;
 }

@@ -60,7 +60,8 @@ export function update(services: RegistrationServices) {
 
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
     const response = await ctx.state.policy.modifyResponse('modifyPutResponse', information, context);
-    if (!(await services.store.replace(record, current.revision))) throw conflict();
+    const change = { operation: 'update' as const, requestId: ctx.state.requestId, before: current, after: record, policy: ctx.state.policy };
+    if (!(await services.authorizationServer.commit(change, () => services.store.replace(record, current.revision)))) throw conflict();
     ctx.state.log.info({ clientId: record.clientId, operation: 'update' }, 'client updated');
     sendClientResponse(ctx, 200, response);
   };

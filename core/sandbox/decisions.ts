@@ -107,6 +107,7 @@ export class ScriptPolicy implements PolicyEngine {
         const answer = (await run(hook, shown, context)) as Record<string, unknown>;
         return withheld.length === 0 ? answer : { ...answer, ...Object.fromEntries(withheld.map((member) => [member, response[member]])) };
       },
+      modifyServerClient: async (serverClient, context) => (await run('modifyAuthorizationServerClient', serverClient, context)) as Record<string, unknown>,
       async isCertValidForClient(certificate: ClientCertificate, context) {
         await run('isCertValidForClient', certificate, context);
       },

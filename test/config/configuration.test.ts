@@ -19,6 +19,17 @@ describe('configuration', () => {
     assert.throws(() => buildConfig({ defaultSubjectType: 'pairwise', subjectTypesSupported: ['public'] }), { name: 'TypeError', message: /defaultSubjectType/ });
   });
 
+  it('takes one authorization server connection of a known type, with one pair of Keycloak credentials', () => {
+    assert.equal(buildConfig({}).authorizationServer, null);
+    assert.equal(buildConfig({ authorizationServer: { type: 'hydra', adminUrl: 'http://hydra:4445', issuer: 'http://hydra:4444' } }).authorizationServer?.type, 'hydra');
+    assert.throws(() => buildConfig({ authorizationServer: { type: 'hydra', adminUrl: 'hydra:4445', issuer: 'http://hydra:4444' } }), { name: 'TypeError', message: /authorizationServer/ });
+    assert.throws(() => buildConfig({ authorizationServer: { type: 'auth0' } }), { name: 'TypeError', message: /authorizationServer/ });
+    const keycloak = { type: 'keycloak', url: 'http://kc:8080', realm: 'demo' };
+    assert.throws(() => buildConfig({ authorizationServer: keycloak }), { name: 'TypeError', message: /adminClientId and adminClientSecret, or adminUsername and adminPassword/ });
+    assert.throws(() => buildConfig({ authorizationServer: { ...keycloak, adminClientId: 'a', adminClientSecret: 's', adminUsername: 'u', adminPassword: 'p' } }), { name: 'TypeError', message: /one pair/ });
+    assert.equal(buildConfig({ authorizationServer: { ...keycloak, adminUsername: 'u', adminPassword: 'p' } }).authorizationServer?.type, 'keycloak');
+  });
+
   it('coerces a run-time patch only where it needs it, and keeps its nulls', () => {
     const patched = buildConfig({ decisionLogRetentionDays: '7', dynamicRegistrationEnabled: 'false', dcrSignatureValidationSharedSecret: null }, { coerce: true });
     assert.equal(patched.decisionLogRetentionDays, 7);

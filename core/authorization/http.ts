@@ -1,0 +1,40 @@
+// Calls to the authorization server: through the outbound module (timeout, size cap, no
+// redirects), but allowed plain http and private addresses, since the server usually sits on a
+// private network beside Registrar. Each call is counted by operation and outcome.
+import { OutboundError, send, type OutboundPolicy } from '../outbound/index.ts';
+import { ServerCallError, type CallOutcome, type ServerCall } from './types.ts';
+
+/** What an error answer says, in a line: OAuth (`error_description`), Keycloak (`errorMessage`) or Hydra's own members. */
+function reasonOf(status: number, body: unknown): string {
+  const fields = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  const said = [fields.error_description, fields.errorMessage, fields.error_hint, fields.reason, fields.error].find((value) => typeof value === 'string' && value !== '');
+  return `HTTP ${status}${said ? `: ${String(said).slice(0, 300)}` : ''}`;
+}
+
+export function serverCall(policy: () => OutboundPolicy, observe: (operation: string, outcome: CallOutcome, error?: ServerCallError) => void): ServerCall {
+  return async (operation, url, { method = 'GET', headers = {}, json, form, allow = [404] } = {}) => {
+    const body = json !== undefined ? JSON.stringify(json) : form ? new URLSearchParams(form).toString() : undefined;
+    const type: Record<string, string> = json !== undefined ? { 'content-type': 'application/json' } : form ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
+    try {
+      const response = await send(url, policy(), { method, headers: { ...type, ...headers }, ...(body === undefined ? {} : { body }) }).catch((err: unknown) => {
+        const reason = err instanceof OutboundError ? `${err.reason}: ${err.message}` : (err as Error).message;
+        throw new ServerCallError('unavailable', `${operation}: ${reason}`, { cause: err });
+      });
+      const text = response.body.toString('utf8');
+      let parsed: unknown;
+      try {
+        parsed = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      if (response.status >= 500 || response.status === 429) throw new ServerCallError('unavailable', `${operation}: ${reasonOf(response.status, parsed)}`);
+      if (response.status >= 400 && !allow.includes(response.status)) throw new ServerCallError('refused', `${operation}: ${reasonOf(response.status, parsed)}`);
+      observe(operation, 'ok');
+      return { status: response.status, headers: response.headers, body: parsed };
+    } catch (err) {
+      const failure = err instanceof ServerCallError ? err : new ServerCallError('unavailable', `${operation}: ${(err as Error).message}`, { cause: err });
+      observe(operation, failure.kind, failure);
+      throw failure;
+    }
+  };
+}

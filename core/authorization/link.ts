@@ -1,0 +1,261 @@
+// Registrar's link to the authorization server in the configuration: the connection (rebuilt
+// when the property changes), the all-or-nothing rule for every change of a client, the server's
+// discovery metadata, and whether the server is reachable (one log line per outage and one when
+// it is back).
+import type { Logger } from 'pino';
+import type { AuthorizationServerSettings, ConfigHolder } from '../config/index.ts';
+import { OAuthError, TemporarilyUnavailable } from '../errors/index.ts';
+import { getJson } from '../outbound/index.ts';
+import type { RequestPolicy, ServerClientContext } from '../policy/index.ts';
+import type { SecretBox } from '../secrets/index.ts';
+import type { ClientRecord } from '../store/index.ts';
+import { serverCall } from './http.ts';
+import { hydra } from './hydra.ts';
+import { keycloak } from './keycloak.ts';
+import { ServerCallError, type AuthorizationServer, type CallOutcome, type ServerClient } from './types.ts';
+
+/** 502: the authorization server answered no to a change Registrar asked of it. */
+export class UpstreamRefused extends OAuthError {
+  constructor(description: string, cause?: unknown) {
+    super('server_error', description, { status: 502, cause });
+  }
+
+  override get expose(): boolean {
+    return true;
+  }
+}
+
+export interface LinkOptions {
+  config: ConfigHolder;
+  issuer: string;
+  secrets: SecretBox;
+  logger: Logger;
+  /** Counts one call to the server. */
+  onCall?: (operation: string, outcome: CallOutcome) => void;
+  /** Told when the server becomes unreachable (false) and reachable again (true). */
+  onReachable?: (reachable: boolean) => void;
+}
+
+/** One change of a client, as the flow that makes it sees it. */
+export interface ClientChange {
+  operation: ServerClientContext['operation'] | 'delete';
+  requestId: string;
+  /** The client as stored before the change; undefined when it is new. */
+  before: ClientRecord | undefined;
+  /** The client as it will be stored; undefined when it is being deleted. */
+  after: ClientRecord | undefined;
+  /** The request's policy (modifyAuthorizationServerClient); none: the representation is sent as mapped. */
+  policy?: RequestPolicy | undefined;
+}
+
+export class AuthorizationServerLink {
+  readonly #options: LinkOptions;
+  #settings: AuthorizationServerSettings | null = null;
+  #settingsText = 'null';
+  #server: AuthorizationServer | undefined;
+  #reachable: boolean | undefined;
+  #lastFailure: string | undefined;
+  #metadata: { document: Record<string, unknown>; fetchedAt: number } | undefined;
+  /** Clients whose change is under way in this process: the reconciler leaves them alone. */
+  readonly #inFlight = new Map<string, number>();
+
+  constructor(options: LinkOptions) {
+    this.#options = options;
+  }
+
+  /** The connection the configuration in force names, or undefined. */
+  get server(): AuthorizationServer | undefined {
+    const settings = this.#options.config.current.authorizationServer;
+    if (settings !== this.#settings) {
+      const text = JSON.stringify(settings);
+      this.#settings = settings;
+      if (text !== this.#settingsText) {
+        this.#settingsText = text;
+        this.#server = settings ? this.#connect(settings) : undefined;
+        this.#metadata = undefined;
+        this.#reachable = undefined;
+      }
+    }
+    return this.#server;
+  }
+
+  #connect(settings: AuthorizationServerSettings): AuthorizationServer {
+    const call = serverCall(
+      () => ({ allowHttp: true, allowPrivateAddresses: true, timeoutMs: this.#options.config.current.authorizationServerTimeoutMs, maxResponseBytes: 16 * 1024 * 1024 }),
+      (operation, outcome, error) => {
+        this.#options.onCall?.(operation, outcome);
+        if (outcome === 'unavailable') this.#down(error?.message ?? 'unreachable');
+        else this.#up();
+      },
+    );
+    const context = { issuer: this.#options.issuer, call };
+    if (settings.type === 'hydra') return hydra(settings, context);
+    if (settings.type === 'keycloak') return keycloak(settings, context);
+    return oidcProvider(settings.issuer, call);
+  }
+
+  #down(reason: string): void {
+    this.#lastFailure = reason;
+    if (this.#reachable === false) return;
+    this.#reachable = false;
+    this.#options.logger.error({ type: this.#server?.type, reason }, 'the authorization server is unreachable');
+    this.#options.onReachable?.(false);
+  }
+
+  #up(): void {
+    if (this.#reachable === true) return;
+    const wasDown = this.#reachable === false;
+    this.#reachable = true;
+    this.#lastFailure = undefined;
+    if (wasDown) this.#options.logger.info({ type: this.#server?.type }, 'the authorization server is reachable again');
+    this.#options.onReachable?.(true);
+  }
+
+  /** For readiness: `none`, `ok`, or why the server cannot be had (it is asked when not known to be up). */
+  async status(): Promise<{ ok: boolean; detail: string }> {
+    const server = this.server;
+    if (!server) return { ok: true, detail: 'none' };
+    if (this.#reachable !== true) {
+      try {
+        await server.ping();
+      } catch (err) {
+        return { ok: false, detail: (err as Error).message };
+      }
+    }
+    return this.#reachable === false ? { ok: false, detail: this.#lastFailure ?? 'unreachable' } : { ok: true, detail: 'ok' };
+  }
+
+  /** Reachability as last seen, without asking. */
+  get reachable(): boolean | undefined {
+    return this.#reachable;
+  }
+
+  /** The server's discovery document as last fetched. */
+  get metadata(): Record<string, unknown> | undefined {
+    void this.server;
+    return this.#metadata?.document;
+  }
+
+  get metadataFetchedAt(): number | undefined {
+    return this.#metadata?.fetchedAt;
+  }
+
+  /** Fetches the server's discovery document; a failure keeps the last good copy. */
+  async refreshMetadata(now: number): Promise<void> {
+    const server = this.server;
+    if (!server?.discoveryUrl) return;
+    const policy = { allowHttp: true, allowPrivateAddresses: true, timeoutMs: this.#options.config.current.authorizationServerTimeoutMs, maxResponseBytes: 1024 * 1024 };
+    try {
+      const document = await getJson(server.discoveryUrl, policy);
+      if (!document || typeof document !== 'object' || Array.isArray(document)) throw new Error('not a JSON object');
+      if (this.server === server) this.#metadata = { document: document as Record<string, unknown>, fetchedAt: now };
+    } catch (err) {
+      this.#options.logger.warn({ url: server.discoveryUrl, err: (err as Error).message }, "reading the authorization server's discovery document failed");
+    }
+  }
+
+  #mapped(server: AuthorizationServer, record: ClientRecord): ServerClient | undefined {
+    return server.represent(record, record.secret === null ? undefined : this.#options.secrets.open(record.secret, record.clientId));
+  }
+
+  /** The representation to send for `record` (secret opened, the policy hook applied), or undefined: must not exist there. */
+  async wanted(server: AuthorizationServer, record: ClientRecord, context: { operation: ServerClientContext['operation']; requestId: string; policy?: RequestPolicy | undefined }): Promise<ServerClient | undefined> {
+    const mapped = this.#mapped(server, record);
+    if (!mapped || !context.policy || server.type === 'oidc-provider') return mapped;
+    const secret = mapped[server.secretMember];
+    // The secret never enters a sandbox.
+    const { [server.secretMember]: _withheld, ...shown } = mapped;
+    const decided = await context.policy.modifyServerClient(shown, {
+      operation: context.operation,
+      requestId: context.requestId,
+      clientId: record.clientId,
+      client: record.metadata,
+      authorizationServer: server.type,
+    });
+    return { ...decided, ...(secret === undefined ? {} : { [server.secretMember]: secret }), ...identity(server, mapped) };
+  }
+
+  /**
+   * Makes the change at the server, then runs `write` (the store's side). A failure at the server
+   * fails the change before anything is written (502 refused, 503 unreachable); a write that
+   * fails or answers false undoes the server's side. Either both change, or neither.
+   */
+  async commit<T>(change: ClientChange, write: () => Promise<T>): Promise<T> {
+    const server = this.server;
+    if (!server?.pushes) return write();
+    const clientId = change.before?.clientId ?? change.after?.clientId ?? '';
+    this.#inFlight.set(clientId, (this.#inFlight.get(clientId) ?? 0) + 1);
+    try {
+      const from = change.before ? server.represent(change.before, undefined) !== undefined : false;
+      const to = change.after ? await this.wanted(server, change.after, { ...change, operation: change.operation === 'delete' ? 'update' : change.operation }) : undefined;
+      try {
+        await move(server, clientId, from, to);
+      } catch (err) {
+        throw asOAuthError(err);
+      }
+      let written: T;
+      try {
+        written = await write();
+      } catch (err) {
+        await this.#undo(server, change, to);
+        throw err;
+      }
+      if (written === false) await this.#undo(server, change, to);
+      return written;
+    } finally {
+      const left = (this.#inFlight.get(clientId) ?? 1) - 1;
+      if (left === 0) this.#inFlight.delete(clientId);
+      else this.#inFlight.set(clientId, left);
+    }
+  }
+
+  /** Whether a change of this client is under way in this process. */
+  changing(clientId: string): boolean {
+    return this.#inFlight.has(clientId);
+  }
+
+  async #undo(server: AuthorizationServer, change: ClientChange, applied: ServerClient | undefined): Promise<void> {
+    const clientId = change.before?.clientId ?? change.after?.clientId ?? '';
+    try {
+      const previous = change.before ? this.#mapped(server, change.before) : undefined;
+      await move(server, clientId, applied !== undefined, previous);
+    } catch (err) {
+      this.#options.logger.error({ clientId, err: (err as Error).message }, 'undoing a change at the authorization server failed; the reconciler will repair it');
+    }
+  }
+}
+
+/** The members that name the client at the server: a script may not move a change to another client. */
+function identity(server: AuthorizationServer, mapped: ServerClient): ServerClient {
+  return server.type === 'hydra' ? { client_id: mapped.client_id, metadata: mapped.metadata } : { clientId: mapped.clientId, attributes: { ...((mapped.attributes as object) ?? {}) } };
+}
+
+async function move(server: AuthorizationServer, clientId: string, exists: boolean, to: ServerClient | undefined): Promise<void> {
+  if (to) await (exists ? server.update(to) : server.create(to));
+  else if (exists) await server.remove(clientId);
+}
+
+function asOAuthError(err: unknown): OAuthError {
+  if (err instanceof ServerCallError && err.kind === 'refused') return new UpstreamRefused(`the authorization server refused the change: ${err.message}`, err);
+  return new TemporarilyUnavailable('the authorization server cannot be reached; nothing was changed, retry later', 5, err);
+}
+
+/** node-oidc-provider reads Registrar's store through the exported adapter: nothing is pushed. */
+function oidcProvider(issuer: string | undefined, call: ReturnType<typeof serverCall>): AuthorizationServer {
+  const discoveryUrl = issuer ? `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration` : undefined;
+  return {
+    type: 'oidc-provider',
+    discoveryUrl,
+    pushes: false,
+    secretMember: 'client_secret',
+    represent: () => undefined,
+    create: async () => {},
+    update: async () => {},
+    remove: async () => {},
+    listManaged: async () => new Map(),
+    differs: () => false,
+    async ping() {
+      if (discoveryUrl) await call('ping', discoveryUrl);
+    },
+  };
+}

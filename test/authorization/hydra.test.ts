@@ -1,0 +1,236 @@
+// Registrar connected to a real Ory Hydra: every client change reaches Hydra in the same request,
+// the credentials of a 201 work at Hydra's token endpoint, failures leave nothing behind, and the
+// reconciler repairs what changed behind Registrar's back.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { discoverAuthorizationServerMetadata, exchangeAuthorization, registerClient, startAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
+import { adminToken, startAdminServer } from '../helpers/admin.ts';
+import { available, clientCredentials, startHydra, type Hydra } from '../helpers/authorizationServers.ts';
+import type { ScriptServer } from '../helpers/scripts.ts';
+import { assertError, httpRequest } from '../helpers/server.ts';
+
+const skip = !available('hydra');
+
+describe('Registrar connected to Ory Hydra', { skip: skip && 'no Hydra: run bash .ci/hydra.sh' }, () => {
+  let hydra: Hydra;
+  let server: ScriptServer;
+  let admin: string;
+  let tokenEndpoint: string;
+  const hydraClient = (clientId: string) => httpRequest(`${hydra.adminUrl}/admin/clients/${encodeURIComponent(clientId)}`, 'GET');
+
+  before(async () => {
+    hydra = await startHydra();
+    server = await startAdminServer({ properties: { authorizationServer: { type: 'hydra', adminUrl: hydra.adminUrl, issuer: hydra.issuer }, authorizationServerSyncIntervalSeconds: 0 } });
+    admin = await adminToken(server.url);
+    tokenEndpoint = `${hydra.issuer}/oauth2/token`;
+  });
+  after(async () => {
+    await server?.close();
+    await hydra?.close();
+  });
+
+  test('discovery carries Hydra endpoints with Registrar registration endpoint', async () => {
+    await server.registrar.reconciler.run('demand');
+    const document = (await server.request('GET', '/.well-known/oauth-authorization-server')).json;
+    assert.equal(document.token_endpoint, tokenEndpoint);
+    assert.equal(document.authorization_endpoint, `${hydra.issuer}/oauth2/auth`);
+    assert.equal(document.jwks_uri, `${hydra.issuer}/.well-known/jwks.json`);
+    assert.equal(document.issuer, hydra.issuer);
+    assert.equal(document.registration_endpoint, `${server.url}/register`);
+  });
+
+  test('a client_credentials client gets a token at Hydra with the credentials of the 201', async () => {
+    const registered = await server.register({ grant_types: ['client_credentials'], response_types: [], scope: 'profile email', client_name: 'machine' });
+    assert.equal(registered.status, 201, registered.text);
+    const token = await clientCredentials(tokenEndpoint, registered.json.client_id, registered.json.client_secret, 'profile');
+    assert.equal(token.status, 200, JSON.stringify(token.body));
+    assert.equal(token.body.scope, 'profile');
+    const atHydra = (await hydraClient(registered.json.client_id)).json;
+    assert.equal(atHydra.client_name, 'machine');
+    assert.deepEqual(atHydra.metadata, { registrar: server.url });
+  });
+
+  test('an authorization-code client completes the code flow at Hydra with its registered redirect URI', async () => {
+    const redirect = 'https://client.example.org/cb';
+    const registered = await server.register({ redirect_uris: [redirect], grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid' });
+    assert.equal(registered.status, 201, registered.text);
+    const { client_id: clientId, client_secret: secret } = registered.json;
+    const query = new URLSearchParams({ client_id: clientId, redirect_uri: redirect, response_type: 'code', scope: 'openid', state: 'state-0123456789', nonce: 'nonce-0123456789' });
+    const code = await authorizationCode(hydra, `${hydra.issuer}/oauth2/auth?${query}`, redirect);
+    const exchanged = await fetch(tokenEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect }).toString(),
+    });
+    const tokens = (await exchanged.json()) as Record<string, unknown>;
+    assert.equal(exchanged.status, 200, JSON.stringify(tokens));
+    assert.equal(typeof tokens.id_token, 'string');
+    // A redirect URI that was not registered is refused by Hydra itself.
+    const wrong = await fetch(`${hydra.issuer}/oauth2/auth?${new URLSearchParams({ client_id: clientId, redirect_uri: 'https://evil.example/cb', response_type: 'code', scope: 'openid', state: 'state-0123456789' })}`, { redirect: 'manual' });
+    assert.doesNotMatch(wrong.headers.get('location') ?? '', /login_challenge/);
+  });
+
+  test('the MCP TypeScript SDK discovers, registers and completes its authorization at Hydra', async () => {
+    const metadata = await discoverAuthorizationServerMetadata(server.url);
+    assert.ok(metadata, 'the SDK found no metadata');
+    const redirectUrl = 'http://localhost:3000/callback';
+    const clientInformation = await registerClient(server.url, {
+      metadata,
+      clientMetadata: { redirect_uris: [redirectUrl], client_name: 'MCP client', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' },
+    });
+    assert.equal(clientInformation.client_secret, undefined);
+    const { authorizationUrl, codeVerifier } = await startAuthorization(server.url, { metadata, clientInformation, redirectUrl, scope: 'openid', state: 'state-0123456789' });
+    assert.equal(authorizationUrl.origin, hydra.issuer);
+    const code = await authorizationCode(hydra, authorizationUrl.href, redirectUrl);
+    const tokens = await exchangeAuthorization(server.url, { metadata, clientInformation, authorizationCode: code, codeVerifier, redirectUri: redirectUrl });
+    assert.equal(typeof tokens.access_token, 'string');
+  });
+
+  test('PUT changes redirect URIs and scope at Hydra; the token endpoint follows', async () => {
+    const registered = await server.register({ redirect_uris: ['https://client.example.org/cb'], grant_types: ['authorization_code', 'client_credentials'], scope: 'openid profile' });
+    const { client_id: clientId, client_secret: secret, registration_access_token: token } = registered.json;
+    assert.equal((await clientCredentials(tokenEndpoint, clientId, secret, 'email')).status, 400);
+    const updated = await server.request('PUT', `/register/${clientId}`, {
+      token,
+      json: { client_id: clientId, redirect_uris: ['https://client.example.org/other'], grant_types: ['authorization_code', 'client_credentials'], scope: 'openid email' },
+    });
+    assert.equal(updated.status, 200, updated.text);
+    const atHydra = (await hydraClient(clientId)).json;
+    assert.deepEqual(atHydra.redirect_uris, ['https://client.example.org/other']);
+    assert.equal(atHydra.scope, 'openid email');
+    assert.equal((await clientCredentials(tokenEndpoint, clientId, secret, 'email')).status, 200);
+    assert.equal((await clientCredentials(tokenEndpoint, clientId, secret, 'profile')).status, 400);
+  });
+
+  test('secret rotation, disable and enable, and DELETE reach Hydra in the same request', async () => {
+    const registered = await server.register({ grant_types: ['client_credentials'], response_types: [] });
+    const { client_id: clientId, client_secret: oldSecret, registration_access_token: token } = registered.json;
+    const rotated = await server.request('POST', `/admin/clients/${clientId}/secret`, { token: admin });
+    assert.equal(rotated.status, 200, rotated.text);
+    assert.equal((await clientCredentials(tokenEndpoint, clientId, oldSecret)).status, 401);
+    const newSecret = rotated.json.clientSecret;
+    assert.equal((await clientCredentials(tokenEndpoint, clientId, newSecret)).status, 200);
+
+    assert.equal((await server.request('POST', `/admin/clients/${clientId}/disable`, { token: admin })).status, 200);
+    assert.equal((await clientCredentials(tokenEndpoint, clientId, newSecret)).status, 401);
+    assert.equal((await hydraClient(clientId)).status, 404);
+    assert.equal((await server.request('POST', `/admin/clients/${clientId}/enable`, { token: admin })).status, 200);
+    assert.equal((await clientCredentials(tokenEndpoint, clientId, newSecret)).status, 200);
+
+    assert.equal((await server.request('DELETE', `/register/${clientId}`, { token })).status, 204);
+    assert.equal((await clientCredentials(tokenEndpoint, clientId, newSecret)).status, 401);
+    assert.equal((await hydraClient(clientId)).status, 404);
+  });
+
+  test('metadata Hydra refuses fails the registration with 502 and leaves nothing behind', async () => {
+    const before = (await server.request('GET', '/admin/clients', { token: admin })).json.totalEntriesCount;
+    // Registrar allows pairwise subjects; this Hydra supports public ones only.
+    const refused = await server.register({ redirect_uris: ['https://client.example.org/cb'], subject_type: 'pairwise' });
+    assertError(refused, 502, 'server_error', /authorization server refused.*pairwise/);
+    assert.equal((await server.request('GET', '/admin/clients', { token: admin })).json.totalEntriesCount, before);
+  });
+
+  test('a script changes the representation Hydra receives (modifyAuthorizationServerClient)', async () => {
+    await server.put(
+      'hydra-audience',
+      `export function modifyAuthorizationServerClient(serverClient, context) {
+        if (context.authorizationServer !== 'hydra') return true;
+        serverClient.audience = ['https://api.example.com'];
+        serverClient.client_id = 'hijacked';
+        return true;
+      }`,
+    );
+    try {
+      const registered = await server.register({ grant_types: ['client_credentials'], response_types: [] });
+      assert.equal(registered.status, 201, registered.text);
+      const atHydra = (await hydraClient(registered.json.client_id)).json;
+      assert.deepEqual(atHydra.audience, ['https://api.example.com']);
+      assert.equal((await hydraClient('hijacked')).status, 404);
+      assert.equal((await clientCredentials(tokenEndpoint, registered.json.client_id, registered.json.client_secret)).status, 200);
+    } finally {
+      await server.drop('hydra-audience');
+    }
+  });
+
+  test('the reconciler restores, repairs and removes clients at Hydra, and never touches one it did not create', async () => {
+    const kept = (await server.register({ grant_types: ['client_credentials'], response_types: [], client_name: 'kept' })).json;
+    const changed = (await server.register({ redirect_uris: ['https://client.example.org/cb'], client_name: 'changed' })).json;
+    await httpRequest(`${hydra.adminUrl}/admin/clients/${kept.client_id}`, 'DELETE');
+    const tampered = (await hydraClient(changed.client_id)).json;
+    await httpRequest(`${hydra.adminUrl}/admin/clients/${changed.client_id}`, 'PUT', { json: { ...tampered, redirect_uris: ['https://evil.example/cb'] } });
+    const foreign = await httpRequest(`${hydra.adminUrl}/admin/clients`, 'POST', { json: { client_id: `foreign-${Date.now()}`, grant_types: ['client_credentials'] } });
+    assert.equal(foreign.status, 201, foreign.text);
+    const orphan = await httpRequest(`${hydra.adminUrl}/admin/clients`, 'POST', { json: { client_id: `orphan-${Date.now()}`, grant_types: ['client_credentials'], metadata: { registrar: server.url } } });
+
+    const run = await server.request('POST', '/admin/authorization-server/sync', { token: admin });
+    assert.equal(run.status, 200, run.text);
+    assert.equal(run.json.outcome, 'ok');
+    const changes = Object.fromEntries(run.json.changes.map((entry: { clientId: string; change: string }) => [entry.clientId, entry.change]));
+    assert.equal(changes[kept.client_id], 'created');
+    assert.equal(changes[changed.client_id], 'updated');
+    assert.equal(changes[orphan.json.client_id], 'deleted');
+    assert.equal(changes[foreign.json.client_id], undefined);
+
+    assert.equal((await clientCredentials(tokenEndpoint, kept.client_id, kept.client_secret)).status, 200);
+    assert.deepEqual((await hydraClient(changed.client_id)).json.redirect_uris, ['https://client.example.org/cb']);
+    assert.equal((await hydraClient(foreign.json.client_id)).status, 200);
+    assert.equal((await hydraClient(orphan.json.client_id)).status, 404);
+    const status = await server.request('GET', '/admin/authorization-server', { token: admin });
+    assert.equal(status.json.type, 'hydra');
+    assert.equal(status.json.lastSync.outcome, 'ok');
+    // A second run finds nothing to do.
+    const again = (await server.request('POST', '/admin/authorization-server/sync', { token: admin })).json;
+    assert.equal(again.created + again.updated + again.deleted, 0, JSON.stringify(again));
+  });
+
+  test('Hydra down: registration answers 503 with Retry-After and nothing is stored; readiness says so; the reconciler restores its clients after', async () => {
+    const before = (await server.request('GET', '/admin/clients', { token: admin })).json.totalEntriesCount;
+    const survivor = (await server.register({ grant_types: ['client_credentials'], response_types: [] })).json;
+    await hydra.stop();
+    try {
+      const refused = await server.register({ grant_types: ['client_credentials'], response_types: [] });
+      assertError(refused, 503, 'temporarily_unavailable');
+      assert.equal(refused.headers.get('retry-after'), '5');
+      assert.equal((await server.request('GET', '/admin/clients', { token: admin })).json.totalEntriesCount, before + 1);
+      const ready = await server.request('GET', '/health/ready');
+      assert.equal(ready.status, 503);
+      assert.notEqual(ready.json.authorizationServer, 'ok');
+      const metrics = (await server.request('GET', '/metrics')).text;
+      assert.match(metrics, /registrar_authorization_server_calls_total\{operation="create",outcome="unavailable"\} [1-9]/);
+      assert.match(metrics, /registrar_authorization_server_up 0/);
+    } finally {
+      await hydra.start();
+    }
+    // Hydra kept its clients in memory: they are gone, and the reconciler brings them back.
+    const run = (await server.request('POST', '/admin/authorization-server/sync', { token: admin })).json;
+    assert.equal(run.outcome, 'ok');
+    assert.ok(run.created >= 1, JSON.stringify(run));
+    assert.equal((await clientCredentials(tokenEndpoint, survivor.client_id, survivor.client_secret)).status, 200);
+    assert.equal((await server.request('GET', '/health/ready')).status, 200);
+  });
+});
+
+/** The authorization-code flow at Hydra, with login and consent accepted through its admin API. */
+async function authorizationCode(hydra: Hydra, authorizationUrl: string, redirectUri: string): Promise<string> {
+  const cookies = new Map<string, string>();
+  const visit = async (url: string) => {
+    const response = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') } });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const at = pair!.indexOf('=');
+      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    assert.ok([302, 303].includes(response.status), `${url}: ${response.status} ${await response.text()}`);
+    return new URL(response.headers.get('location') ?? '', url);
+  };
+  const accept = async (kind: 'login' | 'consent', challenge: string, body: unknown) => {
+    const answer = await httpRequest(`${hydra.adminUrl}/admin/oauth2/auth/requests/${kind}/accept?${kind}_challenge=${encodeURIComponent(challenge)}`, 'PUT', { json: body });
+    assert.equal(answer.status, 200, answer.text);
+    return answer.json.redirect_to as string;
+  };
+  const login = await visit(authorizationUrl);
+  const consent = await visit(await accept('login', login.searchParams.get('login_challenge') ?? '', { subject: 'user-1' }));
+  const back = await visit(await accept('consent', consent.searchParams.get('consent_challenge') ?? '', { grant_scope: ['openid'] }));
+  assert.equal(`${back.origin}${back.pathname}`, redirectUri);
+  return back.searchParams.get('code') ?? assert.fail(`no code in ${back.href}`);
+}
