@@ -8,7 +8,12 @@ import { SCOPES } from './scopes.ts';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const error = (description: string) => ({ description, ...json(ref('Error')) });
-const errors = { '400': error('RFC error: invalid_request, invalid_client_metadata, invalid_redirect_uri, ...'), '500': error('server_error with the request id') };
+const errors = {
+  '400': error('RFC error: invalid_request, invalid_client_metadata, invalid_redirect_uri, ...'),
+  '500': error('server_error with the request id'),
+  '502': error('server_error: the connected authorization server refused the change (nothing was changed)'),
+  '503': error('temporarily_unavailable, with Retry-After: the store or the authorization server cannot be reached (nothing was changed)'),
+};
 const adminErrors = { '401': error('missing, invalid or expired token'), '403': error('insufficient_scope'), ...errors };
 const bearer = (scope: string) => [{ adminToken: [scope] }];
 const registrationToken = [{ registrationAccessToken: [] }];
@@ -76,6 +81,12 @@ export function openApiDocument(issuer: string): Record<string, unknown> {
           { parameters: [inumParameter], post: { summary, security: bearer(SCOPES.clientsWrite), responses: { '200': json({ type: 'object' }), '404': error('not_found'), ...adminErrors } } },
         ]),
       ),
+      '/admin/authorization-server': {
+        get: { summary: 'The connected authorization server: type, reachability, metadata age, the reconciler\'s last run', security: bearer(SCOPES.clientsRead), responses: { '200': json({ type: 'object' }), ...adminErrors } },
+      },
+      '/admin/authorization-server/sync': {
+        post: { summary: 'Run the reconciler now; answers its report (created, updated, deleted, failed)', security: bearer(SCOPES.clientsWrite), responses: { '200': json({ type: 'object' }), ...adminErrors } },
+      },
       '/admin/scripts': { get: { summary: 'Script status', security: bearer(SCOPES.scriptsRead), responses: { '200': json({ type: 'object' }), ...adminErrors } } },
       '/admin/scripts/{name}/dry-run': {
         parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
@@ -84,7 +95,7 @@ export function openApiDocument(issuer: string): Record<string, unknown> {
       '/schema/client': { get: { summary: 'JSON Schema of the Client', responses: { '200': json({ type: 'object' }) } } },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': json({ type: 'object' }) } } },
       '/health/live': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
-      '/health/ready': { get: { summary: 'Readiness: store reachable, scripts loaded', responses: { '200': json({ type: 'object' }), '503': json({ type: 'object' }) } } },
+      '/health/ready': { get: { summary: 'Readiness: store reachable, scripts loaded, authorization server (when connected) answering', responses: { '200': json({ type: 'object' }), '503': json({ type: 'object' }) } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
     },
     components: {

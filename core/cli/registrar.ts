@@ -4,6 +4,7 @@
 //   registrar scripts check [dir]                     compile and type-check every script against the sandbox
 //   registrar scripts test <script> <request.json>    dry-run one script's hooks offline
 //   registrar config patch <patch.json> --url URL (--token T | --client-id ID --client-secret S)
+//   registrar sync --url URL (--token T | --client-id ID --client-secret S)   reconcile the authorization server now
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -17,7 +18,8 @@ const USAGE = `usage:
   registrar schema
   registrar scripts check [dir]
   registrar scripts test <script> <request.json>
-  registrar config patch <patch.json> --url URL (--token TOKEN | --client-id ID --client-secret SECRET)`;
+  registrar config patch <patch.json> --url URL (--token TOKEN | --client-id ID --client-secret SECRET)
+  registrar sync --url URL (--token TOKEN | --client-id ID --client-secret SECRET)`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -102,21 +104,25 @@ async function scriptsTest(scriptPath: string, requestPath: string): Promise<num
   }
 }
 
-async function configPatch(patchPath: string, args: string[]): Promise<number> {
+/** The server's URL and an administration token with `scope`: given, or from its token endpoint. */
+async function adminAccess(args: string[], scope: string): Promise<{ url: string; token: string }> {
   const url = (option(args, '--url') ?? fail('--url is required')).replace(/\/+$/, '');
-  let token = option(args, '--token');
-  if (!token) {
-    const clientId = option(args, '--client-id') ?? fail('--token or --client-id and --client-secret are required');
-    const secret = option(args, '--client-secret') ?? fail('--client-secret is required');
-    const response = await fetch(`${url}/jans-auth/restv1/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'client_credentials', scope: SCOPES.configWrite }).toString(),
-    });
-    const answer = (await response.json()) as { access_token?: string };
-    if (!response.ok || !answer.access_token) fail(`token request failed: ${response.status} ${JSON.stringify(answer)}`);
-    token = answer.access_token;
-  }
+  const given = option(args, '--token');
+  if (given) return { url, token: given };
+  const clientId = option(args, '--client-id') ?? fail('--token or --client-id and --client-secret are required');
+  const secret = option(args, '--client-secret') ?? fail('--client-secret is required');
+  const response = await fetch(`${url}/jans-auth/restv1/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
+  });
+  const answer = (await response.json()) as { access_token?: string };
+  if (!response.ok || !answer.access_token) fail(`token request failed: ${response.status} ${JSON.stringify(answer)}`);
+  return { url, token: answer.access_token };
+}
+
+async function configPatch(patchPath: string, args: string[]): Promise<number> {
+  const { url, token } = await adminAccess(args, SCOPES.configWrite);
   const response = await fetch(`${url}/jans-config-api/api/v1/jans-auth-server/config`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json-patch+json', authorization: `Bearer ${token}` },
@@ -124,6 +130,15 @@ async function configPatch(patchPath: string, args: string[]): Promise<number> {
   });
   process.stdout.write(`${JSON.stringify(await response.json(), null, 2)}\n`);
   return response.ok ? 0 : 1;
+}
+
+/** Runs the reconciler now and prints its report; exits 1 when the run failed. */
+async function sync(args: string[]): Promise<number> {
+  const { url, token } = await adminAccess(args, SCOPES.clientsWrite);
+  const response = await fetch(`${url}/admin/authorization-server/sync`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  const report = (await response.json()) as { outcome?: string };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return response.ok && report.outcome !== 'failed' ? 0 : 1;
 }
 
 async function main(args: string[]): Promise<number> {
@@ -135,6 +150,7 @@ async function main(args: string[]): Promise<number> {
   if (command === 'scripts' && sub === 'check') return scriptsCheck(resolve(rest[0] ?? readSettings().scriptsDir));
   if (command === 'scripts' && sub === 'test' && rest[0] && rest[1]) return scriptsTest(rest[0], rest[1]);
   if (command === 'config' && sub === 'patch' && rest[0]) return configPatch(rest[0], rest.slice(1));
+  if (command === 'sync') return sync(args.slice(1));
   fail(USAGE);
 }
 

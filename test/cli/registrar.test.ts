@@ -86,6 +86,20 @@ describe('npx registrar', () => {
     }
   });
 
+  it('sync runs the reconciler of a running server and prints its report', async () => {
+    const server = await startAdminServer();
+    try {
+      const { code, stdout, stderr } = await registrar(['sync', '--url', server.url, '--client-id', ADMIN_ID, '--client-secret', ADMIN_SECRET]);
+      assert.equal(code, 0, stderr);
+      const report = JSON.parse(stdout);
+      assert.equal(report.trigger, 'demand');
+      assert.equal(report.outcome, 'skipped');
+      assert.equal(server.registrar.reconciler.last?.trigger, 'demand');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('prints its usage for anything else', async () => {
     const { code, stderr } = await registrar(['frobnicate']);
     assert.equal(code, 2);

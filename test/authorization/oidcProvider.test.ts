@@ -1,0 +1,117 @@
+// node-oidc-provider reading Registrar's store through `registrar/oidc-provider`: clients
+// registered at Registrar authenticate at the provider at once, and every change follows.
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import Provider from 'oidc-provider';
+import { registrarAdapter } from 'registrar/oidc-provider';
+import { adminToken, startAdminServer } from '../helpers/admin.ts';
+import { clientCredentials } from '../helpers/authorizationServers.ts';
+import { startWireServer, wireServerAvailable, WIRE_SERVER_UNAVAILABLE, type WireServer } from '../helpers/mongo.ts';
+import type { ScriptServer } from '../helpers/scripts.ts';
+import { freePort } from '../helpers/server.ts';
+
+type Adapter = ReturnType<typeof registrarAdapter>;
+
+async function startProvider(adapter: Adapter): Promise<{ issuer: string; close(): Promise<void> }> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    adapter,
+    features: { clientCredentials: { enabled: true }, devInteractions: { enabled: true } },
+    scopes: ['openid', 'profile', 'email', 'api:read'],
+    renderError: (ctx, out) => {
+      ctx.type = 'json';
+      ctx.body = out;
+    },
+  });
+  const server: Server = provider.listen(port, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { issuer, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** Register, rotate, disable, delete at Registrar; the provider's token endpoint follows each step. */
+async function followsRegistrar(registrar: ScriptServer, tokenEndpoint: string, issuer: string): Promise<void> {
+  const admin = await adminToken(registrar.url);
+  const registered = await registrar.register({ grant_types: ['client_credentials'], response_types: [], scope: 'profile' });
+  assert.equal(registered.status, 201, registered.text);
+  const { client_id: clientId, client_secret: secret, registration_access_token: token } = registered.json;
+  const issued = await clientCredentials(tokenEndpoint, clientId, secret, 'profile');
+  assert.equal(issued.status, 200, JSON.stringify(issued.body));
+
+  const rotated = (await registrar.request('POST', `/admin/clients/${clientId}/secret`, { token: admin })).json.clientSecret;
+  assert.equal((await clientCredentials(tokenEndpoint, clientId, secret)).status, 401);
+  assert.equal((await clientCredentials(tokenEndpoint, clientId, rotated)).status, 200);
+
+  assert.equal((await registrar.request('POST', `/admin/clients/${clientId}/disable`, { token: admin })).status, 200);
+  assert.equal((await clientCredentials(tokenEndpoint, clientId, rotated)).status, 401);
+  assert.equal((await registrar.request('POST', `/admin/clients/${clientId}/enable`, { token: admin })).status, 200);
+  assert.equal((await clientCredentials(tokenEndpoint, clientId, rotated)).status, 200);
+
+  assert.equal((await registrar.request('DELETE', `/register/${clientId}`, { token })).status, 204);
+  assert.equal((await clientCredentials(tokenEndpoint, clientId, rotated)).status, 401);
+
+  // An authorization-code client: the provider accepts its registered redirect URI, and only that.
+  const web = (await registrar.register({ redirect_uris: ['https://client.example.org/cb'], scope: 'openid' })).json;
+  const authorize = (redirectUri: string) =>
+    fetch(`${issuer}/auth?${new URLSearchParams({ client_id: web.client_id, redirect_uri: redirectUri, response_type: 'code', scope: 'openid' })}`, { redirect: 'manual' });
+  const accepted = await authorize('https://client.example.org/cb');
+  assert.equal(accepted.status, 303);
+  assert.match(accepted.headers.get('location') ?? '', /^\/interaction\//);
+  const refused = await authorize('https://evil.example/cb');
+  assert.equal(refused.status, 400);
+}
+
+describe('node-oidc-provider over the embedded store', () => {
+  let registrar: ScriptServer;
+  let adapter: Adapter;
+  let provider: Awaited<ReturnType<typeof startProvider>>;
+
+  before(async () => {
+    registrar = await startAdminServer({ properties: { authorizationServer: { type: 'oidc-provider' } } });
+    adapter = registrarAdapter({ dataDir: registrar.dataDir });
+    provider = await startProvider(adapter);
+  });
+  after(async () => {
+    await provider?.close();
+    await adapter?.close();
+    await registrar?.close();
+  });
+
+  test('clients registered at Registrar get tokens at the provider, and every change follows', async () => {
+    await followsRegistrar(registrar, `${provider.issuer}/token`, provider.issuer);
+  });
+
+  test('the provider cannot write clients: they are Registrar\'s', async () => {
+    const adapterInstance = new adapter('Client');
+    await assert.rejects(adapterInstance.upsert('x', {}), /registered at Registrar/);
+  });
+});
+
+describe('node-oidc-provider over MongoDB', { skip: !wireServerAvailable() && WIRE_SERVER_UNAVAILABLE }, () => {
+  let wire: WireServer;
+  let registrar: ScriptServer;
+  let adapter: Adapter;
+  let provider: Awaited<ReturnType<typeof startProvider>>;
+  const key = Buffer.alloc(32, 7).toString('base64');
+
+  before(async () => {
+    wire = await startWireServer();
+    const { MongoStore } = await import('../../core/store/index.ts');
+    const { default: pino } = await import('pino');
+    const store = await MongoStore.connect({ uri: wire.uri, database: wire.database, logger: pino({ level: 'silent' }) });
+    registrar = await startAdminServer({ store, properties: { authorizationServer: { type: 'oidc-provider' } }, env: { DCR_ENCRYPTION_KEY: key } });
+    adapter = registrarAdapter({ mongodbUri: wire.uri, database: wire.database, encryptionKey: key });
+    provider = await startProvider(adapter);
+  });
+  after(async () => {
+    await provider?.close();
+    await adapter?.close();
+    await registrar?.close();
+    await wire?.close();
+  });
+
+  test('clients registered at Registrar get tokens at the provider, and every change follows', async () => {
+    await followsRegistrar(registrar, `${provider.issuer}/token`, provider.issuer);
+  });
+});
