@@ -107,6 +107,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     logger,
     onCall: (operation, outcome) => metrics.serverCalls.inc({ operation, outcome }),
     onReachable: (reachable) => metrics.serverUp.set(reachable ? 1 : 0),
+    onConnect: () => void reconciler.run('configuration'),
   });
   const reconciler = new Reconciler({
     link: authorizationServer,

@@ -34,13 +34,21 @@ const SAME_NAME = [
   'backchannel_logout_session_required',
 ] as const;
 
+/** Registrar (Janssen) members Hydra models under another name. */
+const RENAMED: ReadonlyArray<[string, string]> = [
+  ['additional_audience', 'audience'],
+  ['authorized_origins', 'allowed_cors_origins'],
+];
+
 /** Members the comparison looks at: the mapped ones and the marker (not the secret, which Hydra only keeps hashed). */
-const COMPARED = [...SAME_NAME, 'skip_consent', 'metadata'];
+const COMPARED = [...SAME_NAME, ...RENAMED.map(([, there]) => there), 'access_token_strategy', 'skip_consent', 'metadata'];
 
 export const HYDRA_MAPPING: ReadonlyArray<[string, string]> = [
   ...SAME_NAME.map((member): [string, string] => [member, member]),
   ['client_id', 'client_id'],
   ['client_secret', 'client_secret (Hydra keeps a hash)'],
+  ...RENAMED,
+  ['access_token_as_jwt', "access_token_strategy ('jwt' or 'opaque')"],
   ['trusted_client', 'skip_consent'],
   ['userinfo_signed_response_alg (absent)', "userinfo_signed_response_alg 'none' (plain JSON)"],
   ['(disabled by an administrator)', 'client removed, created again when enabled'],
@@ -61,6 +69,9 @@ export function hydra(settings: { adminUrl: string; issuer: string }, { issuer, 
       if (record.disabled) return undefined;
       const client: ServerClient = { client_id: record.clientId };
       for (const member of SAME_NAME) if (record.metadata[member] !== undefined) client[member] = record.metadata[member];
+      for (const [member, there] of RENAMED) if (record.metadata[member] !== undefined) client[there] = record.metadata[member];
+      const asJwt = record.metadata.access_token_as_jwt;
+      if (typeof asJwt === 'boolean') client.access_token_strategy = asJwt ? 'jwt' : 'opaque';
       // Hydra's own value for "userinfo is plain JSON"; it answers with it when nothing is set.
       client.userinfo_signed_response_alg ??= 'none';
       if (secret !== undefined) client.client_secret = secret;

@@ -209,7 +209,7 @@ export function keycloak(settings: KeycloakSettings, { issuer, call }: Connectio
       return !sameValue(scopes(wanted), scopes(actual));
     },
     async ping() {
-      await adminToken();
+      await call('ping', server.discoveryUrl ?? base);
     },
   };
   return server;

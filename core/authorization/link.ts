@@ -9,6 +9,7 @@ import { getJson } from '../outbound/index.ts';
 import type { RequestPolicy, ServerClientContext } from '../policy/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
+import { sameValue } from './compare.ts';
 import { serverCall } from './http.ts';
 import { hydra } from './hydra.ts';
 import { keycloak } from './keycloak.ts';
@@ -25,6 +26,9 @@ export class UpstreamRefused extends OAuthError {
   }
 }
 
+/** Least time between two attempts to read a missing discovery document. */
+const METADATA_RETRY_MS = 5000;
+
 export interface LinkOptions {
   config: ConfigHolder;
   issuer: string;
@@ -34,6 +38,8 @@ export interface LinkOptions {
   onCall?: (operation: string, outcome: CallOutcome) => void;
   /** Told when the server becomes unreachable (false) and reachable again (true). */
   onReachable?: (reachable: boolean) => void;
+  /** Told when the configuration names another server (the reconciler runs then). */
+  onConnect?: () => void;
 }
 
 /** One change of a client, as the flow that makes it sees it. */
@@ -54,8 +60,9 @@ export class AuthorizationServerLink {
   #settingsText = 'null';
   #server: AuthorizationServer | undefined;
   #reachable: boolean | undefined;
-  #lastFailure: string | undefined;
   #metadata: { document: Record<string, unknown>; fetchedAt: number } | undefined;
+  #metadataAttempt = 0;
+  #connected = false;
   /** Clients whose change is under way in this process: the reconciler leaves them alone. */
   readonly #inFlight = new Map<string, number>();
 
@@ -73,8 +80,12 @@ export class AuthorizationServerLink {
         this.#settingsText = text;
         this.#server = settings ? this.#connect(settings) : undefined;
         this.#metadata = undefined;
+        this.#metadataAttempt = 0;
         this.#reachable = undefined;
+        // Not on the first read: the composition root runs the reconciler at start itself.
+        if (this.#connected) this.#options.onConnect?.();
       }
+      this.#connected = true;
     }
     return this.#server;
   }
@@ -95,7 +106,6 @@ export class AuthorizationServerLink {
   }
 
   #down(reason: string): void {
-    this.#lastFailure = reason;
     if (this.#reachable === false) return;
     this.#reachable = false;
     this.#options.logger.error({ type: this.#server?.type, reason }, 'the authorization server is unreachable');
@@ -106,23 +116,20 @@ export class AuthorizationServerLink {
     if (this.#reachable === true) return;
     const wasDown = this.#reachable === false;
     this.#reachable = true;
-    this.#lastFailure = undefined;
     if (wasDown) this.#options.logger.info({ type: this.#server?.type }, 'the authorization server is reachable again');
     this.#options.onReachable?.(true);
   }
 
-  /** For readiness: `none`, `ok`, or why the server cannot be had (it is asked when not known to be up). */
+  /** For readiness: `none`, `ok`, or why the server cannot be had (it is asked each time). */
   async status(): Promise<{ ok: boolean; detail: string }> {
     const server = this.server;
     if (!server) return { ok: true, detail: 'none' };
-    if (this.#reachable !== true) {
-      try {
-        await server.ping();
-      } catch (err) {
-        return { ok: false, detail: (err as Error).message };
-      }
+    try {
+      await server.ping();
+      return { ok: true, detail: 'ok' };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message };
     }
-    return this.#reachable === false ? { ok: false, detail: this.#lastFailure ?? 'unreachable' } : { ok: true, detail: 'ok' };
   }
 
   /** Reachability as last seen, without asking. */
@@ -130,9 +137,10 @@ export class AuthorizationServerLink {
     return this.#reachable;
   }
 
-  /** The server's discovery document as last fetched. */
+  /** The server's discovery document as last fetched; while there is none, it is asked for (at most every few seconds). */
   get metadata(): Record<string, unknown> | undefined {
-    void this.server;
+    const server = this.server;
+    if (server && !this.#metadata && Date.now() - this.#metadataAttempt > METADATA_RETRY_MS) void this.refreshMetadata(Date.now());
     return this.#metadata?.document;
   }
 
@@ -144,6 +152,7 @@ export class AuthorizationServerLink {
   async refreshMetadata(now: number): Promise<void> {
     const server = this.server;
     if (!server?.discoveryUrl) return;
+    this.#metadataAttempt = Date.now();
     const policy = { allowHttp: true, allowPrivateAddresses: true, timeoutMs: this.#options.config.current.authorizationServerTimeoutMs, maxResponseBytes: 1024 * 1024 };
     try {
       const document = await getJson(server.discoveryUrl, policy);
@@ -183,6 +192,8 @@ export class AuthorizationServerLink {
   async commit<T>(change: ClientChange, write: () => Promise<T>): Promise<T> {
     const server = this.server;
     if (!server?.pushes) return write();
+    // A change the server does not model (a new registration access token) is the store's alone.
+    if (change.before && change.after && sameValue(this.#mapped(server, change.before), this.#mapped(server, change.after))) return write();
     const clientId = change.before?.clientId ?? change.after?.clientId ?? '';
     this.#inFlight.set(clientId, (this.#inFlight.get(clientId) ?? 0) + 1);
     try {

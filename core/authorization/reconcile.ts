@@ -1,15 +1,15 @@
 // The reconciler: brings the authorization server in line with the store. Clients missing there
 // are created, changed ones updated, ones Registrar created and no longer holds (deleted,
 // expired, or disabled at a server without an enabled flag) removed; a client Registrar did not
-// create is never touched. It runs at start, every authorizationServerSyncIntervalSeconds, and
-// on demand; one run at a time per process.
+// create is never touched. It runs at start, every authorizationServerSyncIntervalSeconds, when
+// the configuration names another server, and on demand; one run at a time per process.
 import type { Logger } from 'pino';
 import type { PolicyEngine } from '../policy/index.ts';
 import type { ClientStore } from '../store/index.ts';
 import type { AuthorizationServerLink } from './link.ts';
 import { ServerCallError } from './types.ts';
 
-export type SyncTrigger = 'start' | 'interval' | 'demand';
+export type SyncTrigger = 'start' | 'interval' | 'demand' | 'configuration';
 export type SyncChange = 'created' | 'updated' | 'deleted' | 'failed';
 
 export interface SyncReport {
@@ -109,15 +109,22 @@ export class Reconciler {
         const actual = await server.listManaged();
         for (let offset = 0; ; offset += PAGE) {
           const page = await store.query({}, clock(), PAGE, offset);
-          for (const record of page) {
-            const present = actual.get(record.clientId);
-            actual.delete(record.clientId);
-            if (link.changing(record.clientId)) continue;
-            const wanted = await link.wanted(server, record, { operation: 'sync', requestId: `sync-${report.startedAt}`, policy: requestPolicy });
-            if (wanted && !present) await attempt(record.clientId, () => server.create(wanted), 'created');
-            else if (wanted && present && server.differs(wanted, present)) await attempt(record.clientId, () => server.update(wanted), 'updated');
-            else if (!wanted && present) await attempt(record.clientId, () => server.remove(record.clientId), 'deleted');
-            else report.unchanged++;
+          for (const listed of page) {
+            const present = actual.get(listed.clientId);
+            actual.delete(listed.clientId);
+            if (link.changing(listed.clientId)) continue;
+            const wanted = await link.wanted(server, listed, { operation: 'sync', requestId: `sync-${report.startedAt}`, policy: requestPolicy });
+            const change: SyncChange | undefined = wanted ? (!present ? 'created' : server.differs(wanted, present) ? 'updated' : undefined) : present ? 'deleted' : undefined;
+            if (!change) {
+              report.unchanged++;
+              continue;
+            }
+            // The page may be stale by now (the client changed or went meanwhile): act on the client as it is.
+            const record = await store.find(listed.clientId, clock());
+            if (!record || link.changing(listed.clientId)) continue;
+            const current = record.revision === listed.revision ? wanted : await link.wanted(server, record, { operation: 'sync', requestId: `sync-${report.startedAt}`, policy: requestPolicy });
+            if (current) await attempt(record.clientId, () => (present ? server.update(current) : server.create(current)), present ? 'updated' : 'created');
+            else if (present) await attempt(record.clientId, () => server.remove(record.clientId), 'deleted');
           }
           if (page.length < PAGE) break;
         }

@@ -2,6 +2,7 @@
 // This folder sits on the top floor: it reads every declaration (configuration, hooks, plugins).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BUILTIN_PLUGINS } from '../../plugins/index.ts';
+import { serverMapping } from './authorizationServers.ts';
 import { configurationReference } from './configuration.ts';
 import { hookTable } from './hooks.ts';
 import { scriptTypes } from './scriptTypes.ts';
@@ -28,6 +29,7 @@ function section(name: string, content: () => string) {
 export const GENERATED: ReadonlyArray<GeneratedFile> = [
   { path: 'docs/configuration.md', render: () => configurationReference(BUILTIN_PLUGINS) },
   { path: 'docs/scripts.md', render: section('hook-table', hookTable) },
+  { path: 'docs/authorization-servers.md', render: section('server-mapping', serverMapping) },
   { path: 'scripts/registrar.d.ts', render: () => scriptTypes(BUILTIN_PLUGINS) },
 ];
 

@@ -40,13 +40,24 @@ describe('Registrar connected to Ory Hydra', { skip: skip && 'no Hydra: run bash
   });
 
   test('a client_credentials client gets a token at Hydra with the credentials of the 201', async () => {
-    const registered = await server.register({ grant_types: ['client_credentials'], response_types: [], scope: 'profile email', client_name: 'machine' });
+    const registered = await server.register({
+      grant_types: ['client_credentials'],
+      response_types: [],
+      scope: 'profile email',
+      client_name: 'machine',
+      access_token_as_jwt: true,
+      additional_audience: ['https://api.example.com'],
+    });
     assert.equal(registered.status, 201, registered.text);
     const token = await clientCredentials(tokenEndpoint, registered.json.client_id, registered.json.client_secret, 'profile');
     assert.equal(token.status, 200, JSON.stringify(token.body));
     assert.equal(token.body.scope, 'profile');
+    const claims = JSON.parse(Buffer.from(String(token.body.access_token).split('.')[1] ?? '', 'base64url').toString());
+    assert.equal(claims.client_id, registered.json.client_id);
     const atHydra = (await hydraClient(registered.json.client_id)).json;
     assert.equal(atHydra.client_name, 'machine');
+    assert.equal(atHydra.access_token_strategy, 'jwt');
+    assert.deepEqual(atHydra.audience, ['https://api.example.com']);
     assert.deepEqual(atHydra.metadata, { registrar: server.url });
   });
 
