@@ -1,12 +1,15 @@
 // Registrar side by side with node-oidc-provider: the same load generator (autocannon), body,
 // concurrency and duration against each server on loopback, runs alternating. Scenarios:
 // a typical registration with no scripts; the same with the four sample scripts active; a
-// registration every sample hook applies to; a read of a registered client. Then Registrar's hot-reload latency (file write -> first response
+// registration every sample hook applies to; a read of a registered client; a typical registration
+// with Ory Hydra connected (each client created at Hydra in the request; Hydra's CPU time per
+// request reported beside Registrar's). Then Registrar's hot-reload latency (file write -> first response
 // served by the new version; median and p95 over RELOADS reloads) and the failed requests
 // while reloading under load.   Run: npm run bench
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { available, startHydra, type Hydra } from '../test/helpers/authorizationServers.ts';
 import { httpRequest, tempDir } from '../test/helpers/server.ts';
 import { CONNECTIONS, drive, DURATION, postJson, ROUNDS, row, Samples, startPeer, startRegistrar, stop, type Running, type Sample } from './harness.ts';
 
@@ -68,6 +71,25 @@ const scenarios: Array<{ scenario: string; runs: Array<{ label: string; start: (
   },
 ];
 
+// Ory Hydra, when built (bash .ci/hydra.sh): one process for every run, clients kept in memory.
+let hydra: Hydra | undefined;
+const hydraConfig = join(tempDir('registrar-bench-hydra-'), 'hydra.json');
+if (available('hydra')) {
+  hydra = await startHydra();
+  writeFileSync(hydraConfig, JSON.stringify({ authorizationServer: { type: 'hydra', adminUrl: hydra.adminUrl, issuer: hydra.issuer } }));
+  const withHydra = async () => ({ ...(await startRegistrar('none', { DCR_CONFIG: hydraConfig })), companion: () => hydra?.pid() });
+  scenarios.push({
+    scenario: 'register, Hydra connected',
+    runs: [
+      { label: 'Registrar, no scripts', start: () => startRegistrar('none'), load: register },
+      { label: 'Registrar, no scripts, Hydra', start: withHydra, load: register },
+      { label: PEER, start: startPeer, load: register },
+    ],
+  });
+} else {
+  console.log('Ory Hydra is not built (bash .ci/hydra.sh): the scenario with Hydra connected is left out.');
+}
+
 const samples = new Samples();
 for (let round = 0; round < ROUNDS; round += 1) {
   for (const { scenario, runs } of scenarios) {
@@ -82,6 +104,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
     }
   }
 }
+await hydra?.close();
 if (ROUNDS > 0) {
   console.log(`${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} alternating rounds, loopback (node ${process.version})`);
   console.table(

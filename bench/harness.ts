@@ -17,6 +17,8 @@ export interface Running {
   registration: string;
   child: ChildProcess;
   dir: string;
+  /** Another process the load reaches through this server (an authorization server): its CPU time is reported too. */
+  companion?: () => number | undefined;
 }
 
 export interface Sample {
@@ -26,6 +28,8 @@ export interface Sample {
   failed: number;
   /** CPU time (user + system) of the server process per completed request: steadier than req/s on a shared machine. */
   cpuMs: number;
+  /** The same for the companion process, when there is one. */
+  companionCpuMs?: number;
 }
 
 async function waitForLine(child: ChildProcess, text: string): Promise<void> {
@@ -84,14 +88,17 @@ function cpuMillis(pid: number | undefined): number {
 /** Load on `server` for DURATION seconds, with its CPU time per request. */
 export async function drive(server: Running, options: autocannon.Options): Promise<Sample> {
   const cpuBefore = cpuMillis(server.child.pid);
+  const companionBefore = server.companion ? cpuMillis(server.companion()) : Number.NaN;
   const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...options });
   const cpu = cpuMillis(server.child.pid) - cpuBefore;
+  const requests = Math.max(1, result.requests.total);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     failed: result.errors + result.non2xx,
-    cpuMs: cpu / Math.max(1, result.requests.total),
+    cpuMs: cpu / requests,
+    ...(server.companion ? { companionCpuMs: (cpuMillis(server.companion()) - companionBefore) / requests } : {}),
   };
 }
 
@@ -119,6 +126,7 @@ export class Samples {
       p99: avg((s) => s.p99),
       failed: runs.reduce((sum, s) => sum + s.failed, 0),
       cpuMs: avg((s) => s.cpuMs),
+      ...(runs.some((s) => s.companionCpuMs !== undefined) ? { companionCpuMs: avg((s) => s.companionCpuMs ?? 0) } : {}),
     };
   }
 }
@@ -128,5 +136,6 @@ export const row = (sample: Sample) => ({
   'p50 ms': +sample.p50.toFixed(1),
   'p99 ms': +sample.p99.toFixed(1),
   'CPU ms/req': +sample.cpuMs.toFixed(2),
+  ...(sample.companionCpuMs === undefined ? {} : { 'AS CPU ms/req': +sample.companionCpuMs.toFixed(2) }),
   failed: sample.failed,
 });

@@ -55,7 +55,22 @@ export const HYDRA_MAPPING: ReadonlyArray<[string, string]> = [
   ['(marker)', 'metadata.registrar = Registrar issuer'],
 ];
 
-export function hydra(settings: { adminUrl: string; issuer: string }, { issuer, call }: ConnectionContext): AuthorizationServer {
+/** Hydra's answer when its database refused a transaction that raced another (SQL serialization failure): worth another try. */
+const RACED = /serializ|concurrent update/i;
+const ATTEMPTS = 4;
+
+export function hydra(settings: { adminUrl: string; issuer: string }, context: ConnectionContext): AuthorizationServer {
+  const { issuer } = context;
+  const call: typeof context.call = async (operation, url, options) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await context.call(operation, url, options);
+      } catch (err) {
+        if (attempt >= ATTEMPTS || !(err instanceof ServerCallError) || !RACED.test(err.message)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+      }
+    }
+  };
   const admin = settings.adminUrl.replace(/\/+$/, '');
   const clientUrl = (clientId: string) => `${admin}/admin/clients/${encodeURIComponent(clientId)}`;
   const mine = (client: ServerClient) => (client.metadata as { registrar?: unknown } | null | undefined)?.registrar === issuer;

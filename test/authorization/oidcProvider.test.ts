@@ -58,8 +58,16 @@ async function followsRegistrar(registrar: ScriptServer, tokenEndpoint: string, 
   const accepted = await authorize('https://client.example.org/cb');
   assert.equal(accepted.status, 303);
   assert.match(accepted.headers.get('location') ?? '', /^\/interaction\//);
-  const refused = await authorize('https://evil.example/cb');
-  assert.equal(refused.status, 400);
+  assert.equal((await authorize('https://client.example.org/other')).status, 400);
+
+  // PUT moves the redirect URI: the provider follows at once.
+  const updated = await registrar.request('PUT', `/register/${web.client_id}`, {
+    token: web.registration_access_token,
+    json: { client_id: web.client_id, redirect_uris: ['https://client.example.org/other'], scope: 'openid' },
+  });
+  assert.equal(updated.status, 200, updated.text);
+  assert.equal((await authorize('https://client.example.org/other')).status, 303);
+  assert.equal((await authorize('https://client.example.org/cb')).status, 400);
 }
 
 describe('node-oidc-provider over the embedded store', () => {

@@ -42,6 +42,8 @@ async function waitFor(url: string, deadlineMs: number, child: ChildProcess, out
 }
 
 interface Process {
+  /** The server process's id while it runs (benchmarks read its CPU time). */
+  pid(): number | undefined;
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -61,6 +63,7 @@ function supervised(command: string, args: string[], env: Record<string, string>
     clearTimeout(forced);
   };
   return {
+    pid: () => child?.pid,
     async start() {
       output = '';
       child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
@@ -80,6 +83,7 @@ function supervised(command: string, args: string[], env: Record<string, string>
 export interface Hydra {
   issuer: string;
   adminUrl: string;
+  pid(): number | undefined;
   /** Stop and start the process (same ports; memory storage: clients are lost). */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -123,6 +127,7 @@ export interface Keycloak {
   adminToken(): Promise<string>;
   /** An admin API call as the master administrator. */
   admin(method: string, path: string, body?: unknown): Promise<Response>;
+  pid(): number | undefined;
   stop(): Promise<void>;
   start(): Promise<void>;
   close(): Promise<void>;
