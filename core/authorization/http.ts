@@ -1,6 +1,8 @@
 // Calls to the authorization server: through the outbound module (timeout, size cap, no
 // redirects), but allowed plain http and private addresses, since the server usually sits on a
 // private network beside Registrar. Each call is counted by operation and outcome.
+import http from 'node:http';
+import https from 'node:https';
 import { OutboundError, send, type OutboundPolicy } from '../outbound/index.ts';
 import { ServerCallError, type CallOutcome, type ServerCall } from './types.ts';
 
@@ -12,14 +14,21 @@ function reasonOf(status: number, body: unknown): string {
 }
 
 export function serverCall(policy: () => OutboundPolicy, observe: (operation: string, outcome: CallOutcome, error?: ServerCallError) => void): ServerCall {
+  // One server, called on every registration: its connections are kept alive (plain http and https alike).
+  const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }) };
   return async (operation, url, { method = 'GET', headers = {}, json, form, allow = [404] } = {}) => {
     const body = json !== undefined ? JSON.stringify(json) : form ? new URLSearchParams(form).toString() : undefined;
     const type: Record<string, string> = json !== undefined ? { 'content-type': 'application/json' } : form ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
     try {
-      const response = await send(url, policy(), { method, headers: { ...type, ...headers }, ...(body === undefined ? {} : { body }) }).catch((err: unknown) => {
-        const reason = err instanceof OutboundError ? `${err.reason}: ${err.message}` : (err as Error).message;
-        throw new ServerCallError('unavailable', `${operation}: ${reason}`, { cause: err });
-      });
+      const agent = url.startsWith('https:') ? agents['https:'] : agents['http:'];
+      const attempt = () => send(url, policy(), { method, headers: { ...type, ...headers }, agent, ...(body === undefined ? {} : { body }) });
+      // A kept-alive connection the server closed just as it was reused fails at once: one more try on a fresh one.
+      const response = await attempt()
+        .catch((err: unknown) => (err instanceof OutboundError && err.reason === 'network' && /ECONNRESET|socket hang up|EPIPE/.test(err.message) ? attempt() : Promise.reject(err)))
+        .catch((err: unknown) => {
+          const reason = err instanceof OutboundError ? `${err.reason}: ${err.message}` : (err as Error).message;
+          throw new ServerCallError('unavailable', `${operation}: ${reason}`, { cause: err });
+        });
       const text = response.body.toString('utf8');
       let parsed: unknown;
       try {

@@ -61,6 +61,8 @@ export interface OutboundRequest {
   headers?: Record<string, string>;
   body?: string | Buffer;
   signal?: AbortSignal | undefined;
+  /** Connections kept alive between calls to one server (a trusted one: its address was vetted by configuration). */
+  agent?: http.Agent | undefined;
 }
 
 /** GET `target` under `policy`. Resolves with any status; rejects with an OutboundError. */
@@ -68,7 +70,7 @@ export const get = (target: string, policy: OutboundPolicy, accept = 'applicatio
   send(target, policy, { headers: { accept }, signal });
 
 /** One request to `target` under `policy`. Resolves with any status; rejects with an OutboundError. */
-export function send(target: string, policy: OutboundPolicy, { method = 'GET', headers = {}, body, signal }: OutboundRequest = {}): Promise<OutboundResponse> {
+export function send(target: string, policy: OutboundPolicy, { method = 'GET', headers = {}, body, signal, agent }: OutboundRequest = {}): Promise<OutboundResponse> {
   let url: URL;
   try {
     url = new URL(target);
@@ -93,7 +95,7 @@ export function send(target: string, policy: OutboundPolicy, { method = 'GET', h
         lookup: guardedLookup(policy.allowPrivateAddresses),
         headers: { accept: 'application/json', 'user-agent': 'registrar', ...headers, ...length },
         timeout: policy.timeoutMs,
-        agent: false,
+        agent: agent ?? false,
         ...(signal ? { signal } : {}),
       },
       (response) => {
