@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { discoverAuthorizationServerMetadata, exchangeAuthorization, registerClient, startAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
 import { adminToken, startAdminServer } from '../helpers/admin.ts';
-import { available, clientCredentials, startHydra, type Hydra } from '../helpers/authorizationServers.ts';
+import { available, clientCredentials, followsLifecycle, startHydra, type Hydra } from '../helpers/authorizationServers.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
 import { assertError, httpRequest } from '../helpers/server.ts';
 
@@ -114,23 +114,8 @@ describe('Registrar connected to Ory Hydra', { skip: skip && 'no Hydra: run bash
   });
 
   test('secret rotation, disable and enable, and DELETE reach Hydra in the same request', async () => {
-    const registered = await server.register({ grant_types: ['client_credentials'], response_types: [] });
-    const { client_id: clientId, client_secret: oldSecret, registration_access_token: token } = registered.json;
-    const rotated = await server.request('POST', `/admin/clients/${clientId}/secret`, { token: admin });
-    assert.equal(rotated.status, 200, rotated.text);
-    assert.equal((await clientCredentials(tokenEndpoint, clientId, oldSecret)).status, 401);
-    const newSecret = rotated.json.clientSecret;
-    assert.equal((await clientCredentials(tokenEndpoint, clientId, newSecret)).status, 200);
-
-    assert.equal((await server.request('POST', `/admin/clients/${clientId}/disable`, { token: admin })).status, 200);
-    assert.equal((await clientCredentials(tokenEndpoint, clientId, newSecret)).status, 401);
-    assert.equal((await hydraClient(clientId)).status, 404);
-    assert.equal((await server.request('POST', `/admin/clients/${clientId}/enable`, { token: admin })).status, 200);
-    assert.equal((await clientCredentials(tokenEndpoint, clientId, newSecret)).status, 200);
-
-    assert.equal((await server.request('DELETE', `/register/${clientId}`, { token })).status, 204);
-    assert.equal((await clientCredentials(tokenEndpoint, clientId, newSecret)).status, 401);
-    assert.equal((await hydraClient(clientId)).status, 404);
+    const absent = async (clientId: string) => assert.equal((await hydraClient(clientId)).status, 404);
+    await followsLifecycle(server, admin, tokenEndpoint, { disabled: absent, deleted: absent });
   });
 
   test('metadata Hydra refuses fails the registration with 502 and leaves nothing behind', async () => {

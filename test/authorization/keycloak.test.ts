@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { adminToken, startAdminServer } from '../helpers/admin.ts';
-import { available, clientCredentials, startKeycloak, type Keycloak } from '../helpers/authorizationServers.ts';
+import { available, clientCredentials, followsLifecycle, startKeycloak, type Keycloak } from '../helpers/authorizationServers.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
 import { assertError } from '../helpers/server.ts';
 
@@ -124,23 +124,10 @@ describe('Registrar connected to Keycloak', { skip: skip && 'no Keycloak: run ba
   });
 
   test('secret rotation, disable and enable, and DELETE reach the realm in the same request', async () => {
-    const registered = await server.register({ grant_types: ['client_credentials'], response_types: [] });
-    const { client_id: clientId, client_secret: oldSecret, registration_access_token: token } = registered.json;
-    const rotated = await server.request('POST', `/admin/clients/${clientId}/secret`, { token: admin });
-    assert.equal(rotated.status, 200, rotated.text);
-    assert.equal((await clientCredentials(tokenEndpoint, clientId, oldSecret)).status, 401);
-    const newSecret = rotated.json.clientSecret;
-    assert.equal((await clientCredentials(tokenEndpoint, clientId, newSecret)).status, 200);
-
-    assert.equal((await server.request('POST', `/admin/clients/${clientId}/disable`, { token: admin })).status, 200);
-    assert.equal((await realmClient(clientId)).enabled, false);
-    assert.notEqual((await clientCredentials(tokenEndpoint, clientId, newSecret)).status, 200);
-    assert.equal((await server.request('POST', `/admin/clients/${clientId}/enable`, { token: admin })).status, 200);
-    assert.equal((await clientCredentials(tokenEndpoint, clientId, newSecret)).status, 200);
-
-    assert.equal((await server.request('DELETE', `/register/${clientId}`, { token })).status, 204);
-    assert.equal(await realmClient(clientId), undefined);
-    assert.equal((await clientCredentials(tokenEndpoint, clientId, newSecret)).status, 401);
+    await followsLifecycle(server, admin, tokenEndpoint, {
+      disabled: async (clientId) => assert.equal((await realmClient(clientId)).enabled, false),
+      deleted: async (clientId) => assert.equal(await realmClient(clientId), undefined),
+    });
   });
 
   test('the reconciler restores a client deleted in the realm and repairs a changed one; other clients stay', async () => {

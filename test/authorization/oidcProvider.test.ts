@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import Provider from 'oidc-provider';
 import { registrarAdapter } from 'registrar/oidc-provider';
 import { adminToken, startAdminServer } from '../helpers/admin.ts';
-import { clientCredentials } from '../helpers/authorizationServers.ts';
+import { followsLifecycle } from '../helpers/authorizationServers.ts';
 import { startWireServer, wireServerAvailable, WIRE_SERVER_UNAVAILABLE, type WireServer } from '../helpers/mongo.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
 import { freePort } from '../helpers/server.ts';
@@ -30,26 +30,9 @@ async function startProvider(adapter: Adapter): Promise<{ issuer: string; close(
   return { issuer, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** Register, rotate, disable, delete at Registrar; the provider's token endpoint follows each step. */
+/** The client lifecycle, then an authorization-code client whose redirect URI moves: the provider follows each step. */
 async function followsRegistrar(registrar: ScriptServer, tokenEndpoint: string, issuer: string): Promise<void> {
-  const admin = await adminToken(registrar.url);
-  const registered = await registrar.register({ grant_types: ['client_credentials'], response_types: [], scope: 'profile' });
-  assert.equal(registered.status, 201, registered.text);
-  const { client_id: clientId, client_secret: secret, registration_access_token: token } = registered.json;
-  const issued = await clientCredentials(tokenEndpoint, clientId, secret, 'profile');
-  assert.equal(issued.status, 200, JSON.stringify(issued.body));
-
-  const rotated = (await registrar.request('POST', `/admin/clients/${clientId}/secret`, { token: admin })).json.clientSecret;
-  assert.equal((await clientCredentials(tokenEndpoint, clientId, secret)).status, 401);
-  assert.equal((await clientCredentials(tokenEndpoint, clientId, rotated)).status, 200);
-
-  assert.equal((await registrar.request('POST', `/admin/clients/${clientId}/disable`, { token: admin })).status, 200);
-  assert.equal((await clientCredentials(tokenEndpoint, clientId, rotated)).status, 401);
-  assert.equal((await registrar.request('POST', `/admin/clients/${clientId}/enable`, { token: admin })).status, 200);
-  assert.equal((await clientCredentials(tokenEndpoint, clientId, rotated)).status, 200);
-
-  assert.equal((await registrar.request('DELETE', `/register/${clientId}`, { token })).status, 204);
-  assert.equal((await clientCredentials(tokenEndpoint, clientId, rotated)).status, 401);
+  await followsLifecycle(registrar, await adminToken(registrar.url), tokenEndpoint);
 
   // An authorization-code client: the provider accepts its registered redirect URI, and only that.
   const web = (await registrar.register({ redirect_uris: ['https://client.example.org/cb'], scope: 'openid' })).json;

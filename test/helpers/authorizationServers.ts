@@ -1,11 +1,12 @@
 // Real authorization servers for the end-to-end suites: Ory Hydra (built by .ci/hydra.sh) and
 // Keycloak (fetched by .ci/keycloak.sh), each started once per suite on ephemeral loopback ports
 // with in-memory storage. Without them the suites skip, except under CI, where they fail.
-import { spawn, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, tempDir } from './server.ts';
+import { answers, onFreshPorts, supervised } from './processes.ts';
+import { freePort, tempDir, type TestServer } from './server.ts';
 
 const cache = () => process.env.REGISTRAR_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'registrar');
 
@@ -26,60 +27,6 @@ export function available(what: 'hydra' | 'keycloak'): boolean {
   return Boolean(found);
 }
 
-async function waitFor(url: string, deadlineMs: number, child: ChildProcess, output: () => string): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}): ${output().slice(-2000)}`);
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until) throw new Error(`${url} did not answer within ${deadlineMs} ms: ${output().slice(-2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-interface Process {
-  /** The server process's id while it runs (benchmarks read its CPU time). */
-  pid(): number | undefined;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  close(): Promise<void>;
-}
-
-function supervised(command: string, args: string[], env: Record<string, string>, ready: string, deadlineMs: number, cwd?: string): Process {
-  let child: ChildProcess | undefined;
-  let output = '';
-  const stop = async () => {
-    const running = child;
-    child = undefined;
-    if (!running || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGTERM');
-    const forced = setTimeout(() => running.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(forced);
-  };
-  return {
-    pid: () => child?.pid,
-    async start() {
-      output = '';
-      child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
-      const keep = (chunk: Buffer) => {
-        output = (output + chunk.toString()).slice(-20_000);
-      };
-      child.stdout?.on('data', keep);
-      child.stderr?.on('data', keep);
-      const running = child;
-      await waitFor(ready, deadlineMs, running, () => output);
-    },
-    stop,
-    close: stop,
-  };
-}
-
 export interface Hydra {
   issuer: string;
   adminUrl: string;
@@ -90,16 +37,18 @@ export interface Hydra {
   close(): Promise<void>;
 }
 
-export async function startHydra(): Promise<Hydra> {
+export const startHydra = (): Promise<Hydra> => onFreshPorts(startHydraOnce);
+
+async function startHydraOnce(): Promise<Hydra> {
   const binary = hydraBinary();
   if (!binary) throw new Error('no Hydra: run bash .ci/hydra.sh');
   const [publicPort, adminPort] = [await freePort(), await freePort()];
   const issuer = `http://127.0.0.1:${publicPort}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
-  const server = supervised(
-    binary,
-    ['serve', 'all', '--dev'],
-    {
+  const server = supervised({
+    command: binary,
+    args: ['serve', 'all', '--dev'],
+    env: {
       DSN: 'memory',
       SECRETS_SYSTEM: 'registrar-test-system-secret-0123456789',
       SERVE_PUBLIC_HOST: '127.0.0.1',
@@ -112,11 +61,11 @@ export async function startHydra(): Promise<Hydra> {
       LOG_LEVEL: 'error',
       SQA_OPT_OUT: 'true',
     },
-    `${adminUrl}/health/ready`,
-    60_000,
-  );
+    ready: answers(`${adminUrl}/health/ready`),
+    deadlineMs: 60_000,
+  });
   await server.start();
-  return { issuer, adminUrl, ...server };
+  return { issuer, adminUrl, ...server, close: server.stop };
 }
 
 export interface Keycloak {
@@ -133,7 +82,9 @@ export interface Keycloak {
   close(): Promise<void>;
 }
 
-export async function startKeycloak(): Promise<Keycloak> {
+export const startKeycloak = (): Promise<Keycloak> => onFreshPorts(startKeycloakOnce);
+
+async function startKeycloakOnce(): Promise<Keycloak> {
   const home = keycloakHome();
   if (!home) throw new Error('no Keycloak: run bash .ci/keycloak.sh');
   const [port, management] = [await freePort(), await freePort()];
@@ -141,14 +92,17 @@ export async function startKeycloak(): Promise<Keycloak> {
   const adminUsername = 'admin';
   const adminPassword = 'admin-password-0123';
   const work = tempDir('registrar-keycloak-');
-  const server = supervised(
-    join(home, 'bin', 'kc.sh'),
-    ['start-dev', `--http-port=${port}`, '--http-host=127.0.0.1', `--http-management-port=${management}`, '--db=dev-mem', '--log-level=warn'],
-    { KC_BOOTSTRAP_ADMIN_USERNAME: adminUsername, KC_BOOTSTRAP_ADMIN_PASSWORD: adminPassword, JAVA_OPTS_APPEND: `-Djava.io.tmpdir=${work}` },
-    `${url}/realms/master/.well-known/openid-configuration`,
-    180_000,
-  );
-  await server.start();
+  const server = supervised({
+    command: join(home, 'bin', 'kc.sh'),
+    args: ['start-dev', `--http-port=${port}`, '--http-host=127.0.0.1', `--http-management-port=${management}`, '--db=dev-mem', '--log-level=warn'],
+    env: { KC_BOOTSTRAP_ADMIN_USERNAME: adminUsername, KC_BOOTSTRAP_ADMIN_PASSWORD: adminPassword, JAVA_OPTS_APPEND: `-Djava.io.tmpdir=${work}` },
+    ready: answers(`${url}/realms/master/.well-known/openid-configuration`),
+    deadlineMs: 180_000,
+  });
+  await server.start().catch((err: unknown) => {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  });
   const adminToken = async () => {
     const response = await fetch(`${url}/realms/master/protocol/openid-connect/token`, {
       method: 'POST',
@@ -172,7 +126,7 @@ export async function startKeycloak(): Promise<Keycloak> {
     },
     ...server,
     async close() {
-      await server.close();
+      await server.stop();
       rmSync(work, { recursive: true, force: true });
     },
   };
@@ -189,4 +143,36 @@ export async function clientCredentials(tokenEndpoint: string, clientId: string,
     body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }).toString(),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/**
+ * A client_credentials client through its life at Registrar (secret rotation, disable, enable,
+ * RFC 7592 DELETE); the server's token endpoint follows each step in the same request. `checks`
+ * add what the server's own API shows after disabling and deleting.
+ */
+export async function followsLifecycle(
+  registrar: TestServer,
+  admin: string,
+  tokenEndpoint: string,
+  checks: { disabled?(clientId: string): Promise<void>; deleted?(clientId: string): Promise<void> } = {},
+): Promise<void> {
+  const registered = await registrar.register({ grant_types: ['client_credentials'], response_types: [] });
+  assert.equal(registered.status, 201, registered.text);
+  const { client_id: clientId, client_secret: oldSecret, registration_access_token: token } = registered.json;
+  assert.equal((await clientCredentials(tokenEndpoint, clientId, oldSecret)).status, 200);
+  const rotated = await registrar.request('POST', `/admin/clients/${clientId}/secret`, { token: admin });
+  assert.equal(rotated.status, 200, rotated.text);
+  const secret = rotated.json.clientSecret;
+  assert.equal((await clientCredentials(tokenEndpoint, clientId, oldSecret)).status, 401);
+  assert.equal((await clientCredentials(tokenEndpoint, clientId, secret)).status, 200);
+
+  assert.equal((await registrar.request('POST', `/admin/clients/${clientId}/disable`, { token: admin })).status, 200);
+  assert.notEqual((await clientCredentials(tokenEndpoint, clientId, secret)).status, 200);
+  await checks.disabled?.(clientId);
+  assert.equal((await registrar.request('POST', `/admin/clients/${clientId}/enable`, { token: admin })).status, 200);
+  assert.equal((await clientCredentials(tokenEndpoint, clientId, secret)).status, 200);
+
+  assert.equal((await registrar.request('DELETE', `/register/${clientId}`, { token })).status, 204);
+  assert.equal((await clientCredentials(tokenEndpoint, clientId, secret)).status, 401);
+  await checks.deleted?.(clientId);
 }

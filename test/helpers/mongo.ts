@@ -2,12 +2,13 @@
 // otherwise FerretDB (built by .ci/ferretdb.sh) started on an ephemeral loopback port with its
 // SQLite handler in a temp directory. Without either, the suites skip, except under CI, where
 // they fail.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
+import { supervised } from './processes.ts';
 import { freePort, tempDir } from './server.ts';
 
 export interface WireServer {
@@ -39,19 +40,14 @@ export function wireServerAvailable(): boolean {
   return available;
 }
 
-async function waitForPing(uri: string, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500 });
-    try {
-      await client.connect();
-      await client.db('admin').command({ ping: 1 });
-      return;
-    } catch (err) {
-      if (Date.now() > until) throw err;
-    } finally {
-      await client.close().catch(() => {});
-    }
+async function ping(uri: string): Promise<boolean> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500 });
+  try {
+    await client.connect();
+    await client.db('admin').command({ ping: 1 });
+    return true;
+  } finally {
+    await client.close().catch(() => {});
   }
 }
 
@@ -81,31 +77,21 @@ export async function startWireServer(): Promise<WireServer> {
   const dir = tempDir('registrar-ferretdb-');
   const port = await freePort();
   const uri = `mongodb://127.0.0.1:${port}/`;
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn(
-      binary,
-      [
-        '--handler=sqlite',
-        `--sqlite-url=file:${dir}/`,
-        `--listen-addr=127.0.0.1:${port}`,
-        `--state-dir=${dir}`,
-        '--telemetry=disable',
-        '--debug-addr=-',
-        '--log-level=ERROR',
-      ],
-      { stdio: 'ignore' },
-    );
-    await waitForPing(uri, 15_000);
-  };
-  const stop = async () => {
-    const running = child;
-    child = undefined;
-    if (!running || running.exitCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGTERM');
-    await exited;
-  };
+  const server = supervised({
+    command: binary,
+    args: [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dir}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      `--state-dir=${dir}`,
+      '--telemetry=disable',
+      '--debug-addr=-',
+      '--log-level=ERROR',
+    ],
+    ready: () => ping(uri),
+    deadlineMs: 15_000,
+  });
+  const { start, stop } = server;
   await start();
   return {
     uri,
