@@ -7,7 +7,17 @@ import { prepareDataDir } from '../config/index.ts';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { TemporarilyUnavailable } from '../errors/index.ts';
-import { indexedValues, type AdminClientRecord, type ClientFilter, type ClientRecord, type ClientStore, type ConfigChange, type DecisionRecord, type StoredConfig } from './types.ts';
+import {
+  indexedValues,
+  type AdminClientRecord,
+  type ClientFilter,
+  type ClientRecord,
+  type ClientStore,
+  type ConfigChange,
+  type DecisionRecord,
+  type InitialAccessTokenRecord,
+  type StoredConfig,
+} from './types.ts';
 
 /** A row's space-delimited host list as a JSON array (hosts are URL host names: no quotes, no backslashes). */
 const HOSTS_JSON = (row: string) => `'["' || replace(trim(${row}.redirect_hosts), ' ', '","') || '"]'`;
@@ -49,6 +59,18 @@ CREATE TABLE IF NOT EXISTS admin_clients (
   client_id TEXT PRIMARY KEY,
   doc       TEXT NOT NULL
 ) STRICT;
+CREATE TABLE IF NOT EXISTS initial_access_tokens (
+  id         TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  doc        TEXT NOT NULL
+) STRICT;
+-- Places of a quota (client caps, registrations per initial access token): one row per holder.
+CREATE TABLE IF NOT EXISTS quota_places (
+  quota  TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  PRIMARY KEY (quota, holder)
+) STRICT, WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS clients_expires_at ON clients (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS clients_software_id ON clients (software_id) WHERE software_id IS NOT NULL;
 -- One row per redirect host of a client, so lookups by host use an index: written with the client
@@ -267,6 +289,44 @@ export class EmbeddedStore implements ClientStore {
     return guard(() => this.#db.prepare('SELECT 1 FROM admin_clients LIMIT 1').get()) !== undefined;
   }
 
+  async saveInitialAccessToken(record: InitialAccessTokenRecord): Promise<void> {
+    guard(() => this.#db.prepare('INSERT INTO initial_access_tokens (id, token_hash, created_at, doc) VALUES (?, ?, ?, ?)').run(record.id, record.tokenHash, record.createdAt, JSON.stringify(record)));
+  }
+
+  async findInitialAccessToken(tokenHash: string): Promise<InitialAccessTokenRecord | undefined> {
+    const row = guard(() => this.#db.prepare('SELECT doc FROM initial_access_tokens WHERE token_hash = ?').get(tokenHash)) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as InitialAccessTokenRecord) : undefined;
+  }
+
+  async listInitialAccessTokens(): Promise<InitialAccessTokenRecord[]> {
+    const rows = guard(() => this.#db.prepare('SELECT doc FROM initial_access_tokens ORDER BY created_at DESC, id DESC').all()) as Array<{ doc: string }>;
+    return rows.map((row) => JSON.parse(row.doc) as InitialAccessTokenRecord);
+  }
+
+  async deleteInitialAccessToken(id: string): Promise<boolean> {
+    return Number(guard(() => this.#db.prepare('DELETE FROM initial_access_tokens WHERE id = ?').run(id)).changes) === 1;
+  }
+
+  async claimPlace(quota: string, holder: string, limit: number): Promise<boolean> {
+    // One statement: SQLite runs it under the database's write lock, so two claims never both see a free place.
+    const taken = guard(() =>
+      this.#db
+        .prepare('INSERT OR IGNORE INTO quota_places (quota, holder) SELECT ?, ? WHERE (SELECT COUNT(*) FROM quota_places WHERE quota = ?) < ?')
+        .run(quota, holder, quota, limit),
+    );
+    if (Number(taken.changes) === 1) return true;
+    return guard(() => this.#db.prepare('SELECT 1 FROM quota_places WHERE quota = ? AND holder = ?').get(quota, holder)) !== undefined;
+  }
+
+  async releasePlace(quota: string, holder: string): Promise<void> {
+    guard(() => this.#db.prepare('DELETE FROM quota_places WHERE quota = ? AND holder = ?').run(quota, holder));
+  }
+
+  async placeHolders(quota: string): Promise<string[]> {
+    const rows = guard(() => this.#db.prepare('SELECT holder FROM quota_places WHERE quota = ?').all(quota)) as Array<{ holder: string }>;
+    return rows.map((row) => row.holder);
+  }
+
   async ping(): Promise<void> {
     guard(() => this.#db.prepare('SELECT 1').get());
   }
@@ -299,6 +359,14 @@ export function whereOf(filter: ClientFilter, now: number): { where: string; val
   if (filter.name !== undefined) {
     clauses.push("instr(lower(coalesce(json_extract(doc, '$.metadata.client_name'), '')), lower(?)) > 0");
     values.push(filter.name);
+  }
+  if (filter.status !== undefined) {
+    clauses.push("coalesce(json_extract(doc, '$.status'), 'active') = ?");
+    values.push(filter.status);
+  }
+  if (filter.initialAccessTokenId !== undefined) {
+    clauses.push("json_extract(doc, '$.initialAccessTokenId') = ?");
+    values.push(filter.initialAccessTokenId);
   }
   return { where: clauses.join(' AND '), values };
 }

@@ -12,6 +12,7 @@ export {
   type ClientStore,
   type ConfigChange,
   type DecisionRecord,
+  type InitialAccessTokenRecord,
   type ScriptDecision,
   type StoredConfig,
 } from './types.ts';

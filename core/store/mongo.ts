@@ -9,7 +9,17 @@ import { MongoClient, MongoServerError, type Collection, type Db, type Filter } 
 import type { Logger } from 'pino';
 import { TemporarilyUnavailable } from '../errors/index.ts';
 import { RevisionClaims } from './revisionClaims.ts';
-import { indexedValues, type AdminClientRecord, type ClientFilter, type ClientRecord, type ClientStore, type ConfigChange, type DecisionRecord, type StoredConfig } from './types.ts';
+import {
+  indexedValues,
+  type AdminClientRecord,
+  type ClientFilter,
+  type ClientRecord,
+  type ClientStore,
+  type ConfigChange,
+  type DecisionRecord,
+  type InitialAccessTokenRecord,
+  type StoredConfig,
+} from './types.ts';
 
 interface ClientDocument {
   client_id: string;
@@ -37,7 +47,17 @@ interface DecisionDocument {
   record: DecisionRecord;
 }
 
+/** One place of a quota: the place number is in the unique _id, so no two claims take the same place. */
+interface PlaceDocument {
+  _id: string;
+  quota: string;
+  holder: string;
+  n: number;
+}
+
 const DUPLICATE_KEY = 11000;
+/** Claims of a place that lose their race to another are tried again this many times. */
+const PLACE_ATTEMPTS = 8;
 /** How often an open circuit probes the server. */
 const PROBE_INTERVAL_MS = 500;
 
@@ -64,6 +84,8 @@ export class MongoStore implements ClientStore {
   readonly claimsRevisions: boolean;
   readonly #adminClients: Collection<AdminClientRecord & { _id: string }>;
   readonly #configChanges: Collection<ConfigChange & { _id: string }>;
+  readonly #initialAccessTokens: Collection<InitialAccessTokenRecord & { _id: string }>;
+  readonly #places: Collection<PlaceDocument>;
   readonly #logger: Logger;
   #down = false;
   #closed = false;
@@ -79,6 +101,8 @@ export class MongoStore implements ClientStore {
     this.#claims = claimRevisions ? new RevisionClaims(this.#db.collection('revision_claims'), (operation) => this.#run(operation)) : undefined;
     this.#adminClients = this.#db.collection<AdminClientRecord & { _id: string }>('admin_clients');
     this.#configChanges = this.#db.collection<ConfigChange & { _id: string }>('config_changes');
+    this.#initialAccessTokens = this.#db.collection<InitialAccessTokenRecord & { _id: string }>('initial_access_tokens');
+    this.#places = this.#db.collection<PlaceDocument>('quota_places');
     this.#logger = logger;
   }
 
@@ -112,6 +136,8 @@ export class MongoStore implements ClientStore {
     await this.#decisions.createIndex({ at: -1 }, { name: 'at' });
     await this.#decisions.createIndex({ client_id: 1, at: -1 }, { name: 'client_at' });
     await this.#claims?.ensureIndexes();
+    await this.#initialAccessTokens.createIndex({ tokenHash: 1 }, { unique: true, name: 'token_hash_unique' });
+    await this.#places.createIndex({ quota: 1, holder: 1 }, { unique: true, name: 'quota_holder_unique' });
     await this.#ttlIndex(clients, 'expires_at');
     await this.#ttlIndex(this.#decisions, 'expires_at');
   }
@@ -217,6 +243,9 @@ export class MongoStore implements ClientStore {
     if (filter.organisation !== undefined) query.organisation = filter.organisation;
     if (filter.redirectHost !== undefined) query.redirect_hosts = filter.redirectHost;
     if (filter.name !== undefined) query['record.metadata.client_name'] = { $regex: filter.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' };
+    if (filter.status === 'pending') query['record.status'] = 'pending';
+    if (filter.status === 'active') query['record.status'] = { $ne: 'pending' };
+    if (filter.initialAccessTokenId !== undefined) query['record.initialAccessTokenId'] = filter.initialAccessTokenId;
     return query;
   }
 
@@ -298,6 +327,54 @@ export class MongoStore implements ClientStore {
 
   async saveAdminClient(record: AdminClientRecord): Promise<void> {
     await this.#run(() => this.#adminClients.replaceOne({ _id: record.clientId }, { ...record }, { upsert: true }));
+  }
+
+  async saveInitialAccessToken(record: InitialAccessTokenRecord): Promise<void> {
+    await this.#run(() => this.#initialAccessTokens.insertOne({ _id: record.id, ...record }));
+  }
+
+  async findInitialAccessToken(tokenHash: string): Promise<InitialAccessTokenRecord | undefined> {
+    const found = await this.#run(() => this.#initialAccessTokens.findOne({ tokenHash }));
+    if (!found) return undefined;
+    const { _id, ...record } = found;
+    return record;
+  }
+
+  async listInitialAccessTokens(): Promise<InitialAccessTokenRecord[]> {
+    const found = await this.#run(() => this.#initialAccessTokens.find({}).sort({ createdAt: -1, _id: -1 }).toArray());
+    return found.map(({ _id, ...record }) => record);
+  }
+
+  async deleteInitialAccessToken(id: string): Promise<boolean> {
+    return (await this.#run(() => this.#initialAccessTokens.deleteOne({ _id: id }))).deletedCount === 1;
+  }
+
+  async claimPlace(quota: string, holder: string, limit: number): Promise<boolean> {
+    for (let attempt = 0; attempt < PLACE_ATTEMPTS; attempt += 1) {
+      const taken = await this.#run(() => this.#places.find({ quota }, { projection: { holder: 1, n: 1 } }).toArray());
+      if (taken.some((place) => place.holder === holder)) return true;
+      if (taken.length >= limit) return false;
+      const used = new Set(taken.map((place) => place.n));
+      let n = 1;
+      while (used.has(n)) n += 1;
+      if (n > limit) return false;
+      try {
+        await this.#run(() => this.#places.insertOne({ _id: `${quota}#${n}`, quota, holder, n }));
+        return true;
+      } catch (err) {
+        // Another claim took this place first (or this holder's twin did): look again.
+        if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;
+      }
+    }
+    throw new TemporarilyUnavailable('too many registrations raced for the same places; try again', 1);
+  }
+
+  async releasePlace(quota: string, holder: string): Promise<void> {
+    await this.#run(() => this.#places.deleteOne({ quota, holder }));
+  }
+
+  async placeHolders(quota: string): Promise<string[]> {
+    return (await this.#run(() => this.#places.find({ quota }, { projection: { holder: 1 } }).toArray())).map((place) => place.holder);
   }
 
   async ping(): Promise<void> {

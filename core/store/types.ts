@@ -21,6 +21,12 @@ export interface ClientRecord {
   revision: number;
   /** Disabled by an administrator: the registration access token no longer works. */
   disabled?: boolean;
+  /** `pending` while it waits for an administrator's approval (registrationApprovalRequired, or a script's say). */
+  status?: 'pending' | 'active';
+  /** The initial access token the registration presented (its id). */
+  initialAccessTokenId?: string;
+  /** When the client was last used (ms), recorded at most once an hour; inactivity expiry counts from it. */
+  lastUsedAt?: number;
 }
 
 /** Read-only lookups offered to scripts (plugins/clients). All given members must match. */
@@ -32,6 +38,28 @@ export interface ClientFilter {
   redirectHost?: string;
   /** Case-insensitive substring of the client_name. */
   name?: string;
+  /** Only clients in this approval status (`active` includes clients that never waited). */
+  status?: 'pending' | 'active';
+  /** Only clients registered with this initial access token. */
+  initialAccessTokenId?: string;
+}
+
+/** An initial access token (RFC 7591 §3): the token itself is never stored, only its hash. */
+export interface InitialAccessTokenRecord {
+  id: string;
+  tokenHash: string;
+  label: string | null;
+  /** Free-form claims scripts see (context.initialAccessToken.claims). */
+  claims: Record<string, unknown>;
+  /** Browser origins the token may be used from; empty: any. */
+  allowedOrigins: string[];
+  /** Milliseconds since the epoch, or null for never. */
+  expiresAt: number | null;
+  /** How many registrations it may make, or null for no limit. */
+  maxRegistrations: number | null;
+  createdAt: number;
+  /** The administration client that issued it. */
+  createdBy: string;
 }
 
 /** Values the stores index, derived from a record's metadata. */
@@ -142,6 +170,20 @@ export interface ClientStore {
   saveAdminClient(record: AdminClientRecord): Promise<void>;
   /** Whether any administration client exists. */
   hasAdminClients(): Promise<boolean>;
+  saveInitialAccessToken(record: InitialAccessTokenRecord): Promise<void>;
+  findInitialAccessToken(tokenHash: string): Promise<InitialAccessTokenRecord | undefined>;
+  /** Newest first. */
+  listInitialAccessTokens(): Promise<InitialAccessTokenRecord[]>;
+  /** False when there was none. */
+  deleteInitialAccessToken(id: string): Promise<boolean>;
+  /**
+   * Takes one of the `limit` places of `quota` for `holder` (true), or finds them all taken (false);
+   * atomic across every instance sharing the store. A holder that already has a place keeps it.
+   */
+  claimPlace(quota: string, holder: string, limit: number): Promise<boolean>;
+  releasePlace(quota: string, holder: string): Promise<void>;
+  /** Who holds a place of `quota`. */
+  placeHolders(quota: string): Promise<string[]>;
   /** Resolves when the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

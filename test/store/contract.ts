@@ -135,6 +135,35 @@ export function storeContract(name: string, open: () => Promise<ClientStore>, cl
       assert.equal((await store.listDecisions({ clientId: `c2-${tag}`, limit: 10 })).length, 1);
     });
 
+    it('keeps initial access tokens by the hash of their value, lists them newest first, deletes them', async () => {
+      const tag = randomUUID();
+      const token = (n: number) => ({ id: `${tag}-${n}`, tokenHash: `hash-${tag}-${n}`, label: `label ${n}`, claims: { tier: n }, allowedOrigins: [], expiresAt: null, maxRegistrations: n, createdAt: 1000 + n, createdBy: 'admin' });
+      await store.saveInitialAccessToken(token(1));
+      await store.saveInitialAccessToken(token(2));
+      assert.deepEqual(await store.findInitialAccessToken(`hash-${tag}-2`), token(2));
+      assert.equal(await store.findInitialAccessToken(`hash-${tag}-3`), undefined);
+      await assert.rejects(store.saveInitialAccessToken({ ...token(3), tokenHash: `hash-${tag}-1` }));
+      const listed = (await store.listInitialAccessTokens()).filter((entry) => entry.id.startsWith(tag)).map((entry) => entry.id);
+      assert.deepEqual(listed, [`${tag}-2`, `${tag}-1`]);
+      assert.equal(await store.deleteInitialAccessToken(`${tag}-1`), true);
+      assert.equal(await store.deleteInitialAccessToken(`${tag}-1`), false);
+      assert.equal(await store.findInitialAccessToken(`hash-${tag}-1`), undefined);
+    });
+
+    it('gives out exactly the places of a quota when many claims race, and a released place again', async () => {
+      const quota = `quota-${randomUUID()}`;
+      const holders = Array.from({ length: 30 }, (_, n) => `holder-${n}`);
+      const won = await Promise.all(holders.map((holder) => store.claimPlace(quota, holder, 7)));
+      assert.equal(won.filter(Boolean).length, 7);
+      const winners = holders.filter((_, n) => won[n]);
+      assert.deepEqual((await store.placeHolders(quota)).sort(), [...winners].sort());
+      assert.equal(await store.claimPlace(quota, winners[0]!, 7), true, 'a holder keeps its place');
+      assert.equal(await store.claimPlace(quota, 'late', 7), false);
+      await store.releasePlace(quota, winners[0]!);
+      assert.equal(await store.claimPlace(quota, 'late', 7), true);
+      assert.equal((await store.placeHolders(quota)).length, 7);
+    });
+
     it('answers ping', async () => {
       await store.ping();
     });
