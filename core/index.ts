@@ -15,7 +15,7 @@ import { drainable, type Drainable } from './http/drain.ts';
 import { outboundPolicy } from './outbound/index.ts';
 import { pluginServices } from './plugin/index.ts';
 import type { PolicyEngine } from './policy/index.ts';
-import { DecisionWriter, REGISTRATION_PATH, registrationRouter, type RegistrationServices } from './registration/index.ts';
+import { DecisionWriter, purgeInactive, REGISTRATION_PATH, registrationRouter, type RegistrationServices } from './registration/index.ts';
 import { ScriptHost, watchScripts } from './sandbox/index.ts';
 import { hkdfSync } from 'node:crypto';
 import { accessSync, constants, statSync } from 'node:fs';
@@ -189,8 +189,9 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
         listening.once('listening', () => {
           drain = drainable(listening);
           purge = setInterval(() => {
-            Promise.all([store.purgeExpired(clock()), store.purgeDecisions(clock())]).catch((err: unknown) =>
-              logger.warn({ err }, 'purging expired clients and decision records failed'),
+            Promise.all([store.purgeExpired(clock()), store.purgeDecisions(clock()), purgeInactive(services, clock())]).then(
+              ([, , inactive]) => inactive > 0 && logger.info({ deleted: inactive }, 'deleted clients unused for dynamicClientInactivityExpirationDays'),
+              (err: unknown) => logger.warn({ err }, 'purging expired clients, inactive clients and decision records failed'),
             );
           }, PURGE_INTERVAL_MS).unref();
           resolve(listening);

@@ -158,6 +158,8 @@ export interface ClientMetadata {
   trusted_client?: boolean;
   /** User consent is remembered (dynamicRegistrationPersistClientAuthorizations). */
   persist_client_authorizations?: boolean;
+  /** `pending` while the registration waits for an administrator (registrationApprovalRequired, or set by policy), `active` once approved. */
+  client_status?: "pending" | "active";
   /** Requested client lifetime in seconds (Janssen; at most ten years); see dcrForbidExpirationTimeInRequest. */
   lifetime?: number;
   [member: string]: unknown;
@@ -217,6 +219,12 @@ export interface HookContext<P = Record<string, unknown>> {
   softwareStatement?: VerifiedJwt;
   /** The verified signed request (application/jwt), when the request was one. */
   signedRequest?: VerifiedJwt;
+  /** The initial access token the registration presented (RFC 7591 §3): its id, label and claims. */
+  initialAccessToken?: {
+    id: string;
+    label: string | null;
+    claims: Record<string, unknown>;
+  };
   /** This script's name. */
   script: string;
   /** This script's configuration properties (`properties` in its settings file). */

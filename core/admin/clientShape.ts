@@ -36,6 +36,11 @@ export const AdminClientSchema = Type.Object(
     clientSecretExpiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null: never.' }),
     expirationDate: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When the client is gone; null: never.' }),
     disabled: Type.Boolean(),
+    initialAccessTokenId: Type.Union([Type.String(), Type.Null()], { description: 'The initial access token the registration presented.' }),
+    lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Last use (an RFC 7592 call, a provider lookup), to the hour; null: not recorded.' }),
+    inactivityExpirationDate: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'When the client is deleted if it stays unused (dynamicClientInactivityExpirationDays); null: never.',
+    }),
     customAttributes: Type.Record(Type.String(), Type.Unknown(), { description: 'Configured custom and language-tagged members, by their wire names.' }),
   },
   { additionalProperties: false, $id: 'Client', description: 'A registered client (Janssen config-api Client shape).' },
@@ -43,7 +48,8 @@ export const AdminClientSchema = Type.Object(
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function toAdminClient(record: ClientRecord): Record<string, unknown> {
+/** `inactivityDays`: dynamicClientInactivityExpirationDays (0: off). */
+export function toAdminClient(record: ClientRecord, inactivityDays = 0): Record<string, unknown> {
   const client: Record<string, unknown> = { inum: record.clientId };
   const customAttributes: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(record.metadata)) {
@@ -56,6 +62,9 @@ export function toAdminClient(record: ClientRecord): Record<string, unknown> {
   client.clientSecretExpiresAt = record.secret === null || record.clientSecretExpiresAt === 0 ? null : iso(record.clientSecretExpiresAt * 1000);
   client.expirationDate = record.expiresAt === null ? null : iso(record.expiresAt);
   client.disabled = record.disabled === true;
+  client.initialAccessTokenId = record.initialAccessTokenId ?? null;
+  client.lastUsedAt = record.lastUsedAt === undefined ? null : iso(record.lastUsedAt);
+  client.inactivityExpirationDate = inactivityDays > 0 ? iso((record.lastUsedAt ?? record.createdAt) + inactivityDays * 86_400_000) : null;
   client.customAttributes = customAttributes;
   return client;
 }

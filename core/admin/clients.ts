@@ -1,10 +1,11 @@
 // Client administration (Janssen config-api paths and /admin/clients): list (paged, filtered by
-// software_id, organisation or name), get, delete, disable / enable, rotate the secret, rotate
-// the registration access token. Credentials are shown only in the answer that creates them.
+// software_id, organisation, name, approval status or initial access token), get, delete,
+// disable / enable, approve / reject a pending registration, rotate the secret, rotate the
+// registration access token. Credentials are shown only in the answer that creates them.
 import type { Context } from 'koa';
 import { InvalidRequest, OAuthError } from '../errors/index.ts';
 import { NO_STORE, type RequestState } from '../http/app.ts';
-import { conflict, needsSecret, type RegistrationServices } from '../registration/index.ts';
+import { conflict, deleteClient, needsSecret, type RegistrationServices } from '../registration/index.ts';
 import { hashToken, newClientSecret, newRegistrationAccessToken } from '../secrets/index.ts';
 import type { ClientFilter, ClientRecord } from '../store/index.ts';
 import { toAdminClient } from './clientShape.ts';
@@ -47,6 +48,8 @@ export function clientAdmin(services: RegistrationServices) {
     return next;
   }
 
+  const shown = (record: ClientRecord) => toAdminClient(record, services.config.current.dynamicClientInactivityExpirationDays);
+
   const send = (ctx: AdminContext, body: unknown, status = 200) => {
     ctx.status = status;
     ctx.set(NO_STORE);
@@ -64,30 +67,52 @@ export function clientAdmin(services: RegistrationServices) {
       if (softwareId) filter.softwareId = softwareId;
       if (organisation) filter.organisation = organisation;
       if (name) filter.name = name;
+      const status = param(ctx, 'status');
+      if (status !== undefined && status !== 'pending' && status !== 'active') throw new InvalidRequest('status is pending or active');
+      if (status) filter.status = status;
+      const token = param(ctx, 'initial_access_token', 'initialAccessTokenId');
+      if (token) filter.initialAccessTokenId = token;
       const now = clock();
       const [entries, total] = await Promise.all([store.query(filter, now, limit, start), store.count(filter, now)]);
-      send(ctx, { start, totalEntriesCount: total, entriesCount: entries.length, entries: entries.map(toAdminClient) });
+      send(ctx, { start, totalEntriesCount: total, entriesCount: entries.length, entries: entries.map((entry) => shown(entry)) });
     },
     async get(ctx: AdminContext) {
-      send(ctx, toAdminClient(await load(ctx)));
+      send(ctx, shown(await load(ctx)));
+    },
+    /** A pending registration becomes active, and is created at the authorization server. */
+    async approve(ctx: AdminContext) {
+      const record = await load(ctx);
+      if (record.metadata.client_status !== 'pending') throw new OAuthError('invalid_request', 'the client is not waiting for approval', { status: 409 });
+      const saved = await save(ctx, record, { metadata: { ...record.metadata, client_status: 'active' } });
+      ctx.state.log.info({ clientId: record.clientId, admin: true }, 'registration approved');
+      send(ctx, shown(saved));
+    },
+    /** A pending registration is refused: the client is deleted. */
+    async reject(ctx: AdminContext) {
+      const record = await load(ctx);
+      if (record.metadata.client_status !== 'pending') throw new OAuthError('invalid_request', 'the client is not waiting for approval', { status: 409 });
+      await deleteClient(services, record, ctx.state.requestId);
+      ctx.state.log.info({ clientId: record.clientId, admin: true }, 'registration rejected');
+      ctx.status = 204;
+      ctx.set(NO_STORE);
     },
     async remove(ctx: AdminContext) {
       const record = await load(ctx);
-      await services.authorizationServer.commit({ operation: 'delete', requestId: ctx.state.requestId, before: record, after: undefined }, () => store.remove(record.clientId));
+      await deleteClient(services, record, ctx.state.requestId);
       ctx.state.log.info({ clientId: record.clientId, admin: true }, 'client deleted by an administrator');
       ctx.status = 204;
       ctx.set(NO_STORE);
     },
     disable: (disabled: boolean) => async (ctx: AdminContext) => {
       const record = await save(ctx, await load(ctx), { disabled });
-      send(ctx, toAdminClient(record));
+      send(ctx, shown(record));
     },
     async rotateSecret(ctx: AdminContext) {
       const record = await load(ctx);
       if (!needsSecret(record.metadata)) throw new InvalidRequest(`a ${record.metadata.token_endpoint_auth_method} client has no client secret`);
       const clientSecret = newClientSecret();
       const saved = await save(ctx, record, { secret: services.secrets.seal(clientSecret, record.clientId) });
-      send(ctx, { inum: saved.clientId, clientSecret, clientSecretExpiresAt: toAdminClient(saved).clientSecretExpiresAt });
+      send(ctx, { inum: saved.clientId, clientSecret, clientSecretExpiresAt: shown(saved).clientSecretExpiresAt });
     },
     async rotateRegistrationAccessToken(ctx: AdminContext) {
       const registrationAccessToken = newRegistrationAccessToken();

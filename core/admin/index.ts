@@ -13,6 +13,7 @@ import { clientAdmin } from './clients.ts';
 import { auditTrail } from './audit.ts';
 import { getConfig, patchConfig } from './config.ts';
 import { dryRun } from './dryRun.ts';
+import { initialAccessTokens } from './initialAccessTokens.ts';
 import { authorizationServerStatus, live, ready, type ScriptsState } from './health.ts';
 import type { Metrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
@@ -61,9 +62,16 @@ export function adminRouter({ services, scripts, tokens, metrics, reconciler, is
     router.delete(`${base}/:inum`, scope(SCOPES.clientsWrite), clients.remove);
     router.post(`${base}/:inum/disable`, scope(SCOPES.clientsWrite), clients.disable(true));
     router.post(`${base}/:inum/enable`, scope(SCOPES.clientsWrite), clients.disable(false));
+    router.post(`${base}/:inum/approve`, scope(SCOPES.clientsWrite), clients.approve);
+    router.post(`${base}/:inum/reject`, scope(SCOPES.clientsWrite), clients.reject);
     router.post(`${base}/:inum/secret`, scope(SCOPES.clientsWrite), clients.rotateSecret);
     router.post(`${base}/:inum/registration-access-token`, scope(SCOPES.clientsWrite), clients.rotateRegistrationAccessToken);
   }
+
+  const initialAccess = initialAccessTokens(store, clock);
+  router.post('/admin/initial-access-tokens', scope(SCOPES.clientsWrite), initialAccess.issue);
+  router.get('/admin/initial-access-tokens', scope(SCOPES.clientsRead), initialAccess.list);
+  router.delete('/admin/initial-access-tokens/:id', scope(SCOPES.clientsWrite), initialAccess.revoke);
 
   router.get('/admin/authorization-server', scope(SCOPES.clientsRead), authorizationServerStatus(services.authorizationServer, reconciler));
   router.post('/admin/authorization-server/sync', scope(SCOPES.clientsWrite), async (ctx) => {

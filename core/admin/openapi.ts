@@ -3,6 +3,7 @@
 import { ServerProperties } from '../config/index.ts';
 import { ClientMetadataSchema } from '../metadata/index.ts';
 import { AdminClientSchema } from './clientShape.ts';
+import { InitialAccessTokenRequestSchema } from './initialAccessTokens.ts';
 import { SCOPES } from './scopes.ts';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -32,7 +33,7 @@ export function openApiDocument(issuer: string): Record<string, unknown> {
         post: {
           summary: 'Register a client (RFC 7591); also at /jans-auth/restv1/register',
           requestBody: { content: { 'application/json': { schema: ref('ClientMetadata') }, 'application/jwt': { schema: { type: 'string', description: 'signed registration request' } } } },
-          responses: { '201': { description: 'client information', ...json(ref('ClientInformation')) }, '403': error('registration disabled'), '413': error('body too large'), '429': error('rate limited'), ...errors },
+          responses: { '201': { description: 'client information', ...json(ref('ClientInformation')) }, '401': error('invalid_token: initial access token missing (when required), invalid, expired or used up'), '403': error('registration disabled, or a limit reached (limit, max)'), '413': error('body too large'), '429': error('rate limited'), ...errors },
         },
       },
       '/register/{client_id}': {
@@ -61,7 +62,7 @@ export function openApiDocument(issuer: string): Record<string, unknown> {
         get: {
           summary: 'List clients (paged); also at /admin/clients',
           security: bearer(SCOPES.clientsRead),
-          parameters: ['limit', 'startIndex', 'pattern', 'software_id', 'organisation'].map((name) => ({ name, in: 'query', schema: { type: name === 'limit' || name === 'startIndex' ? 'integer' : 'string' } })),
+          parameters: ['limit', 'startIndex', 'pattern', 'software_id', 'organisation', 'status', 'initial_access_token'].map((name) => ({ name, in: 'query', schema: { type: name === 'limit' || name === 'startIndex' ? 'integer' : 'string' } })),
           responses: { '200': json({ type: 'object', properties: { start: { type: 'integer' }, totalEntriesCount: { type: 'integer' }, entriesCount: { type: 'integer' }, entries: { type: 'array', items: ref('Client') } } }), ...adminErrors },
         },
       },
@@ -76,11 +77,26 @@ export function openApiDocument(issuer: string): Record<string, unknown> {
           ['enable', 'Enable a disabled client'],
           ['secret', 'Rotate the client secret (the new one is in the answer)'],
           ['registration-access-token', 'Rotate the registration access token (the new one is in the answer)'],
+          ['approve', 'Approve a pending registration (client_status active; created at the authorization server)'],
+          ['reject', 'Reject a pending registration (the client is deleted; 204)'],
         ].map(([action, summary]) => [
           `/jans-config-api/api/v1/openid/clients/{inum}/${action}`,
           { parameters: [inumParameter], post: { summary, security: bearer(SCOPES.clientsWrite), responses: { '200': json({ type: 'object' }), '404': error('not_found'), ...adminErrors } } },
         ]),
       ),
+      '/admin/initial-access-tokens': {
+        get: { summary: 'Initial access tokens (RFC 7591 §3), without their values, with the registrations each has made', security: bearer(SCOPES.clientsRead), responses: { '200': json({ type: 'object' }), ...adminErrors } },
+        post: {
+          summary: 'Issue an initial access token; its value is in this answer only',
+          security: bearer(SCOPES.clientsWrite),
+          requestBody: json(InitialAccessTokenRequestSchema),
+          responses: { '201': json({ type: 'object' }), ...adminErrors },
+        },
+      },
+      '/admin/initial-access-tokens/{id}': {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        delete: { summary: 'Revoke an initial access token', security: bearer(SCOPES.clientsWrite), responses: { '204': { description: 'revoked' }, '404': error('not_found'), ...adminErrors } },
+      },
       '/admin/authorization-server': {
         get: { summary: 'The connected authorization server: type, reachability, metadata age, the reconciler\'s last run', security: bearer(SCOPES.clientsRead), responses: { '200': json({ type: 'object' }), ...adminErrors } },
       },

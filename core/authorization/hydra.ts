@@ -52,6 +52,7 @@ export const HYDRA_MAPPING: ReadonlyArray<[string, string]> = [
   ['trusted_client', 'skip_consent'],
   ['userinfo_signed_response_alg (absent)', "userinfo_signed_response_alg 'none' (plain JSON)"],
   ['(disabled by an administrator)', 'client removed, created again when enabled'],
+  ['client_status pending', 'not created until approved'],
   ['(marker)', 'metadata.registrar = Registrar issuer'],
 ];
 
@@ -81,7 +82,7 @@ export function hydra(settings: { adminUrl: string; issuer: string }, context: C
     pushes: true,
     secretMember: 'client_secret',
     represent(record: ClientRecord, secret: string | undefined) {
-      if (record.disabled) return undefined;
+      if (record.disabled || record.metadata.client_status === 'pending') return undefined;
       const client: ServerClient = { client_id: record.clientId };
       for (const member of SAME_NAME) if (record.metadata[member] !== undefined) client[member] = record.metadata[member];
       for (const [member, there] of RENAMED) if (record.metadata[member] !== undefined) client[there] = record.metadata[member];

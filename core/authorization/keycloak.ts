@@ -58,6 +58,7 @@ export const KEYCLOAK_MAPPING: ReadonlyArray<[string, string]> = [
   ['post_logout_redirect_uris', 'attribute post.logout.redirect.uris (## separated)'],
   ...ATTRIBUTES.map(([member, attribute]): [string, string] => [member, `attribute ${attribute}`]),
   ['(disabled by an administrator)', 'enabled: false'],
+  ['client_status pending', 'not created until approved'],
   ['(marker)', `attribute ${MARKER} = Registrar issuer`],
 ];
 
@@ -136,6 +137,7 @@ export function keycloak(settings: KeycloakSettings, { issuer, call }: Connectio
     secretMember: 'secret',
     represent(record: ClientRecord, secret: string | undefined) {
       const m = record.metadata;
+      if (m.client_status === 'pending') return undefined;
       const grants = new Set(m.grant_types ?? ['authorization_code']);
       const method = m.token_endpoint_auth_method ?? 'client_secret_basic';
       const attributes: Record<string, string> = {

@@ -8,6 +8,7 @@
 //   const adapter = registrarAdapter({ dataDir: '/var/lib/registrar' });
 //   const provider = new Provider('https://op.example.com', { adapter, features: { clientCredentials: { enabled: true } } });
 import pino from 'pino';
+import { markUsed } from '../registration/usage.ts';
 import { loadEncryptionKey, parseKey, SecretBox } from '../secrets/index.ts';
 import { EmbeddedStore, MongoStore, type ClientStore } from '../store/index.ts';
 
@@ -69,8 +70,11 @@ export function registrarAdapter(options: RegistrarAdapterOptions): ProviderAdap
       : Promise.resolve(new EmbeddedStore(options.dataDir ?? '')));
 
   async function findClient(clientId: string): Promise<Record<string, unknown> | undefined> {
-    const record = await (await store()).find(clientId, Date.now());
-    if (!record || record.disabled) return undefined;
+    const clients = await store();
+    const found = await clients.find(clientId, Date.now());
+    if (!found || found.disabled || found.metadata.client_status === 'pending') return undefined;
+    // A lookup is a use (inactivity expiry), noted at most once an hour.
+    const record = await markUsed(clients, found, Date.now()).catch(() => found);
     const client: Record<string, unknown> = { client_id: record.clientId, client_id_issued_at: record.clientIdIssuedAt, client_secret_expires_at: record.clientSecretExpiresAt };
     for (const member of members) if (record.metadata[member] !== undefined) client[member] = record.metadata[member];
     if (record.secret !== null) client.client_secret = secrets.open(record.secret, record.clientId);

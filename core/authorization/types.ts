@@ -28,7 +28,7 @@ export interface AuthorizationServer {
   readonly secretMember: string;
   /**
    * The server's representation of a client as Registrar holds it, or undefined when the
-   * client must not exist there (a disabled client at a server without an enabled flag).
+   * client must not exist there (awaiting approval, or disabled at a server without an enabled flag).
    */
   represent(record: ClientRecord, secret: string | undefined): ServerClient | undefined;
   /** Creates the client (or replaces one of the same id that is already there). */

@@ -4,7 +4,9 @@
 //   registrar scripts check [dir]                     compile and type-check every script against the sandbox
 //   registrar scripts test <script> <request.json>    dry-run one script's hooks offline
 //   registrar config patch <patch.json> --url URL (--token T | --client-id ID --client-secret S)
-//   registrar sync --url URL (--token T | --client-id ID --client-secret S)   reconcile the authorization server now
+//   registrar sync --url URL (...)                     reconcile the authorization server now
+//   registrar tokens issue|list|revoke ID --url URL (...)   initial access tokens
+//   registrar clients pending|approve ID|reject ID --url URL (...)   the approval queue
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -19,7 +21,13 @@ const USAGE = `usage:
   registrar scripts check [dir]
   registrar scripts test <script> <request.json>
   registrar config patch <patch.json> --url URL (--token TOKEN | --client-id ID --client-secret SECRET)
-  registrar sync --url URL (--token TOKEN | --client-id ID --client-secret SECRET)`;
+  registrar sync --url URL (--token TOKEN | --client-id ID --client-secret SECRET)
+  registrar tokens issue [--max-registrations N] [--expires-in SECONDS] [--label TEXT] --url URL (...)
+  registrar tokens list --url URL (...)
+  registrar tokens revoke <id> --url URL (...)
+  registrar clients pending --url URL (...)
+  registrar clients approve <client_id> --url URL (...)
+  registrar clients reject <client_id> --url URL (...)`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -141,6 +149,45 @@ async function sync(args: string[]): Promise<number> {
   return response.ok && report.outcome !== 'failed' ? 0 : 1;
 }
 
+/** One administration call; prints the answer (JSON when there is one) and exits 1 on an error status. */
+async function adminCall(args: string[], scope: string, method: string, path: string, body?: unknown): Promise<number> {
+  const { url, token } = await adminAccess(args, scope);
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  process.stdout.write(text ? `${JSON.stringify(JSON.parse(text), null, 2)}\n` : `${response.status}\n`);
+  return response.ok ? 0 : 1;
+}
+
+function integerOption(args: string[], name: string): number | undefined {
+  const value = option(args, name);
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(value)) fail(`${name} must be a positive integer`);
+  return Number(value);
+}
+
+function tokens(sub: string | undefined, rest: string[]): Promise<number> {
+  if (sub === 'issue') {
+    const label = option(rest, '--label');
+    const maxRegistrations = integerOption(rest, '--max-registrations');
+    const expiresIn = integerOption(rest, '--expires-in');
+    const body = { ...(label ? { label } : {}), ...(maxRegistrations ? { max_registrations: maxRegistrations } : {}), ...(expiresIn ? { expires_in: expiresIn } : {}) };
+    return adminCall(rest, SCOPES.clientsWrite, 'POST', '/admin/initial-access-tokens', body);
+  }
+  if (sub === 'list') return adminCall(rest, SCOPES.clientsRead, 'GET', '/admin/initial-access-tokens');
+  if (sub === 'revoke' && rest[0]) return adminCall(rest.slice(1), SCOPES.clientsWrite, 'DELETE', `/admin/initial-access-tokens/${encodeURIComponent(rest[0])}`);
+  fail(USAGE);
+}
+
+function clients(sub: string | undefined, rest: string[]): Promise<number> {
+  if (sub === 'pending') return adminCall(rest, SCOPES.clientsRead, 'GET', '/admin/clients?status=pending');
+  if ((sub === 'approve' || sub === 'reject') && rest[0]) return adminCall(rest.slice(1), SCOPES.clientsWrite, 'POST', `/admin/clients/${encodeURIComponent(rest[0])}/${sub}`);
+  fail(USAGE);
+}
+
 async function main(args: string[]): Promise<number> {
   const [command, sub, ...rest] = args;
   if (command === 'schema') {
@@ -151,6 +198,8 @@ async function main(args: string[]): Promise<number> {
   if (command === 'scripts' && sub === 'test' && rest[0] && rest[1]) return scriptsTest(rest[0], rest[1]);
   if (command === 'config' && sub === 'patch' && rest[0]) return configPatch(rest[0], rest.slice(1));
   if (command === 'sync') return sync(args.slice(1));
+  if (command === 'tokens') return tokens(sub, rest);
+  if (command === 'clients') return clients(sub, rest);
   fail(USAGE);
 }
 

@@ -145,6 +145,34 @@ export const ServerProperties = Type.Object(
       [],
       'Origins allowed to call the registration endpoints from a browser (CORS); `*` for any. Empty: no CORS headers.',
     ),
+    // --- open registration: who may register, how many, how long a client lives
+    registrationInitialAccessTokenRequired: Type.Boolean({
+      default: false,
+      description:
+        'POST /register needs `Authorization: Bearer <initial access token>` (RFC 7591 §3), issued through /admin/initial-access-tokens; without a valid one: 401 invalid_token. When false, a token that is presented is still checked and used.',
+    }),
+    registrationApprovalRequired: Type.Boolean({
+      default: false,
+      description:
+        'Every registration waits for an administrator: stored with `client_status: pending`, readable with its token, not provisioned to the authorization server until approved. A script can queue a single registration by setting `client.client_status` to `pending`.',
+    }),
+    dynamicRegistrationMaxClients: Type.Integer({
+      default: 0,
+      minimum: 0,
+      description: 'Most clients that registration may create (counted across every instance sharing the store, held even when registrations race); 0: no limit. A full cap answers 403 access_denied with `limit`.',
+    }),
+    dynamicRegistrationDuplicatePolicy: Type.Union([Type.Literal('allow'), Type.Literal('refuse'), Type.Literal('replace')], {
+      default: 'allow',
+      description:
+        'A registration whose software_id is already registered within the same organisation (org_id), or else with the same initial access token: `allow`; `refuse` (400 invalid_client_metadata, the existing client not named); `replace` (the earlier clients are deleted once the new one exists).',
+    }),
+    dynamicClientInactivityExpirationDays: Type.Integer({
+      default: 0,
+      minimum: 0,
+      description:
+        'A registered client not used for this many days is deleted (from the store and the connected authorization server). Used: an RFC 7592 call with its token, or a lookup by the node-oidc-provider adapter; recorded at most once an hour. 0: never.',
+    }),
+
     decisionLogRetentionDays: Type.Integer({
       default: 30,
       minimum: 1,
@@ -353,6 +381,9 @@ export const SECURITY_PROPERTIES: ReadonlySet<keyof ServerConfig> = new Set<keyo
   'mtlsTrustedProxies',
   'dynamicRegistrationRequireClientCertificate',
   'authorizationServer',
+  'registrationInitialAccessTokenRequired',
+  'registrationApprovalRequired',
+  'dynamicRegistrationMaxClients',
   'outboundAllowHttp',
   'outboundAllowPrivateAddresses',
 ]);

@@ -5,12 +5,15 @@ export interface OAuthErrorOptions {
   status?: number;
   headers?: Record<string, string>;
   cause?: unknown;
+  /** Members added to the error body beside error and error_description (shown only when the error is). */
+  details?: Record<string, unknown>;
 }
 
 export class OAuthError extends Error {
   readonly error: string;
   readonly status: number;
   readonly headers: Record<string, string>;
+  readonly details: Record<string, unknown>;
   /** Client errors are exposed; a 5xx description stays in the log. */
   get expose(): boolean {
     return this.status < 500;
@@ -22,6 +25,7 @@ export class OAuthError extends Error {
     this.error = error;
     this.status = options.status ?? 400;
     this.headers = options.headers ?? {};
+    this.details = options.details ?? {};
   }
 }
 
@@ -93,6 +97,13 @@ export class TooManyRequests extends InvalidRequest {
 export class NotFound extends OAuthError {
   constructor() {
     super('not_found', 'no such endpoint', { status: 404 });
+  }
+}
+
+/** A registration limit is reached (dynamicRegistrationMaxClients): 403, saying which limit. */
+export class RegistrationLimitReached extends OAuthError {
+  constructor(description: string, limit: string, max: number) {
+    super('access_denied', description, { status: 403, details: { limit, max } });
   }
 }
 

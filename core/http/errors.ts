@@ -9,12 +9,12 @@ export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as c
 export function writeError(ctx: Context & { state: RequestState }, err: unknown): void {
   const requestId = ctx.state.requestId;
   let status = 500;
-  let body = { error: 'server_error', error_description: `internal server error (request id ${requestId})` };
+  let body: Record<string, unknown> = { error: 'server_error', error_description: `internal server error (request id ${requestId})` };
   let headers: Record<string, string> = {};
   if (err instanceof OAuthError) {
     status = err.status;
     headers = err.headers;
-    if (err.expose) body = { error: err.error, error_description: err.message };
+    if (err.expose) body = { error: err.error, error_description: err.message, ...err.details };
   } else if (isClientHttpError(err)) {
     // Errors raised by koa itself for malformed requests (e.g. a bad URL encoding).
     status = err.status;

@@ -123,6 +123,10 @@ export const ClientMetadataSchema = Type.Partial(Type.Object(
     // Set by the server and policy, never by the client
     trusted_client: bool('Consent is skipped for this client (set by policy when trustedClientEnabled).', { 'x-origin': 'server' }),
     persist_client_authorizations: bool('User consent is remembered (dynamicRegistrationPersistClientAuthorizations).', { 'x-origin': 'server' }),
+    client_status: Type.Union([Type.Literal('pending'), Type.Literal('active')], {
+      description: '`pending` while the registration waits for an administrator (registrationApprovalRequired, or set by policy), `active` once approved.',
+      'x-origin': 'server',
+    }),
 
     // Request only
     lifetime: Type.Integer({ minimum: 1, maximum: 315_360_000, description: 'Requested client lifetime in seconds (Janssen; at most ten years); see dcrForbidExpirationTimeInRequest.', 'x-request': true }),

@@ -26,6 +26,12 @@ export const HookContextSchema = Type.Object(
     certificate: Type.Optional(Type.Unsafe<Static<typeof ClientCertificateSchema>>({ ...ClientCertificateSchema, description: 'The client certificate, when one was presented.' })),
     softwareStatement: Type.Optional(Type.Unsafe<VerifiedJwt>({ ...VerifiedJwtSchema, description: 'The verified software statement, when the request carried one.' })),
     signedRequest: Type.Optional(Type.Unsafe<VerifiedJwt>({ ...VerifiedJwtSchema, description: 'The verified signed request (application/jwt), when the request was one.' })),
+    initialAccessToken: Type.Optional(
+      Type.Object(
+        { id: Type.String(), label: Type.Union([Type.String(), Type.Null()]), claims: Type.Record(Type.String(), Type.Unknown()) },
+        { description: 'The initial access token the registration presented (RFC 7591 §3): its id, label and claims.' },
+      ),
+    ),
   },
   { 'x-ts': 'HookContext', description: 'What createClient, updateClient, deleteClient, the list, certificate and response hooks are told.' },
 );

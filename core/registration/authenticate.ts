@@ -7,6 +7,7 @@ import { bearerToken } from '../http/bearer.ts';
 import { hashToken, tokenMatches } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
 import type { RegistrationServices } from './services.ts';
+import { markUsed } from './usage.ts';
 
 const DECOY_HASH = hashToken('decoy');
 
@@ -27,5 +28,6 @@ export async function authenticate(ctx: Context, services: RegistrationServices)
   const record = await services.store.find(clientId, services.clock());
   const matches = tokenMatches(token, record?.registrationAccessTokenHash ?? DECOY_HASH);
   if (!record || !matches || record.disabled) throw new InvalidToken('the registration access token is not valid for this client');
-  return { record, token };
+  const inactivityExpiry = services.config.current.dynamicClientInactivityExpirationDays > 0;
+  return { record: inactivityExpiry ? await markUsed(services.store, record, services.clock()) : record, token };
 }

@@ -7,6 +7,7 @@ import type { ServerConfig } from '../config/index.ts';
 import { pickMetadata, REQUEST_ONLY, scopeList, validateClientMetadata, type ClientMetadata } from '../metadata/index.ts';
 import type { ClientCertificate } from '../certificate/index.ts';
 import type { HookContext, Operation, RequestPolicy, VerifiedJwt } from '../policy/index.ts';
+import type { InitialAccessTokenRecord } from '../store/index.ts';
 import type { VerifiedStatement } from '../trust/index.ts';
 import { checkCertificateBinding } from './certificate.ts';
 import type { RegistrationServices } from './services.ts';
@@ -23,7 +24,7 @@ export const decideClaims = (requested: string[] | undefined, config: ServerConf
   [...new Set((requested ?? []).filter((claim) => config.claimsSupported.includes(claim)))];
 
 /** Fills in what the server decides itself, whatever the client sent. */
-function serverDecisions(client: ClientMetadata, config: ServerConfig, grantedScopes: string[]): ClientMetadata {
+function serverDecisions(client: ClientMetadata, config: ServerConfig, grantedScopes: string[], stored: ClientMetadata | undefined): ClientMetadata {
   const scopes = new Set([...decideScopes(client.scope, config), ...grantedScopes]);
   const decided: ClientMetadata = { ...client, scope: [...scopes].join(' ') };
   const claims = decideClaims(client.claims, config);
@@ -31,7 +32,16 @@ function serverDecisions(client: ClientMetadata, config: ServerConfig, grantedSc
   else delete decided.claims;
   decided.persist_client_authorizations = config.dynamicRegistrationPersistClientAuthorizations;
   decided.trusted_client = false;
+  // A client waiting for approval stays waiting whatever it sends; only an administrator (or policy) moves it.
+  if (stored?.client_status) decided.client_status = stored.client_status;
+  else delete decided.client_status;
   return decided;
+}
+
+/** Approval: every new registration waits when registrationApprovalRequired; policy may queue one itself (`pending`). */
+function approvalStatus(client: ClientMetadata, operation: DraftInput['operation'], config: ServerConfig): void {
+  if (operation === 'create' && config.registrationApprovalRequired) client.client_status = 'pending';
+  else if (operation === 'create' && client.client_status !== 'pending') delete client.client_status;
 }
 
 export interface DraftInput {
@@ -43,6 +53,7 @@ export interface DraftInput {
   statement: VerifiedStatement | undefined;
   signedRequest: VerifiedJwt | undefined;
   certificate: ClientCertificate | undefined;
+  initialAccessToken?: InitialAccessTokenRecord | undefined;
 }
 
 export interface Draft {
@@ -58,11 +69,12 @@ export async function draftClient(input: DraftInput, services: RegistrationServi
     requestId: input.requestId,
     clientId: input.clientId,
     request: input.request,
-    client: serverDecisions(validated, config, input.statement?.grantedScopes ?? []),
+    client: serverDecisions(validated, config, input.statement?.grantedScopes ?? [], input.stored),
     stored: input.stored,
     softwareStatement: input.statement ? { header: input.statement.header, claims: input.statement.claims } : undefined,
     signedRequest: input.signedRequest,
     certificate: input.certificate,
+    initialAccessToken: input.initialAccessToken ? { id: input.initialAccessToken.id, label: input.initialAccessToken.label, claims: input.initialAccessToken.claims } : undefined,
   };
 
   if (input.certificate) await policy.isCertValidForClient(input.certificate, context);
@@ -74,6 +86,7 @@ export async function draftClient(input: DraftInput, services: RegistrationServi
   if (claims.length > 0) context.client.claims = claims;
   else delete context.client.claims;
   if (!config.trustedClientEnabled) context.client.trusted_client = false;
+  approvalStatus(context.client, input.operation, config);
   if (input.certificate) await checkCertificateBinding(context.client, input.certificate, services.keySets);
 
   return { client: storable(context.client), context };

@@ -22,6 +22,9 @@ export { needsSecret } from './credentials.ts';
 export { conflict } from './rotate.ts';
 export { newRecord } from './record.ts';
 export { clientInformation } from './response.ts';
+export { deleteClient } from './remove.ts';
+export { registrationsMade } from './admission.ts';
+export { markUsed, purgeInactive } from './usage.ts';
 
 export function registrationRouter(
   services: RegistrationServices,

@@ -3,7 +3,10 @@
 import { AccessDenied } from '../errors/index.ts';
 import { hashToken, newClientId, newClientSecret, newRegistrationAccessToken } from '../secrets/index.ts';
 import { clientExpiry, needsSecret } from './credentials.ts';
+import { admit } from './admission.ts';
 import { draftClient } from './draft.ts';
+import { readInitialAccessToken } from './initialAccess.ts';
+import { deleteClient } from './remove.ts';
 import { newRecord } from './record.ts';
 import { readRegistrationRequest } from './request.ts';
 import { clientInformation } from './response.ts';
@@ -16,8 +19,9 @@ export function register(services: RegistrationServices) {
     const now = services.clock();
     const policy = ctx.state.policy;
 
-    // 1. Is registration open at all?
+    // 1. Is registration open at all, and to whom (an initial access token)?
     if (!config.dynamicRegistrationEnabled) throw new AccessDenied('dynamic client registration is disabled');
+    const initialAccessToken = await readInitialAccessToken(ctx, services.store, config, now);
 
     // 2-4. The request: a JSON object or a verified signed request, its software statement
     //      verified and applied over it, and the client certificate.
@@ -27,7 +31,7 @@ export function register(services: RegistrationServices) {
     const clientId = newClientId();
     ctx.state.clientId = clientId;
     const { client, context } = await draftClient(
-      { operation: 'create', request, clientId, stored: undefined, requestId: ctx.state.requestId, statement, signedRequest, certificate },
+      { operation: 'create', request, clientId, stored: undefined, requestId: ctx.state.requestId, statement, signedRequest, certificate, initialAccessToken },
       services,
       config,
       policy,
@@ -46,13 +50,28 @@ export function register(services: RegistrationServices) {
       },
       now,
     );
+    if (initialAccessToken) record.initialAccessTokenId = initialAccessToken.id;
 
-    // 8. Response policy, then the authorization server and the store (both or neither), then 201.
+    // 8. Response policy; its place (token, cap, duplicates); then the authorization server and the
+    //    store (both or neither), then 201.
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
     const response = await policy.modifyResponse('modifyPostResponse', information, context);
-    await services.authorizationServer.commit({ operation: 'create', requestId: ctx.state.requestId, before: undefined, after: record, policy }, () =>
-      services.store.insert(record),
-    );
+    const admission = await admit(record, initialAccessToken, services.store, config, now);
+    try {
+      await services.authorizationServer.commit({ operation: 'create', requestId: ctx.state.requestId, before: undefined, after: record, policy }, () =>
+        services.store.insert(record),
+      );
+    } catch (err) {
+      await admission.release();
+      throw err;
+    }
+    for (const earlier of admission.replaces) {
+      // The new client exists: an earlier one that cannot be deleted now is logged, not a failed registration.
+      await deleteClient(services, earlier, ctx.state.requestId).then(
+        () => ctx.state.log.info({ clientId: earlier.clientId, replacedBy: clientId }, 'client replaced by a registration of the same software'),
+        (err: unknown) => ctx.state.log.warn({ clientId: earlier.clientId, err: (err as Error).message }, 'deleting a replaced client failed'),
+      );
+    }
     ctx.state.log.info({ clientId, operation: 'create' }, 'client registered');
     sendClientResponse(ctx, 201, response);
   };

@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS initial_access_tokens (
 CREATE TABLE IF NOT EXISTS quota_places (
   quota  TEXT NOT NULL,
   holder TEXT NOT NULL,
+  at     INTEGER NOT NULL,
   PRIMARY KEY (quota, holder)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS clients_expires_at ON clients (expires_at) WHERE expires_at IS NOT NULL;
@@ -307,12 +308,12 @@ export class EmbeddedStore implements ClientStore {
     return Number(guard(() => this.#db.prepare('DELETE FROM initial_access_tokens WHERE id = ?').run(id)).changes) === 1;
   }
 
-  async claimPlace(quota: string, holder: string, limit: number): Promise<boolean> {
+  async claimPlace(quota: string, holder: string, limit: number, now: number): Promise<boolean> {
     // One statement: SQLite runs it under the database's write lock, so two claims never both see a free place.
     const taken = guard(() =>
       this.#db
-        .prepare('INSERT OR IGNORE INTO quota_places (quota, holder) SELECT ?, ? WHERE (SELECT COUNT(*) FROM quota_places WHERE quota = ?) < ?')
-        .run(quota, holder, quota, limit),
+        .prepare('INSERT OR IGNORE INTO quota_places (quota, holder, at) SELECT ?, ?, ? WHERE (SELECT COUNT(*) FROM quota_places WHERE quota = ?) < ?')
+        .run(quota, holder, now, quota, limit),
     );
     if (Number(taken.changes) === 1) return true;
     return guard(() => this.#db.prepare('SELECT 1 FROM quota_places WHERE quota = ? AND holder = ?').get(quota, holder)) !== undefined;
@@ -322,9 +323,9 @@ export class EmbeddedStore implements ClientStore {
     guard(() => this.#db.prepare('DELETE FROM quota_places WHERE quota = ? AND holder = ?').run(quota, holder));
   }
 
-  async placeHolders(quota: string): Promise<string[]> {
-    const rows = guard(() => this.#db.prepare('SELECT holder FROM quota_places WHERE quota = ?').all(quota)) as Array<{ holder: string }>;
-    return rows.map((row) => row.holder);
+  async placeHolders(quota: string): Promise<Array<{ holder: string; at: number }>> {
+    const rows = guard(() => this.#db.prepare('SELECT holder, at FROM quota_places WHERE quota = ?').all(quota)) as Array<{ holder: string; at: number }>;
+    return rows.map((row) => ({ holder: row.holder, at: Number(row.at) }));
   }
 
   async ping(): Promise<void> {
@@ -361,8 +362,12 @@ export function whereOf(filter: ClientFilter, now: number): { where: string; val
     values.push(filter.name);
   }
   if (filter.status !== undefined) {
-    clauses.push("coalesce(json_extract(doc, '$.status'), 'active') = ?");
+    clauses.push("coalesce(json_extract(doc, '$.metadata.client_status'), 'active') = ?");
     values.push(filter.status);
+  }
+  if (filter.usedBefore !== undefined) {
+    clauses.push("coalesce(json_extract(doc, '$.lastUsedAt'), created_at) < ?");
+    values.push(filter.usedBefore);
   }
   if (filter.initialAccessTokenId !== undefined) {
     clauses.push("json_extract(doc, '$.initialAccessTokenId') = ?");

@@ -53,6 +53,7 @@ interface PlaceDocument {
   quota: string;
   holder: string;
   n: number;
+  at: number;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -243,9 +244,12 @@ export class MongoStore implements ClientStore {
     if (filter.organisation !== undefined) query.organisation = filter.organisation;
     if (filter.redirectHost !== undefined) query.redirect_hosts = filter.redirectHost;
     if (filter.name !== undefined) query['record.metadata.client_name'] = { $regex: filter.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' };
-    if (filter.status === 'pending') query['record.status'] = 'pending';
-    if (filter.status === 'active') query['record.status'] = { $ne: 'pending' };
+    if (filter.status === 'pending') query['record.metadata.client_status'] = 'pending';
+    if (filter.status === 'active') query['record.metadata.client_status'] = { $ne: 'pending' };
     if (filter.initialAccessTokenId !== undefined) query['record.initialAccessTokenId'] = filter.initialAccessTokenId;
+    if (filter.usedBefore !== undefined) {
+      query.$or = [{ 'record.lastUsedAt': { $lt: filter.usedBefore } }, { 'record.lastUsedAt': { $exists: false }, created_at: { $lt: filter.usedBefore } }];
+    }
     return query;
   }
 
@@ -349,7 +353,7 @@ export class MongoStore implements ClientStore {
     return (await this.#run(() => this.#initialAccessTokens.deleteOne({ _id: id }))).deletedCount === 1;
   }
 
-  async claimPlace(quota: string, holder: string, limit: number): Promise<boolean> {
+  async claimPlace(quota: string, holder: string, limit: number, now: number): Promise<boolean> {
     for (let attempt = 0; attempt < PLACE_ATTEMPTS; attempt += 1) {
       const taken = await this.#run(() => this.#places.find({ quota }, { projection: { holder: 1, n: 1 } }).toArray());
       if (taken.some((place) => place.holder === holder)) return true;
@@ -359,7 +363,7 @@ export class MongoStore implements ClientStore {
       while (used.has(n)) n += 1;
       if (n > limit) return false;
       try {
-        await this.#run(() => this.#places.insertOne({ _id: `${quota}#${n}`, quota, holder, n }));
+        await this.#run(() => this.#places.insertOne({ _id: `${quota}#${n}`, quota, holder, n, at: now }));
         return true;
       } catch (err) {
         // Another claim took this place first (or this holder's twin did): look again.
@@ -373,8 +377,8 @@ export class MongoStore implements ClientStore {
     await this.#run(() => this.#places.deleteOne({ quota, holder }));
   }
 
-  async placeHolders(quota: string): Promise<string[]> {
-    return (await this.#run(() => this.#places.find({ quota }, { projection: { holder: 1 } }).toArray())).map((place) => place.holder);
+  async placeHolders(quota: string): Promise<Array<{ holder: string; at: number }>> {
+    return (await this.#run(() => this.#places.find({ quota }, { projection: { holder: 1, at: 1 } }).toArray())).map((place) => ({ holder: place.holder, at: place.at }));
   }
 
   async ping(): Promise<void> {

@@ -21,8 +21,6 @@ export interface ClientRecord {
   revision: number;
   /** Disabled by an administrator: the registration access token no longer works. */
   disabled?: boolean;
-  /** `pending` while it waits for an administrator's approval (registrationApprovalRequired, or a script's say). */
-  status?: 'pending' | 'active';
   /** The initial access token the registration presented (its id). */
   initialAccessTokenId?: string;
   /** When the client was last used (ms), recorded at most once an hour; inactivity expiry counts from it. */
@@ -38,10 +36,12 @@ export interface ClientFilter {
   redirectHost?: string;
   /** Case-insensitive substring of the client_name. */
   name?: string;
-  /** Only clients in this approval status (`active` includes clients that never waited). */
+  /** Only clients in this approval status (metadata `client_status`; `active` includes clients that never waited). */
   status?: 'pending' | 'active';
   /** Only clients registered with this initial access token. */
   initialAccessTokenId?: string;
+  /** Only clients last used (or, never used, created) before this time (ms). */
+  usedBefore?: number;
 }
 
 /** An initial access token (RFC 7591 §3): the token itself is never stored, only its hash. */
@@ -180,10 +180,10 @@ export interface ClientStore {
    * Takes one of the `limit` places of `quota` for `holder` (true), or finds them all taken (false);
    * atomic across every instance sharing the store. A holder that already has a place keeps it.
    */
-  claimPlace(quota: string, holder: string, limit: number): Promise<boolean>;
+  claimPlace(quota: string, holder: string, limit: number, now: number): Promise<boolean>;
   releasePlace(quota: string, holder: string): Promise<void>;
-  /** Who holds a place of `quota`. */
-  placeHolders(quota: string): Promise<string[]>;
+  /** Who holds a place of `quota`, and since when (ms). */
+  placeHolders(quota: string): Promise<Array<{ holder: string; at: number }>>;
   /** Resolves when the store answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

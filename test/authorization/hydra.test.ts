@@ -148,6 +148,19 @@ describe('Registrar connected to Ory Hydra', { skip: skip && 'no Hydra: run bash
     }
   });
 
+  test('a registration waiting for approval reaches Hydra when approved, not before', async () => {
+    await server.put('queue-all', `export function createClient(context) { context.client.client_status = 'pending'; return true; }`);
+    try {
+      const registered = (await server.register({ grant_types: ['client_credentials'], response_types: [] })).json;
+      assert.equal(registered.client_status, 'pending');
+      assert.equal((await hydraClient(registered.client_id)).status, 404);
+      assert.equal((await server.request('POST', `/admin/clients/${registered.client_id}/approve`, { token: admin })).status, 200);
+      assert.equal((await clientCredentials(tokenEndpoint, registered.client_id, registered.client_secret)).status, 200);
+    } finally {
+      await server.drop('queue-all');
+    }
+  });
+
   test('the reconciler restores, repairs and removes clients at Hydra, and never touches one it did not create', async () => {
     const kept = (await server.register({ grant_types: ['client_credentials'], response_types: [], client_name: 'kept' })).json;
     const changed = (await server.register({ redirect_uris: ['https://client.example.org/cb'], client_name: 'changed' })).json;

@@ -100,6 +100,28 @@ describe('npx registrar', () => {
     }
   });
 
+  it('tokens issue, list and revoke initial access tokens; clients pending, approve and reject the approval queue', async () => {
+    const server = await startAdminServer({ properties: { registrationApprovalRequired: true } });
+    const credentials = ['--url', server.url, '--client-id', ADMIN_ID, '--client-secret', ADMIN_SECRET];
+    try {
+      const issued = await registrar(['tokens', 'issue', '--max-registrations', '2', '--label', 'cli', ...credentials]);
+      assert.equal(issued.code, 0, issued.stderr);
+      const { id, token } = JSON.parse(issued.stdout);
+      const registered = await server.request('POST', '/register', { json: { grant_types: ['client_credentials'], response_types: [] }, headers: { authorization: `Bearer ${token}` } });
+      assert.equal(registered.status, 201);
+      const listed = JSON.parse((await registrar(['tokens', 'list', ...credentials])).stdout);
+      assert.equal(listed.tokens[0].registrations, 1);
+      const pending = JSON.parse((await registrar(['clients', 'pending', ...credentials])).stdout);
+      assert.deepEqual(pending.entries.map((client: { inum: string }) => client.inum), [registered.json.client_id]);
+      assert.equal((await registrar(['clients', 'approve', registered.json.client_id, ...credentials])).code, 0);
+      assert.equal((await registrar(['clients', 'approve', registered.json.client_id, ...credentials])).code, 1);
+      assert.equal((await registrar(['tokens', 'revoke', id, ...credentials])).code, 0);
+      assert.equal(JSON.parse((await registrar(['tokens', 'list', ...credentials])).stdout).tokens.length, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('prints its usage for anything else', async () => {
     const { code, stderr } = await registrar(['frobnicate']);
     assert.equal(code, 2);

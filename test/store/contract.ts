@@ -153,14 +153,15 @@ export function storeContract(name: string, open: () => Promise<ClientStore>, cl
     it('gives out exactly the places of a quota when many claims race, and a released place again', async () => {
       const quota = `quota-${randomUUID()}`;
       const holders = Array.from({ length: 30 }, (_, n) => `holder-${n}`);
-      const won = await Promise.all(holders.map((holder) => store.claimPlace(quota, holder, 7)));
+      const won = await Promise.all(holders.map((holder) => store.claimPlace(quota, holder, 7, 1000)));
       assert.equal(won.filter(Boolean).length, 7);
       const winners = holders.filter((_, n) => won[n]);
-      assert.deepEqual((await store.placeHolders(quota)).sort(), [...winners].sort());
-      assert.equal(await store.claimPlace(quota, winners[0]!, 7), true, 'a holder keeps its place');
-      assert.equal(await store.claimPlace(quota, 'late', 7), false);
+      assert.deepEqual((await store.placeHolders(quota)).map((place) => place.holder).sort(), [...winners].sort());
+      assert.ok((await store.placeHolders(quota)).every((place) => place.at === 1000));
+      assert.equal(await store.claimPlace(quota, winners[0]!, 7, 2000), true, 'a holder keeps its place');
+      assert.equal(await store.claimPlace(quota, 'late', 7, 2000), false);
       await store.releasePlace(quota, winners[0]!);
-      assert.equal(await store.claimPlace(quota, 'late', 7), true);
+      assert.equal(await store.claimPlace(quota, 'late', 7, 2000), true);
       assert.equal((await store.placeHolders(quota)).length, 7);
     });
 

@@ -1,0 +1,88 @@
+// Whether a registration may take its place, decided after every other rule and before anything is
+// stored: the initial access token's registrations, the server's client cap, duplicates of a
+// software_id. Each limit is a quota of store places held by client_ids, claimed atomically, so
+// registrations that race for the last place cannot both win, on one instance or many. A
+// registration that fails afterwards gives its places back; a deleted client gives back its cap
+// and duplicate places (a client purged on expiry is found gone when the quota is full).
+import type { ServerConfig } from '../config/index.ts';
+import { InvalidClientMetadata, InvalidToken, RegistrationLimitReached } from '../errors/index.ts';
+import type { ClientFilter, ClientRecord, ClientStore, InitialAccessTokenRecord } from '../store/index.ts';
+import { tokenQuota } from './initialAccess.ts';
+
+const CLIENTS_QUOTA = 'registered-clients';
+/** A place whose holder is not in the store this long after the claim belongs to a client that is gone. */
+const ABANDONED_MS = 60_000;
+
+/** Which earlier clients count as the same software: same software_id within the organisation, else the token. */
+function sameSoftware(record: ClientRecord): { quota: string; filter: ClientFilter } | undefined {
+  const softwareId = record.metadata.software_id;
+  if (typeof softwareId !== 'string') return undefined;
+  const organisation = typeof record.metadata.org_id === 'string' ? record.metadata.org_id : undefined;
+  if (organisation) return { quota: `software:org:${organisation}:${softwareId}`, filter: { softwareId, organisation } };
+  if (record.initialAccessTokenId) return { quota: `software:token:${record.initialAccessTokenId}:${softwareId}`, filter: { softwareId, initialAccessTokenId: record.initialAccessTokenId } };
+  return { quota: `software:${softwareId}`, filter: { softwareId } };
+}
+
+/** Claims a place; when none is free, frees those of clients that are gone and tries once more. */
+async function takePlace(store: ClientStore, quota: string, holder: string, limit: number, now: number): Promise<boolean> {
+  if (await store.claimPlace(quota, holder, limit, now)) return true;
+  let freed = false;
+  for (const place of await store.placeHolders(quota)) {
+    if (now - place.at > ABANDONED_MS && !(await store.find(place.holder, now))) {
+      await store.releasePlace(quota, place.holder);
+      freed = true;
+    }
+  }
+  return freed && store.claimPlace(quota, holder, limit, now);
+}
+
+export interface Admission {
+  /** Earlier clients of the same software to delete once this one is stored (`replace`). */
+  replaces: ClientRecord[];
+  /** Gives the places back (the registration failed after all). */
+  release(): Promise<void>;
+}
+
+export async function admit(record: ClientRecord, token: InitialAccessTokenRecord | undefined, store: ClientStore, config: ServerConfig, now: number): Promise<Admission> {
+  const held: string[] = [];
+  const release = async () => {
+    await Promise.all(held.map((quota) => store.releasePlace(quota, record.clientId)));
+  };
+  const claim = async (quota: string, limit: number, reclaim: boolean) => {
+    const won = reclaim ? await takePlace(store, quota, record.clientId, limit, now) : await store.claimPlace(quota, record.clientId, limit, now);
+    if (won) held.push(quota);
+    return won;
+  };
+  try {
+    // Every registration a token makes holds a place, so its registrations are counted even without a maximum.
+    if (token && !(await claim(tokenQuota(token), token.maxRegistrations ?? Number.MAX_SAFE_INTEGER, false))) {
+      throw new InvalidToken('the initial access token has no registrations left');
+    }
+    const cap = config.dynamicRegistrationMaxClients;
+    if (cap > 0 && !(await claim(CLIENTS_QUOTA, cap, true))) {
+      throw new RegistrationLimitReached(`this server takes at most ${cap} registered clients`, 'dynamicRegistrationMaxClients', cap);
+    }
+    const software = config.dynamicRegistrationDuplicatePolicy === 'allow' ? undefined : sameSoftware(record);
+    let replaces: ClientRecord[] = [];
+    if (software) {
+      const earlier = (await store.query(software.filter, now, 100)).filter((client) => client.clientId !== record.clientId);
+      if (config.dynamicRegistrationDuplicatePolicy === 'refuse' && (earlier.length > 0 || !(await claim(software.quota, 1, true)))) {
+        throw new InvalidClientMetadata(`a client of software_id ${String(record.metadata.software_id)} is already registered here`);
+      }
+      replaces = earlier;
+    }
+    return { replaces, release };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+/** A deleted client gives back its places in the cap and the duplicate quota (not its token's: registrations stay counted). */
+export async function releasePlaces(store: ClientStore, record: ClientRecord): Promise<void> {
+  const software = sameSoftware(record);
+  await Promise.all([store.releasePlace(CLIENTS_QUOTA, record.clientId), ...(software ? [store.releasePlace(software.quota, record.clientId)] : [])]);
+}
+
+/** How many registrations a token has made. */
+export const registrationsMade = async (store: ClientStore, token: InitialAccessTokenRecord): Promise<number> => (await store.placeHolders(tokenQuota(token))).length;
