@@ -225,6 +225,12 @@ export interface HookContext<P = Record<string, unknown>> {
     label: string | null;
     claims: Record<string, unknown>;
   };
+  /** The client ID metadata document this client comes from (its client_id is the URL): set when the operation is a metadata document, not a registration request. */
+  metadataDocument?: {
+    url: string;
+    /** Milliseconds since the epoch. */
+    fetchedAt: number;
+  };
   /** This script's name. */
   script: string;
   /** This script's configuration properties (`properties` in its settings file). */

@@ -2,11 +2,11 @@
 // status and dry runs (all behind OAuth scopes), schemas, health and metrics.
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { NotFound } from '../errors/index.ts';
+import { InvalidRequest, NotFound } from '../errors/index.ts';
 import { readJsonObject } from '../http/body.ts';
 import { NO_STORE, type RequestState } from '../http/app.ts';
 import type { Reconciler } from '../authorization/index.ts';
-import type { RegistrationServices } from '../registration/index.ts';
+import { resolveMetadataDocument, type RegistrationServices } from '../registration/index.ts';
 import type { ScriptHost } from '../sandbox/index.ts';
 import { AdminClientSchema } from './clientShape.ts';
 import { clientAdmin } from './clients.ts';
@@ -72,6 +72,15 @@ export function adminRouter({ services, scripts, tokens, metrics, reconciler, is
   router.post('/admin/initial-access-tokens', scope(SCOPES.clientsWrite), initialAccess.issue);
   router.get('/admin/initial-access-tokens', scope(SCOPES.clientsRead), initialAccess.list);
   router.delete('/admin/initial-access-tokens/:id', scope(SCOPES.clientsWrite), initialAccess.revoke);
+
+  // A client ID metadata document resolved for the authorization server (it is the one to ask).
+  router.get('/cimd', scope(SCOPES.clientsWrite), async (ctx) => {
+    const clientId = ctx.query.client_id;
+    if (typeof clientId !== 'string' || clientId === '') throw new InvalidRequest('client_id is required, once');
+    const record = await resolveMetadataDocument(clientId, services, { requestId: ctx.state.requestId, policy: services.policy.forRequest({ requestId: ctx.state.requestId }), log: ctx.state.log });
+    ctx.set(NO_STORE);
+    ctx.body = { client_id: record.clientId, client_id_issued_at: record.clientIdIssuedAt, ...record.metadata };
+  });
 
   router.get('/admin/authorization-server', scope(SCOPES.clientsRead), authorizationServerStatus(services.authorizationServer, reconciler));
   router.post('/admin/authorization-server/sync', scope(SCOPES.clientsWrite), async (ctx) => {

@@ -37,6 +37,12 @@ export interface RegistrarAdapterOptions {
   fallback?: ProviderAdapterClass;
   /** The client metadata members handed to the provider; default: those of RFC 7591 and OpenID Connect it models. */
   members?: readonly string[];
+  /**
+   * Client ID metadata documents: a client_id that is an http(s) URL is resolved by Registrar
+   * (`GET {url}/cimd`, with an administration client holding the clients.write scope), so the
+   * document goes through Registrar's checks and policy before the provider sees the client.
+   */
+  metadataDocuments?: { url: string; clientId: string; clientSecret: string };
 }
 
 /** Client metadata node-oidc-provider models (Registrar's own members, such as trusted_client, stay behind). */
@@ -69,7 +75,11 @@ export function registrarAdapter(options: RegistrarAdapterOptions): ProviderAdap
       ? MongoStore.connect({ uri: options.mongodbUri, database: options.database ?? 'registrar', logger: pino({ level: 'warn' }) })
       : Promise.resolve(new EmbeddedStore(options.dataDir ?? '')));
 
+  const resolver = options.metadataDocuments ? metadataDocumentResolver(options.metadataDocuments) : undefined;
+
   async function findClient(clientId: string): Promise<Record<string, unknown> | undefined> {
+    // Registrar fetches, checks and stores the document (or answers the fresh copy); the store then has it.
+    if (resolver && /^https?:\/\//.test(clientId) && !(await resolver(clientId))) return undefined;
     const clients = await store();
     const found = await clients.find(clientId, Date.now());
     if (!found || found.disabled || found.metadata.client_status === 'pending') return undefined;
@@ -118,6 +128,33 @@ export function registrarAdapter(options: RegistrarAdapterOptions): ProviderAdap
     }
   }
   return RegistrarAdapter;
+}
+
+/** Asks Registrar to resolve a metadata document URL; false when Registrar refuses it. */
+function metadataDocumentResolver(registrar: { url: string; clientId: string; clientSecret: string }): (clientId: string) => Promise<boolean> {
+  const base = registrar.url.replace(/\/+$/, '');
+  let token: { value: string; until: number } | undefined;
+  const accessToken = async () => {
+    if (token && token.until > Date.now()) return token.value;
+    const response = await fetch(`${base}/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(registrar.clientId)}:${encodeURIComponent(registrar.clientSecret)}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'https://jans.io/oauth/config/openid/clients.write' }).toString(),
+    });
+    const answer = (await response.json()) as { access_token?: string; expires_in?: number };
+    if (!response.ok || !answer.access_token) throw new Error(`Registrar refused the adapter's administration client (${response.status})`);
+    token = { value: answer.access_token, until: Date.now() + Math.max(5, (answer.expires_in ?? 60) - 10) * 1000 };
+    return token.value;
+  };
+  return async (clientId) => {
+    const response = await fetch(`${base}/cimd?client_id=${encodeURIComponent(clientId)}`, { headers: { authorization: `Bearer ${await accessToken()}` } });
+    if (response.ok) return true;
+    if (response.status === 400) return false;
+    throw new Error(`Registrar could not resolve the metadata document (${response.status})`);
+  };
 }
 
 /** Entries the in-memory fallback keeps at most (the oldest go first), so no traffic grows it without bound. */

@@ -173,6 +173,36 @@ export const ServerProperties = Type.Object(
         'A registered client not used for this many days is deleted (from the store and the connected authorization server). Used: an RFC 7592 call with its token, or a lookup by the node-oidc-provider adapter; recorded at most once an hour. 0: never.',
     }),
 
+    // --- client ID metadata documents (draft-ietf-oauth-client-id-metadata-document)
+    clientIdMetadataDocumentsEnabled: Type.Boolean({
+      default: false,
+      description:
+        'A client_id that is an https URL is resolved by fetching the client\'s metadata document there (GET /cimd, the node-oidc-provider adapter); published in discovery as client_id_metadata_document_supported.',
+    }),
+    clientIdMetadataDocumentMaxBytes: Type.Integer({ default: 5120, minimum: 256, description: 'Largest metadata document accepted.' }),
+    clientIdMetadataDocumentTimeoutMs: Type.Integer({ default: 3000, minimum: 100, description: 'Timeout of one metadata document fetch.' }),
+    clientIdMetadataDocumentMinCacheSeconds: Type.Integer({ default: 3600, minimum: 0, description: 'Least time a fetched document is used before it is fetched again (its Cache-Control max-age is clamped to these bounds).' }),
+    clientIdMetadataDocumentMaxCacheSeconds: Type.Integer({ default: 86400, minimum: 1, description: 'Most time a fetched document is used before it is fetched again.' }),
+    clientIdMetadataDocumentMaxStaleSeconds: Type.Integer({
+      default: 604800,
+      minimum: 0,
+      description: 'When refreshing a document fails, the last good version is used until this long after it was fetched; then the client is refused.',
+    }),
+    clientIdMetadataDocumentAllowQuery: Type.Boolean({ default: false, description: 'Accept client_id URLs with a query component (the draft discourages them).' }),
+    clientIdMetadataDocumentRules: Type.Array(
+      Type.Object(
+        {
+          match: Type.String({ minLength: 1, description: 'URL pattern: `*` matches within a path segment or host label, `**` matches anything.' }),
+          metadata: Type.Record(Type.String(), Type.Unknown(), { description: 'Server-assigned metadata: list members (grant_types, response_types, scope) are intersected with the document, others replace it.' }),
+        },
+        { additionalProperties: false },
+      ),
+      {
+        default: [],
+        description: 'Routing rules for metadata documents, first match wins; when any exist, a URL matching none is refused.',
+      },
+    ),
+
     decisionLogRetentionDays: Type.Integer({
       default: 30,
       minimum: 1,
@@ -384,6 +414,8 @@ export const SECURITY_PROPERTIES: ReadonlySet<keyof ServerConfig> = new Set<keyo
   'registrationInitialAccessTokenRequired',
   'registrationApprovalRequired',
   'dynamicRegistrationMaxClients',
+  'clientIdMetadataDocumentsEnabled',
+  'clientIdMetadataDocumentRules',
   'outboundAllowHttp',
   'outboundAllowPrivateAddresses',
 ]);

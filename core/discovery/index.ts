@@ -66,6 +66,7 @@ export function discoveryDocument(issuer: string, registrationEndpoint: string, 
     const values = config[property] as readonly string[];
     if (values.length > 0) document[member] = values;
   }
+  if (config.clientIdMetadataDocumentsEnabled) document.client_id_metadata_document_supported = true;
   for (const [member, property] of SIGNING_LISTS) {
     const values = (config[property] as readonly string[]).filter((alg) => alg !== 'none' || !config.rejectJwtWithNoneAlg);
     if (values.length > 0) document[member] = values;

@@ -32,6 +32,12 @@ export const HookContextSchema = Type.Object(
         { description: 'The initial access token the registration presented (RFC 7591 §3): its id, label and claims.' },
       ),
     ),
+    metadataDocument: Type.Optional(
+      Type.Object(
+        { url: Type.String(), fetchedAt: Type.Integer({ description: 'Milliseconds since the epoch.' }) },
+        { description: 'The client ID metadata document this client comes from (its client_id is the URL): set when the operation is a metadata document, not a registration request.' },
+      ),
+    ),
   },
   { 'x-ts': 'HookContext', description: 'What createClient, updateClient, deleteClient, the list, certificate and response hooks are told.' },
 );

@@ -54,6 +54,7 @@ export interface DraftInput {
   signedRequest: VerifiedJwt | undefined;
   certificate: ClientCertificate | undefined;
   initialAccessToken?: InitialAccessTokenRecord | undefined;
+  metadataDocument?: { url: string; fetchedAt: number } | undefined;
 }
 
 export interface Draft {
@@ -75,6 +76,7 @@ export async function draftClient(input: DraftInput, services: RegistrationServi
     signedRequest: input.signedRequest,
     certificate: input.certificate,
     initialAccessToken: input.initialAccessToken ? { id: input.initialAccessToken.id, label: input.initialAccessToken.label, claims: input.initialAccessToken.claims } : undefined,
+    metadataDocument: input.metadataDocument,
   };
 
   if (input.certificate) await policy.isCertValidForClient(input.certificate, context);

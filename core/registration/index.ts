@@ -25,6 +25,7 @@ export { clientInformation } from './response.ts';
 export { deleteClient } from './remove.ts';
 export { registrationsMade } from './admission.ts';
 export { markUsed, purgeInactive } from './usage.ts';
+export { resolveMetadataDocument } from './metadataDocument.ts';
 
 export function registrationRouter(
   services: RegistrationServices,

@@ -25,6 +25,8 @@ export interface ClientRecord {
   initialAccessTokenId?: string;
   /** When the client was last used (ms), recorded at most once an hour; inactivity expiry counts from it. */
   lastUsedAt?: number;
+  /** A client from a client ID metadata document (its client_id is the URL): when it was fetched, when to fetch again, when it is stale for good (ms). */
+  metadataDocument?: { fetchedAt: number; refreshAt: number; hardExpiresAt: number };
 }
 
 /** Read-only lookups offered to scripts (plugins/clients). All given members must match. */

@@ -5,7 +5,10 @@ import type { Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import Provider from 'oidc-provider';
 import { registrarAdapter } from 'registrar/oidc-provider';
-import { adminToken, startAdminServer } from '../helpers/admin.ts';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
+import { ADMIN_ID, ADMIN_SECRET, adminToken, startAdminServer } from '../helpers/admin.ts';
+import { certificateAuthority, issue } from '../helpers/certificates.ts';
+import { json, startHttpHost, type HttpHost } from '../helpers/httpHost.ts';
 import { followsLifecycle } from '../helpers/authorizationServers.ts';
 import { startWireServer, wireServerAvailable, WIRE_SERVER_UNAVAILABLE, type WireServer } from '../helpers/mongo.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
@@ -104,5 +107,41 @@ describe('node-oidc-provider over MongoDB', { skip: !wireServerAvailable() && WI
 
   test('clients registered at Registrar get tokens at the provider, and every change follows', async () => {
     await followsRegistrar(registrar, `${provider.issuer}/token`, provider.issuer);
+  });
+});
+
+describe('node-oidc-provider with client ID metadata documents resolved by Registrar', () => {
+  let host: HttpHost;
+  let registrar: ScriptServer;
+  let adapter: Adapter;
+  let provider: Awaited<ReturnType<typeof startProvider>>;
+
+  before(async () => {
+    const ca = await certificateAuthority('CN=Provider Test CA');
+    const certificate = await issue(ca, { subject: 'CN=127.0.0.1', ips: ['127.0.0.1'], usage: 'server' });
+    setDefaultCACertificates([...getCACertificates('default'), ca.cert]);
+    host = await startHttpHost({ cert: certificate.cert, key: certificate.key });
+    registrar = await startAdminServer({ properties: { authorizationServer: { type: 'oidc-provider' }, clientIdMetadataDocumentsEnabled: true, outboundAllowPrivateAddresses: true } });
+    adapter = registrarAdapter({ dataDir: registrar.dataDir, metadataDocuments: { url: registrar.url, clientId: ADMIN_ID, clientSecret: ADMIN_SECRET } });
+    provider = await startProvider(adapter);
+  });
+  after(async () => {
+    await provider?.close();
+    await adapter?.close();
+    await registrar?.close();
+    await host?.close();
+  });
+
+  test('an authorization request naming a metadata document URL is accepted with its redirect URI; a bad document is refused', async () => {
+    const clientId = `${host.url}/mcp/client.json`;
+    host.routes.set('/mcp/client.json', json({ client_id: clientId, client_name: 'MCP client', redirect_uris: ['http://localhost:3000/callback'], grant_types: ['authorization_code'], response_types: ['code'] }));
+    const authorize = (id: string, redirectUri: string) =>
+      fetch(`${provider.issuer}/auth?${new URLSearchParams({ client_id: id, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+    const accepted = await authorize(clientId, 'http://localhost:3000/callback');
+    assert.equal(accepted.status, 303, await accepted.text());
+    assert.match(accepted.headers.get('location') ?? '', /^\/interaction\//);
+    assert.equal((await authorize(clientId, 'http://localhost:3000/elsewhere')).status, 400);
+    host.routes.set('/mcp/liar.json', json({ client_id: `${host.url}/mcp/other.json`, client_name: 'liar', redirect_uris: ['http://localhost:3000/callback'] }));
+    assert.equal((await authorize(`${host.url}/mcp/liar.json`, 'http://localhost:3000/callback')).status, 400);
   });
 });

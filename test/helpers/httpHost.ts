@@ -1,6 +1,8 @@
 // A real HTTP server on loopback whose routes a test sets: the stand-in for remote hosts
-// (sector identifier documents, JWKS hosts, directories).
+// (sector identifier documents, JWKS hosts, directories, client metadata documents). With a
+// certificate and key it speaks HTTPS.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 
 export type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -11,10 +13,10 @@ export interface HttpHost {
   close(): Promise<void>;
 }
 
-export async function startHttpHost(): Promise<HttpHost> {
+export async function startHttpHost(tls?: { cert: string; key: string }): Promise<HttpHost> {
   const routes = new Map<string, Handler>();
   const hits = new Map<string, number>();
-  const server: Server = createServer((request, response) => {
+  const serve = (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const handler = routes.get(path);
@@ -23,11 +25,12 @@ export async function startHttpHost(): Promise<HttpHost> {
       return;
     }
     handler(request, response);
-  });
+  };
+  const server: Server = tls ? createTlsServer(tls, serve) : createServer(serve);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     routes,
     hits,
     close: () =>
