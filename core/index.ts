@@ -139,7 +139,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   const decisions = new DecisionWriter(store, logger);
   let scriptsState: ScriptsState = 'loading';
   router.use(registrationRouter(services, decisions, (record) => metrics.registrations.inc({ operation: record.operation, outcome: record.outcome })).routes());
-  router.use(adminRouter({ services, scripts, tokens, metrics, reconciler, issuer: settings.issuer, scriptsState: () => scriptsState }).routes());
+  router.use(adminRouter({ services, scripts, tokens, metrics, reconciler, decisions, issuer: settings.issuer, scriptsState: () => scriptsState }).routes());
   const app = createHttpApp(logger, router, (route, method, status) => metrics.requests.inc({ route, method, status: String(status) }));
 
   let drain: Drainable | undefined;

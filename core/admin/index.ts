@@ -6,7 +6,7 @@ import { InvalidRequest, NotFound } from '../errors/index.ts';
 import { readJsonObject } from '../http/body.ts';
 import { NO_STORE, type RequestState } from '../http/app.ts';
 import type { Reconciler } from '../authorization/index.ts';
-import { resolveMetadataDocument, type RegistrationServices } from '../registration/index.ts';
+import { decisionLog, requestPolicy, resolveMetadataDocument, type DecisionWriter, type RegistrationServices } from '../registration/index.ts';
 import type { ScriptHost } from '../sandbox/index.ts';
 import { AdminClientSchema } from './clientShape.ts';
 import { clientAdmin } from './clients.ts';
@@ -39,11 +39,13 @@ export interface AdminOptions {
   tokens: AdminTokens;
   metrics: Metrics;
   reconciler: Reconciler;
+  /** Metadata documents resolved are decisions too: one record each. */
+  decisions: DecisionWriter;
   issuer: string;
   scriptsState: () => ScriptsState;
 }
 
-export function adminRouter({ services, scripts, tokens, metrics, reconciler, issuer, scriptsState }: AdminOptions): Router<RequestState> {
+export function adminRouter({ services, scripts, tokens, metrics, reconciler, decisions, issuer, scriptsState }: AdminOptions): Router<RequestState> {
   const router = new Router<RequestState>();
   const { store, config, clock } = services;
   const scope = (needed: string) => requireScope(tokens, needed);
@@ -74,10 +76,11 @@ export function adminRouter({ services, scripts, tokens, metrics, reconciler, is
   router.delete('/admin/initial-access-tokens/:id', scope(SCOPES.clientsWrite), initialAccess.revoke);
 
   // A client ID metadata document resolved for the authorization server (it is the one to ask).
-  router.get('/cimd', scope(SCOPES.clientsWrite), async (ctx) => {
+  router.get('/cimd', scope(SCOPES.clientsWrite), decisionLog(services, decisions, undefined, 'metadata_document'), async (ctx) => {
     const clientId = ctx.query.client_id;
     if (typeof clientId !== 'string' || clientId === '') throw new InvalidRequest('client_id is required, once');
-    const record = await resolveMetadataDocument(clientId, services, { requestId: ctx.state.requestId, policy: services.policy.forRequest({ requestId: ctx.state.requestId }), log: ctx.state.log });
+    ctx.state.clientId = clientId;
+    const record = await resolveMetadataDocument(clientId, services, { requestId: ctx.state.requestId, policy: requestPolicy(ctx), log: ctx.state.log });
     ctx.set(NO_STORE);
     ctx.body = { client_id: record.clientId, client_id_issued_at: record.clientIdIssuedAt, ...record.metadata };
   });

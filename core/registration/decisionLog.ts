@@ -55,15 +55,25 @@ export class DecisionWriter {
   }
 }
 
+/** The policy port decisionLog gave this request. */
+export function requestPolicy(ctx: { state: object }): RequestPolicy {
+  const policy = (ctx.state as { policy?: RequestPolicy }).policy;
+  if (!policy) throw new Error('the decision log middleware did not run for this route');
+  return policy;
+}
+
 /** Gives the request its policy port, and writes one record of what it decided when the request ends. */
 export function decisionLog(
   services: RegistrationServices,
   writer: DecisionWriter,
   observe?: (record: DecisionRecord) => void,
-): Middleware<RequestState & { policy: RequestPolicy }> {
+  /** The operation recorded; by default the HTTP method's. */
+  operation?: DecisionRecord['operation'],
+): Middleware<RequestState> {
   return async (ctx, next) => {
     const started = performance.now();
-    ctx.state.policy = services.policy.forRequest({ requestId: ctx.state.requestId });
+    const state = ctx.state as RequestState & { policy: RequestPolicy };
+    state.policy = services.policy.forRequest({ requestId: ctx.state.requestId });
     let status = 200;
     let outcome = 'ok';
     try {
@@ -79,11 +89,11 @@ export function decisionLog(
         id: newTimeOrderedId(at),
         at,
         requestId: ctx.state.requestId,
-        operation: OPERATIONS[ctx.method] ?? 'read',
+        operation: operation ?? OPERATIONS[ctx.method] ?? 'read',
         clientId: ctx.state.clientId ?? null,
         status,
         outcome,
-        scripts: ctx.state.policy.decisions,
+        scripts: state.policy.decisions,
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
         expiresAt: at + services.config.current.decisionLogRetentionDays * 86_400_000,
       };

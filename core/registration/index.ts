@@ -16,7 +16,7 @@ export const REGISTRATION_PATH = '/register';
 export const JANSSEN_REGISTRATION_PATH = '/jans-auth/restv1/register';
 
 export type { RegistrationServices } from './services.ts';
-export { DecisionWriter } from './decisionLog.ts';
+export { DecisionWriter, decisionLog, requestPolicy } from './decisionLog.ts';
 export { draftClient } from './draft.ts';
 export { needsSecret } from './credentials.ts';
 export { conflict } from './rotate.ts';

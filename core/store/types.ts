@@ -91,13 +91,13 @@ export interface ScriptDecision {
   ms: number;
 }
 
-/** One record per registration request (POST, GET, PUT, DELETE on the registration endpoints). */
+/** One record per registration request (POST, GET, PUT, DELETE on the registration endpoints) and per client ID metadata document resolved. */
 export interface DecisionRecord {
   id: string;
   /** Milliseconds since the epoch. */
   at: number;
   requestId: string;
-  operation: 'create' | 'read' | 'update' | 'delete';
+  operation: 'create' | 'read' | 'update' | 'delete' | 'metadata_document';
   clientId: string | null;
   /** HTTP status of the answer. */
   status: number;
