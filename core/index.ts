@@ -7,7 +7,7 @@ import type Koa from 'koa';
 import pino, { type Logger } from 'pino';
 import { BUILTIN_PLUGINS } from '../plugins/index.ts';
 import { AuthorizationServerLink, Reconciler } from './authorization/index.ts';
-import { adminRouter, AdminTokens, followStoredConfig, Metrics, seedAdminClient, settleConfiguration, type ScriptsState } from './admin/index.ts';
+import { adminRouter, AdminTokens, replay, followStoredConfig, Metrics, seedAdminClient, settleConfiguration, type ScriptsState } from './admin/index.ts';
 import { buildConfig, ConfigHolder, loadConfigFile, type Settings } from './config/index.ts';
 import { discovery } from './discovery/index.ts';
 import { createHttpApp, type RequestState } from './http/app.ts';
@@ -132,6 +132,11 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     registrationEndpoint,
   };
 
+  // Replay's scratch hosts: the same plugins over services that only read (no network).
+  const refused = () => Promise.reject(new Error('network fetches are refused during a replay'));
+  const replayServices = { ...pluginServices({ logger, store, config, clock, keySets }), fetchJson: refused, keySets: { get: refused } };
+  const scratchHost = (dir: string) => new ScriptHost({ dir, logger: logger.child({ component: 'replay' }), plugins: BUILTIN_PLUGINS, services: replayServices });
+
   const router = new Router<RequestState>();
   const wellKnown = discovery(settings.issuer, registrationEndpoint, config, () => authorizationServer.metadata);
   router.get('/.well-known/openid-configuration', wellKnown);
@@ -139,7 +144,19 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   const decisions = new DecisionWriter(store, logger);
   let scriptsState: ScriptsState = 'loading';
   router.use(registrationRouter(services, decisions, (record) => metrics.registrations.inc({ operation: record.operation, outcome: record.outcome })).routes());
-  router.use(adminRouter({ services, scripts, tokens, metrics, reconciler, decisions, issuer: settings.issuer, scriptsState: () => scriptsState }).routes());
+  router.use(
+    adminRouter({
+      services,
+      scripts,
+      tokens,
+      metrics,
+      reconciler,
+      decisions,
+      replay: (name, request) => replay(services, settings.scriptsDir, scratchHost, name, request),
+      issuer: settings.issuer,
+      scriptsState: () => scriptsState,
+    }).routes(),
+  );
   const app = createHttpApp(logger, router, (route, method, status) => metrics.requests.inc({ route, method, status: String(status) }));
 
   let drain: Drainable | undefined;

@@ -1,6 +1,7 @@
 // The administration surface: token endpoint, configuration API, client administration, script
 // status and dry runs (all behind OAuth scopes), schemas, health and metrics.
 import Router from '@koa/router';
+import { Type, type Static } from '@sinclair/typebox';
 import type { Context } from 'koa';
 import { InvalidRequest, NotFound } from '../errors/index.ts';
 import { readJsonObject } from '../http/body.ts';
@@ -8,10 +9,13 @@ import { NO_STORE, type RequestState } from '../http/app.ts';
 import type { Reconciler } from '../authorization/index.ts';
 import { decisionLog, requestPolicy, resolveMetadataDocument, type DecisionWriter, type RegistrationServices } from '../registration/index.ts';
 import type { ScriptHost } from '../sandbox/index.ts';
+import { describeErrors, schemaValidator } from '../validation/index.ts';
 import { AdminClientSchema } from './clientShape.ts';
+import type { ReplayReport, ReplayRequest } from './replay.ts';
 import { clientAdmin } from './clients.ts';
 import { auditTrail } from './audit.ts';
 import { getConfig, patchConfig } from './config.ts';
+import { decisionLogReader } from './decisions.ts';
 import { dryRun } from './dryRun.ts';
 import { initialAccessTokens } from './initialAccessTokens.ts';
 import { authorizationServerStatus, live, ready, type ScriptsState } from './health.ts';
@@ -28,7 +32,19 @@ export { ALL_SCOPES, SCOPES } from './scopes.ts';
 export { hashSecret } from './secretHash.ts';
 export { AdminClientSchema, toAdminClient } from './clientShape.ts';
 export { dryRun, type DryRunResult } from './dryRun.ts';
+export { replay, type ReplayReport, type ReplayRequest } from './replay.ts';
 export type { ScriptsState } from './health.ts';
+
+export const ReplayRequestSchema = Type.Object(
+  {
+    source: Type.String({ minLength: 1, description: "The candidate script's source." }),
+    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Its settings; absent: the current settings file.' })),
+    last: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'How many recent registrations (default 100).' })),
+    since: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'Only registrations from this time (ISO 8601 or ms).' })),
+  },
+  { additionalProperties: false },
+);
+const validReplay = schemaValidator<Static<typeof ReplayRequestSchema>>(ReplayRequestSchema, { allErrors: true });
 
 export const CONFIG_PATHS = ['/jans-config-api/api/v1/jans-auth-server/config', '/admin/config'];
 export const CLIENT_PATHS = ['/jans-config-api/api/v1/openid/clients', '/admin/clients'];
@@ -41,11 +57,13 @@ export interface AdminOptions {
   reconciler: Reconciler;
   /** Metadata documents resolved are decisions too: one record each. */
   decisions: DecisionWriter;
+  /** Replays a candidate version of a script against recorded registrations. */
+  replay: (name: string, request: ReplayRequest) => Promise<ReplayReport>;
   issuer: string;
   scriptsState: () => ScriptsState;
 }
 
-export function adminRouter({ services, scripts, tokens, metrics, reconciler, decisions, issuer, scriptsState }: AdminOptions): Router<RequestState> {
+export function adminRouter({ services, scripts, tokens, metrics, reconciler, decisions, replay, issuer, scriptsState }: AdminOptions): Router<RequestState> {
   const router = new Router<RequestState>();
   const { store, config, clock } = services;
   const scope = (needed: string) => requireScope(tokens, needed);
@@ -91,6 +109,8 @@ export function adminRouter({ services, scripts, tokens, metrics, reconciler, de
     ctx.body = await reconciler.run('demand');
   });
 
+  router.get('/admin/decisions', scope(SCOPES.scriptsRead), decisionLogReader(store));
+
   router.get('/admin/scripts', scope(SCOPES.scriptsRead), (ctx) => {
     ctx.set(NO_STORE);
     ctx.body = { scripts: scripts.status() };
@@ -101,6 +121,17 @@ export function adminRouter({ services, scripts, tokens, metrics, reconciler, de
     const body = await readJsonObject(ctx, config.current.registrationRequestMaxBytes);
     ctx.set(NO_STORE);
     ctx.body = await dryRun(services, scripts, name, body);
+  });
+
+  router.post('/admin/scripts/:name/replay', scope(SCOPES.scriptsWrite), async (ctx: Context & { params: Record<string, string> }) => {
+    const name = ctx.params.name ?? '';
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new NotFound();
+    const body = await readJsonObject(ctx, 1024 * 1024);
+    if (!validReplay(body)) throw new InvalidRequest(describeErrors(validReplay.errors, 'body', (member) => `unknown member "${member}"`).join('; '));
+    const since = body.since === undefined ? undefined : typeof body.since === 'number' ? body.since : Date.parse(body.since);
+    if (since !== undefined && !Number.isFinite(since)) throw new InvalidRequest('since must be an ISO 8601 time or milliseconds since the epoch');
+    ctx.set(NO_STORE);
+    ctx.body = await replay(name, { source: body.source, settings: body.settings, last: body.last, since });
   });
 
   router.get('/schema/client', (ctx) => {

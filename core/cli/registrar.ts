@@ -7,6 +7,8 @@
 //   registrar sync --url URL (...)                     reconcile the authorization server now
 //   registrar tokens issue|list|revoke ID --url URL (...)   initial access tokens
 //   registrar clients pending|approve ID|reject ID --url URL (...)   the approval queue
+//   registrar decisions [--client-id-filter ID] [--outcome O] [--script S] [--since T] ... --url URL (...)
+//   registrar scripts replay <file> [--last N] [--since T] --url URL (...)   a candidate against recorded registrations
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -27,7 +29,9 @@ const USAGE = `usage:
   registrar tokens revoke <id> --url URL (...)
   registrar clients pending --url URL (...)
   registrar clients approve <client_id> --url URL (...)
-  registrar clients reject <client_id> --url URL (...)`;
+  registrar clients reject <client_id> --url URL (...)
+  registrar decisions [--client CLIENT_ID] [--request REQUEST_ID] [--operation OP] [--outcome O] [--script NAME] [--version HASH] [--since T] [--until T] [--limit N] --url URL (...)
+  registrar scripts replay <file> [--last N] [--since T] --url URL (...)`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -188,6 +192,41 @@ function clients(sub: string | undefined, rest: string[]): Promise<number> {
   fail(USAGE);
 }
 
+function decisions(args: string[]): Promise<number> {
+  const filters: Array<[string, string]> = [
+    ['--client', 'client_id'],
+    ['--request', 'request_id'],
+    ['--operation', 'operation'],
+    ['--outcome', 'outcome'],
+    ['--script', 'script'],
+    ['--version', 'version'],
+    ['--since', 'since'],
+    ['--until', 'until'],
+    ['--limit', 'limit'],
+  ];
+  const query = new URLSearchParams();
+  for (const [flag, parameter] of filters) {
+    const value = option(args, flag);
+    if (value !== undefined) query.set(parameter, value);
+  }
+  return adminCall(args, SCOPES.scriptsRead, 'GET', `/admin/decisions?${query}`);
+}
+
+/** The script's name is the file's, without its extension; its settings file beside it goes along. */
+function replayFile(file: string, args: string[]): Promise<number> {
+  const name = basename(file).replace(/\.(js|ts)$/, '');
+  const settingsFile = join(dirname(file), `${name}.json`);
+  const last = integerOption(args, '--last');
+  const since = option(args, '--since');
+  const body = {
+    source: readFileSync(file, 'utf8'),
+    ...(existsSync(settingsFile) ? { settings: JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown> } : {}),
+    ...(last ? { last } : {}),
+    ...(since ? { since } : {}),
+  };
+  return adminCall(args, SCOPES.scriptsWrite, 'POST', `/admin/scripts/${encodeURIComponent(name.replace(/\.next$/, ''))}/replay`, body);
+}
+
 async function main(args: string[]): Promise<number> {
   const [command, sub, ...rest] = args;
   if (command === 'schema') {
@@ -199,6 +238,8 @@ async function main(args: string[]): Promise<number> {
   if (command === 'config' && sub === 'patch' && rest[0]) return configPatch(rest[0], rest.slice(1));
   if (command === 'sync') return sync(args.slice(1));
   if (command === 'tokens') return tokens(sub, rest);
+  if (command === 'decisions') return decisions(args.slice(1));
+  if (command === 'scripts' && sub === 'replay' && rest[0]) return replayFile(rest[0], rest.slice(1));
   if (command === 'clients') return clients(sub, rest);
   fail(USAGE);
 }

@@ -203,6 +203,10 @@ export const ServerProperties = Type.Object(
       },
     ),
 
+    decisionLogStoreRequests: Type.Boolean({
+      default: true,
+      description: 'Keep each registration request\'s members in its decision record (client_secret removed; at most 16 KiB), so that a candidate script can be replayed against it.',
+    }),
     decisionLogRetentionDays: Type.Integer({
       default: 30,
       minimum: 1,

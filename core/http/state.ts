@@ -6,4 +6,6 @@ export interface RequestState {
   log: Logger;
   /** The client a registration request concerns (set once known), for the decision log. */
   clientId?: string;
+  /** The registration request's members as received (set once read), for the decision log. */
+  requestBody?: Record<string, unknown>;
 }

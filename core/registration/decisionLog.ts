@@ -1,5 +1,6 @@
 // The registration decision log: one record per request on the registration endpoints (time,
-// client, operation, status and outcome, what each script decided, latency), written to the
+// client, operation, status and outcome, what each script decided and in which version, latency,
+// and the request itself with its credentials removed, for replay), written to the
 // store beside the clients and kept decisionLogRetentionDays. Writing never delays or fails
 // the answer: records are written in batches (one transaction every FLUSH_MS or BATCH records),
 // and a batch that cannot be written is logged.
@@ -15,6 +16,17 @@ import type { RegistrationServices } from './services.ts';
 const OPERATIONS: Record<string, Operation> = { POST: 'create', GET: 'read', HEAD: 'read', PUT: 'update', DELETE: 'delete' };
 
 const FLUSH_MS = 20;
+/** Largest request kept in a decision record (its JSON); a larger one is not kept, so it cannot be replayed. */
+const REQUEST_BYTES = 16 * 1024;
+/** Members never kept: credentials a client may send back (RFC 7592 update). */
+const WITHHELD = new Set(['client_secret', 'registration_access_token']);
+
+/** The request as it may be kept: credentials removed, and nothing at all when it is too large. */
+function keptRequest(body: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!body) return undefined;
+  const kept = Object.fromEntries(Object.entries(body).filter(([member]) => !WITHHELD.has(member)));
+  return Buffer.byteLength(JSON.stringify(kept)) <= REQUEST_BYTES ? kept : undefined;
+}
 const BATCH = 200;
 
 /** Buffers decision records and writes them in batches; `settle` writes what is buffered and waits. */
@@ -97,6 +109,8 @@ export function decisionLog(
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
         expiresAt: at + services.config.current.decisionLogRetentionDays * 86_400_000,
       };
+      const request = services.config.current.decisionLogStoreRequests ? keptRequest(ctx.state.requestBody) : undefined;
+      if (request) record.request = request;
       writer.add(record);
       observe?.(record);
     }

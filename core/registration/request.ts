@@ -56,6 +56,7 @@ export async function readRegistrationRequest(
     body = await readJsonObject(ctx, config.registrationRequestMaxBytes);
     if (body.software_statement !== undefined) statement = await verifySoftwareStatement(body.software_statement, trust);
   }
+  ctx.state.requestBody = body;
   if (!statement && config.dcrSoftwareStatementRequired) throw new InvalidSoftwareStatement('a software statement is required at this server');
   const requested = pickMetadata(body, config, 'client');
   const metadata = statement ? applyStatement(requested, statement, pickMetadata(statement.claims, config, 'client')) : requested;

@@ -73,7 +73,7 @@ export async function invoke(
   if (condition && !condition(args[args.length - 1])) {
     // Not this script's business: no call, and the decision log says so.
     stats.notMatched += 1;
-    scope?.decisions.push({ script: name, hook, decision: 'not-matched', ms: 0 });
+    scope?.decisions.push({ script: name, hook, decision: 'not-matched', ms: 0, version: version.hash.slice(0, 12) });
     return undefined;
   }
   if (version.inFlight >= settings.maxInFlight) {
@@ -104,7 +104,7 @@ export async function invoke(
     throw failure;
   } finally {
     const elapsed = performance.now() - started;
-    scope?.decisions.push({ script: name, hook, decision, ms: Math.round(elapsed * 1000) / 1000 });
+    scope?.decisions.push({ script: name, hook, decision, ms: Math.round(elapsed * 1000) / 1000, version: version.hash.slice(0, 12) });
     options.onCall?.({ script: name, hook, ms: elapsed, decision });
     stats.calls += 1;
     stats.totalMs += elapsed;

@@ -14,6 +14,7 @@ import {
   type ClientRecord,
   type ClientStore,
   type ConfigChange,
+  type DecisionFilter,
   type DecisionRecord,
   type InitialAccessTokenRecord,
   type StoredConfig,
@@ -255,12 +256,24 @@ export class EmbeddedStore implements ClientStore {
     });
   }
 
-  async listDecisions(options: { clientId?: string; limit: number }): Promise<DecisionRecord[]> {
-    const rows = guard(() =>
-      options.clientId === undefined
-        ? this.#db.prepare('SELECT doc FROM decisions ORDER BY at DESC, rowid DESC LIMIT ?').all(options.limit)
-        : this.#db.prepare('SELECT doc FROM decisions WHERE client_id = ? ORDER BY at DESC, rowid DESC LIMIT ?').all(options.clientId, options.limit),
-    ) as Array<{ doc: string }>;
+  async listDecisions(filter: DecisionFilter): Promise<DecisionRecord[]> {
+    const clauses: string[] = [];
+    const values: Array<string | number> = [];
+    const where = (clause: string, ...given: Array<string | number>) => {
+      clauses.push(clause);
+      values.push(...given);
+    };
+    if (filter.clientId !== undefined) where('client_id = ?', filter.clientId);
+    if (filter.requestId !== undefined) where("json_extract(doc, '$.requestId') = ?", filter.requestId);
+    if (filter.operation !== undefined) where("json_extract(doc, '$.operation') = ?", filter.operation);
+    if (filter.outcome !== undefined) where("json_extract(doc, '$.outcome') = ?", filter.outcome);
+    if (filter.script !== undefined) where("EXISTS (SELECT 1 FROM json_each(doc, '$.scripts') WHERE json_extract(value, '$.script') = ?)", filter.script);
+    if (filter.version !== undefined) where("EXISTS (SELECT 1 FROM json_each(doc, '$.scripts') WHERE json_extract(value, '$.version') = ?)", filter.version);
+    if (filter.since !== undefined) where('at >= ?', filter.since);
+    if (filter.until !== undefined) where('at < ?', filter.until);
+    if (filter.before !== undefined) where('(at < ? OR (at = ? AND id < ?))', filter.before.at, filter.before.at, filter.before.id);
+    const sql = `SELECT doc FROM decisions ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`;
+    const rows = guard(() => this.#db.prepare(sql).all(...values, filter.limit)) as Array<{ doc: string }>;
     return rows.map((row) => JSON.parse(row.doc) as DecisionRecord);
   }
 

@@ -11,6 +11,7 @@ export {
   type ClientRecord,
   type ClientStore,
   type ConfigChange,
+  type DecisionFilter,
   type DecisionRecord,
   type InitialAccessTokenRecord,
   type ScriptDecision,

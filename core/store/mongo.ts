@@ -16,6 +16,7 @@ import {
   type ClientRecord,
   type ClientStore,
   type ConfigChange,
+  type DecisionFilter,
   type DecisionRecord,
   type InitialAccessTokenRecord,
   type StoredConfig,
@@ -298,9 +299,19 @@ export class MongoStore implements ClientStore {
     await this.#run(() => this.#decisions.insertMany(documents, { ordered: false }));
   }
 
-  async listDecisions(options: { clientId?: string; limit: number }): Promise<DecisionRecord[]> {
-    const filter: Filter<DecisionDocument> = options.clientId === undefined ? {} : { client_id: options.clientId };
-    const found = await this.#run(() => this.#decisions.find(filter).sort({ at: -1, _id: -1 }).limit(options.limit).toArray());
+  async listDecisions(filter: DecisionFilter): Promise<DecisionRecord[]> {
+    const query: Filter<DecisionDocument> = {};
+    if (filter.clientId !== undefined) query.client_id = filter.clientId;
+    if (filter.requestId !== undefined) query['record.requestId'] = filter.requestId;
+    if (filter.operation !== undefined) query['record.operation'] = filter.operation;
+    if (filter.outcome !== undefined) query['record.outcome'] = filter.outcome;
+    if (filter.script !== undefined) query['record.scripts.script'] = filter.script;
+    if (filter.version !== undefined) query['record.scripts.version'] = filter.version;
+    if (filter.since !== undefined || filter.until !== undefined) {
+      query.at = { ...(filter.since !== undefined ? { $gte: filter.since } : {}), ...(filter.until !== undefined ? { $lt: filter.until } : {}) };
+    }
+    if (filter.before !== undefined) query.$or = [{ at: { $lt: filter.before.at } }, { at: filter.before.at, _id: { $lt: filter.before.id } }];
+    const found = await this.#run(() => this.#decisions.find(query).sort({ at: -1, _id: -1 }).limit(filter.limit).toArray());
     return found.map((document) => document.record);
   }
 

@@ -86,9 +86,30 @@ export function indexedValues(record: ClientRecord): { softwareId: string | null
 export interface ScriptDecision {
   script: string;
   hook: string;
-  /** `true`, `false`, `object`, `list(n)`, `none`, `rejected:<code>`, `failed:<code>`, `skipped:<code>` or `not-matched` (no call: see match conditions). */
+  /** `true`, `false`, `object`, `list(n)`, `none`, `rejected:<code>`, `failed:<code>`, `skipped:<code>` or `not-matched` (no call: see match conditions); a shadow script's `shadow:agreed`, `shadow:would-refuse`, `shadow:would-change` or `shadow:failed`. */
   decision: string;
   ms: number;
+  /** The first 12 hex digits of the version's hash (script and settings). */
+  version?: string;
+}
+
+/** What the decision log answers; every given member must match. Newest first. */
+export interface DecisionFilter {
+  clientId?: string;
+  requestId?: string;
+  operation?: string;
+  outcome?: string;
+  /** A script that took part (called, or not matched). */
+  script?: string;
+  /** A script version (hash prefix as recorded) that took part. */
+  version?: string;
+  /** Milliseconds since the epoch, inclusive. */
+  since?: number;
+  /** Milliseconds since the epoch, exclusive. */
+  until?: number;
+  /** Paging: records older than this one. */
+  before?: { at: number; id: string };
+  limit: number;
 }
 
 /** One record per registration request (POST, GET, PUT, DELETE on the registration endpoints) and per client ID metadata document resolved. */
@@ -105,6 +126,8 @@ export interface DecisionRecord {
   outcome: string;
   scripts: ScriptDecision[];
   latencyMs: number;
+  /** The request's members as received, secrets removed (decisionLogStoreRequests), for replay; absent when not kept or too large. */
+  request?: Record<string, unknown>;
   /** When the record may be deleted (ms). */
   expiresAt: number;
 }
@@ -163,8 +186,8 @@ export interface ClientStore {
   appendConfigChange(record: ConfigChange): Promise<void>;
   /** Configuration changes, newest first. */
   listConfigChanges(limit: number): Promise<ConfigChange[]>;
-  /** Newest first; optionally only one client's. */
-  listDecisions(options: { clientId?: string; limit: number }): Promise<DecisionRecord[]>;
+  /** Newest first. */
+  listDecisions(filter: DecisionFilter): Promise<DecisionRecord[]>;
   /** Deletes decision records whose expiresAt is at or before `now`. */
   purgeDecisions(now: number): Promise<number>;
   findAdminClient(clientId: string): Promise<AdminClientRecord | undefined>;

@@ -122,6 +122,28 @@ describe('npx registrar', () => {
     }
   });
 
+  it('decisions reads the decision log; scripts replay runs a candidate file against recorded registrations', async () => {
+    const server = await startAdminServer();
+    const dir = tempDir();
+    const credentials = ['--url', server.url, '--client-id', ADMIN_ID, '--client-secret', ADMIN_SECRET];
+    try {
+      await server.register({ redirect_uris: ['https://client.example.org/cb'], software_id: 'x' });
+      await server.registrar.flushDecisions();
+      const read = await registrar(['decisions', '--operation', 'create', ...credentials]);
+      assert.equal(read.code, 0, read.stderr);
+      assert.equal(JSON.parse(read.stdout).decisions.length, 1);
+      writeFileSync(join(dir, 'strict.next.js'), `export function createClient() { throw new RegistrationError('access_denied', 'closed'); }`);
+      const replayed = await registrar(['scripts', 'replay', join(dir, 'strict.next.js'), '--last', '5', ...credentials]);
+      assert.equal(replayed.code, 0, replayed.stderr);
+      const report = JSON.parse(replayed.stdout);
+      assert.equal(report.script, 'strict');
+      assert.equal(report.changed, 1);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prints its usage for anything else', async () => {
     const { code, stderr } = await registrar(['frobnicate']);
     assert.equal(code, 2);

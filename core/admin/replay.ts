@@ -1,0 +1,144 @@
+// Replay: what a candidate version of a script would have decided on recorded registrations,
+// before it is saved. The scripts folder is loaded twice into scratch script hosts, once as it is
+// and once with the candidate in place of the named script; each recorded registration request
+// (POST, as kept by decisionLogStoreRequests) runs through the built-in rules and every active
+// script's hooks on both, and the report says where the outcome or the resulting client
+// changed. Nothing is stored, and the scratch hosts' plugins only read: network fetches (the
+// http and jwks plugins) are refused, so a script that depends on them shows its error path.
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidRequest, OAuthError } from '../errors/index.ts';
+import { pickMetadata, type ClientMetadata } from '../metadata/index.ts';
+import type { PolicyEngine } from '../policy/index.ts';
+import { clientInformation, draftClient, newRecord, type RegistrationServices } from '../registration/index.ts';
+import type { DecisionRecord } from '../store/index.ts';
+
+/** A scratch script host over a folder (built by the composition root: same plugins, read-only services). */
+export interface ScratchHost extends PolicyEngine {
+  loadAll(): Promise<void>;
+  status(): Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+export type ScratchHostFactory = (dir: string) => ScratchHost;
+
+export interface ReplayRequest {
+  /** The candidate script's source. */
+  source: string;
+  /** Its settings (the settings file's content); absent: the current settings file, if any. */
+  settings?: Record<string, unknown> | undefined;
+  /** How many of the most recent recorded registrations (default 100, at most 1000). */
+  last?: number | undefined;
+  /** Only registrations at or after this time (ms). */
+  since?: number | undefined;
+}
+
+interface Outcome {
+  outcome: 'accepted' | 'refused';
+  error?: string;
+  client?: ClientMetadata;
+}
+
+export interface ReplayRecord {
+  request_id: string;
+  client_id: string | null;
+  before: Outcome;
+  after: Outcome;
+  /** Members whose value changed, with both values (null: absent); `outcome` when the outcome did. */
+  diff: Record<string, { before: unknown; after: unknown }>;
+}
+
+export interface ReplayReport {
+  script: string;
+  total: number;
+  changed: number;
+  /** Recorded registrations without a kept request (not replayable). */
+  skipped: number;
+  records: ReplayRecord[];
+}
+
+/** The folder's files, with the candidate (and its settings) in place of the named script. */
+function scratchFolder(from: string, name: string, candidate?: { source: string; settings: Record<string, unknown> | undefined }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'registrar-replay-'));
+  let extension = 'js';
+  for (const file of readdirSync(from)) {
+    const path = join(from, file);
+    if (!statSync(path).isFile()) continue;
+    const own = file === `${name}.js` || file === `${name}.ts` || file === `${name}.json`;
+    if (own && file !== `${name}.json`) extension = file.endsWith('.ts') ? 'ts' : 'js';
+    if (own && candidate && (file !== `${name}.json` || candidate.settings !== undefined)) continue;
+    copyFileSync(path, join(dir, file));
+  }
+  if (candidate) {
+    writeFileSync(join(dir, `${name}.${extension}`), candidate.source);
+    if (candidate.settings !== undefined) writeFileSync(join(dir, `${name}.json`), JSON.stringify(candidate.settings));
+  }
+  return dir;
+}
+
+async function evaluate(services: RegistrationServices, policyEngine: PolicyEngine, body: Record<string, unknown>): Promise<Outcome> {
+  const config = services.config.current;
+  const requestId = `replay-${randomUUID()}`;
+  const policy = policyEngine.forRequest({ requestId });
+  try {
+    const clientId = randomUUID();
+    const { client, context } = await draftClient(
+      { operation: 'create', request: pickMetadata(body, config, 'client'), clientId, stored: undefined, requestId, statement: undefined, signedRequest: undefined, certificate: undefined },
+      services,
+      config,
+      policy,
+    );
+    const record = newRecord(clientId, { metadata: client, secret: null, registrationAccessTokenHash: '', expiresAt: null }, services.clock());
+    const response = await policy.modifyResponse('modifyPostResponse', clientInformation(record, services.registrationEndpoint, {}), context);
+    const { client_id: _id, client_id_issued_at: _issued, client_secret_expires_at: _expires, registration_client_uri: _uri, ...shown } = response;
+    return { outcome: 'accepted', client: shown as ClientMetadata };
+  } catch (err) {
+    if (!(err instanceof OAuthError)) throw err;
+    return { outcome: 'refused', error: `${err.error}: ${err.message}` };
+  }
+}
+
+function difference(before: Outcome, after: Outcome): ReplayRecord['diff'] {
+  const diff: ReplayRecord['diff'] = {};
+  if (before.outcome !== after.outcome || before.error !== after.error) diff.outcome = { before: before.error ?? before.outcome, after: after.error ?? after.outcome };
+  const members = new Set([...Object.keys(before.client ?? {}), ...Object.keys(after.client ?? {})]);
+  for (const member of members) {
+    const was = before.client?.[member];
+    const is = after.client?.[member];
+    if (JSON.stringify(was) !== JSON.stringify(is)) diff[member] = { before: was ?? null, after: is ?? null };
+  }
+  return diff;
+}
+
+export async function replay(services: RegistrationServices, scriptsDir: string, scratch: ScratchHostFactory, name: string, request: ReplayRequest): Promise<ReplayReport> {
+  const last = Math.min(request.last ?? 100, 1000);
+  const recorded: DecisionRecord[] = await services.store.listDecisions({ operation: 'create', limit: last, ...(request.since === undefined ? {} : { since: request.since }) });
+  const folders = [scratchFolder(scriptsDir, name), scratchFolder(scriptsDir, name, { source: request.source, settings: request.settings })];
+  const [current, candidate] = folders.map((dir) => scratch(dir)) as [ScratchHost, ScratchHost];
+  try {
+    await Promise.all([current.loadAll(), candidate.loadAll()]);
+    const loaded = candidate.status().find((entry) => entry.name === name);
+    if (!loaded || loaded.state !== 'active') {
+      const reason = (loaded?.lastError as { message?: string } | undefined)?.message ?? 'it was not loaded';
+      throw new InvalidRequest(`the candidate cannot be loaded: ${reason}`);
+    }
+    const report: ReplayReport = { script: name, total: 0, changed: 0, skipped: 0, records: [] };
+    for (const decision of recorded) {
+      if (!decision.request) {
+        report.skipped += 1;
+        continue;
+      }
+      const before = await evaluate(services, current, decision.request);
+      const after = await evaluate(services, candidate, decision.request);
+      const diff = difference(before, after);
+      report.total += 1;
+      if (Object.keys(diff).length > 0) report.changed += 1;
+      report.records.push({ request_id: decision.requestId, client_id: decision.clientId, before, after, diff });
+    }
+    return report;
+  } finally {
+    await Promise.all([current.close(), candidate.close()]);
+    for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+  }
+}
