@@ -81,6 +81,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     plugins: BUILTIN_PLUGINS,
     services: pluginServices({ logger, store, config, clock, keySets }),
     onCall: ({ script, hook, ms }) => metrics.observeHook(script, hook, ms / 1000),
+    onShadow: ({ script, hook, verdict }) => metrics.shadowDecisions.inc({ script, hook, verdict }),
     onPluginCall: ({ script, plugin, fn, outcome, ms }) => {
       metrics.pluginCalls.inc({ script, plugin, function: fn, outcome });
       metrics.pluginDuration.observe({ script, plugin }, ms / 1000);

@@ -49,6 +49,12 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly syncLastRun = new Gauge({ name: 'registrar_authorization_server_sync_last_run_timestamp_seconds', help: 'When the reconciler last finished a run.', registers: [this.registry] });
+  readonly shadowDecisions = new Counter({
+    name: 'registrar_shadow_decisions_total',
+    help: 'Calls of scripts in shadow mode by script, hook and verdict (agreed, would-refuse, would-accept, would-change, failed); never applied.',
+    labelNames: ['script', 'hook', 'verdict'],
+    registers: [this.registry],
+  });
   readonly restarts = new Counter({ name: 'registrar_sandbox_restarts_total', help: 'Isolates rebuilt after a time or memory limit, by script.', labelNames: ['script'], registers: [this.registry] });
 
   readonly #hookTimers = new Map<string, { observe(value: number): void }>();

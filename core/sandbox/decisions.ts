@@ -13,6 +13,13 @@ import type { ScriptVersion } from './versions.ts';
 export const CREDENTIALS = ['client_secret', 'registration_access_token'] as const;
 export const WITHHELD = '(withheld from scripts)';
 
+/** What a shadow script's answer would have done to the decision: nothing, refuse it, let a refused one through, or change it. */
+export type ShadowVerdict = 'agreed' | 'would-refuse' | 'would-accept' | 'would-change' | 'failed';
+export type ShadowObserver = (call: { script: string; hook: HookName; verdict: ShadowVerdict }) => void;
+
+/** A version in shadow mode: its settings say so, or its name is `<name>.next` and its settings say nothing. */
+export const inShadow = (version: ScriptVersion): boolean => version.settings.mode === 'shadow' || (version.settings.mode === undefined && version.name.endsWith('.next'));
+
 export interface ActiveScripts {
   /** Active versions exporting `hook`, in priority order (only `only` when given). */
   active(hook: HookName, only?: string): ScriptVersion[];
@@ -61,35 +68,79 @@ const refusalOf = (declared: HookDeclaration, script: string) => () => {
  * Runs `hook` over the active scripts. `input` is the value the hook works on (passed before the
  * context) and the decision's starting point; for client hooks the draft client is.
  */
-async function decide(scripts: ActiveScripts, scope: RequestScope & CallScope, hook: HookName, input: unknown, context: object): Promise<unknown> {
+async function decide(scripts: ActiveScripts, scope: RequestScope & CallScope, hook: HookName, input: unknown, context: object, onShadow?: ShadowObserver): Promise<unknown> {
   const declared: HookDeclaration = HOOKS[hook];
   const step = STEPS[declared.combine];
+  const versions = scripts.active(hook, scope.onlyScript);
+  // A dry run of one script runs it as enforced, whatever its mode; key hooks have nothing to compare.
+  const shadowing = scope.onlyScript === undefined && declared.combine !== 'first' && declared.combine !== 'lifecycle';
+  const shadows = shadowing ? versions.filter(inShadow) : [];
   let current = input;
-  for (const version of scripts.active(hook, scope.onlyScript)) {
-    const scriptContext = { ...context, ...(declared.combine === 'client' ? { client: current } : {}), script: version.name, properties: version.settings.properties };
-    const outcome = await scripts.call(version, hook, declared.input ? [current, scriptContext] : [scriptContext], scope);
-    if (!outcome) continue;
-    if (outcome.kind === 'rejected') {
-      const code = outcome.code as RejectionCode;
-      throw new OAuthError(code, outcome.description, { status: REJECTION_CODES[code] });
+  let refusal: unknown;
+  try {
+    for (const version of shadowing ? versions.filter((candidate) => !inShadow(candidate)) : versions) {
+      const outcome = await scripts.call(version, hook, argsFor(declared, version, current, context), scope);
+      if (!outcome) continue;
+      if (outcome.kind === 'rejected') {
+        const code = outcome.code as RejectionCode;
+        throw new OAuthError(code, outcome.description, { status: REJECTION_CODES[code] });
+      }
+      const next = step(outcome, current, refusalOf(declared, version.name));
+      if (next.done) return next.value;
+      current = next.value;
     }
-    const next = step(outcome, current, refusalOf(declared, version.name));
-    if (next.done) return next.value;
-    current = next.value;
+  } catch (err) {
+    refusal = err;
   }
+  for (const version of shadows) await shadow(scripts, scope, hook, version, current, context, refusal !== undefined, onShadow);
+  if (refusal !== undefined) throw refusal;
   return current;
+}
+
+function argsFor(declared: HookDeclaration, version: ScriptVersion, current: unknown, context: object): unknown[] {
+  const scriptContext = { ...context, ...(declared.combine === 'client' ? { client: current } : {}), script: version.name, properties: version.settings.properties };
+  return declared.input ? [current, scriptContext] : [scriptContext];
+}
+
+/** Runs a shadow version on the decision as the enforced scripts left it; records what it would have done, changes nothing. */
+async function shadow(scripts: ActiveScripts, scope: RequestScope & CallScope, hook: HookName, version: ScriptVersion, decided: unknown, context: object, refused: boolean, onShadow?: ShadowObserver): Promise<void> {
+  const declared: HookDeclaration = HOOKS[hook];
+  const recorded = scope.decisions.length;
+  let verdict: ShadowVerdict;
+  try {
+    const outcome = await scripts.call(version, hook, argsFor(declared, version, structuredClone(decided), context), scope);
+    let wouldRefuse = outcome?.kind === 'rejected';
+    let value = decided;
+    if (outcome?.kind === 'value') {
+      try {
+        value = STEPS[declared.combine](outcome, decided, refusalOf(declared, version.name)).value;
+      } catch {
+        wouldRefuse = true;
+      }
+    }
+    if (refused) verdict = wouldRefuse ? 'agreed' : 'would-accept';
+    else verdict = wouldRefuse ? 'would-refuse' : JSON.stringify(value) === JSON.stringify(decided) ? 'agreed' : 'would-change';
+  } catch {
+    verdict = 'failed';
+  }
+  const entry = scope.decisions[recorded];
+  if (entry) entry.decision = `shadow:${verdict}`;
+  onShadow?.({ script: version.name, hook, verdict });
 }
 
 export class ScriptPolicy implements PolicyEngine {
   readonly #scripts: ActiveScripts;
 
-  constructor(scripts: ActiveScripts) {
+  readonly #onShadow: ShadowObserver | undefined;
+
+  constructor(scripts: ActiveScripts, onShadow?: ShadowObserver) {
     this.#scripts = scripts;
+    this.#onShadow = onShadow;
   }
 
   forRequest({ requestId, onlyScript }: RequestScope): RequestPolicy {
     const scope = { requestId, onlyScript, decisions: [] };
-    const run = (hook: HookName, input: unknown, context: object) => decide(this.#scripts, scope, hook, input, context);
+    const run = (hook: HookName, input: unknown, context: object) => decide(this.#scripts, scope, hook, input, context, this.#onShadow);
     return {
       decisions: scope.decisions,
       async decideClient(hook, context) {

@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Plugin, PluginServices } from '../plugin/index.ts';
 import type { PolicyEngine, RequestPolicy, RequestScope } from '../policy/index.ts';
-import { ScriptPolicy } from './decisions.ts';
+import { inShadow, ScriptPolicy, type ShadowObserver } from './decisions.ts';
 import { scriptNameOf } from './files.ts';
 import type { CallObserver } from './invoke.ts';
 import { ScriptLogs } from './logs.ts';
@@ -25,6 +25,8 @@ export interface ScriptHostOptions {
   onCall?: CallObserver;
   /** Told about every plugin call (metrics). */
   onPluginCall?: PluginCallObserver;
+  /** Told what each shadow-mode call would have done (metrics). */
+  onShadow?: ShadowObserver;
 }
 
 const EVENTS = ['loaded', 'failed', 'unloaded', 'restarted'] as const;
@@ -52,7 +54,7 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
     this.#policy = new ScriptPolicy({
       active: (hook, only) => this.#registry.active(hook, only),
       call: (version, hook, args, scope) => this.#registry.call(version, hook, args, scope),
-    });
+    }, options.onShadow);
   }
 
   forRequest(scope: RequestScope): RequestPolicy {
@@ -110,6 +112,7 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
           loadedAt: version?.loadedAt,
           hooks: version ? [...version.hooks] : [],
           settings: version?.settings,
+          mode: version ? (inShadow(version) ? 'shadow' : 'enforce') : undefined,
           inFlight: version?.inFlight ?? 0,
           crossings: version?.instance.crossings ?? 0,
           restarts: entry.restarts,

@@ -15,6 +15,12 @@ export const ScriptSettingsSchema = Type.Object(
       default: 'fail',
       description: '`fail`: a failing hook fails the request (closed). `skip`: the script is passed over for that call.',
     }),
+    mode: Type.Optional(
+      Type.Union([Type.Literal('enforce'), Type.Literal('shadow')], {
+        description:
+          '`shadow`: the script runs on live traffic after the enforced scripts; what it decides is recorded (decision log, metrics: agreed, would-refuse, would-accept, would-change) and never applied. Default: `shadow` for a script named `<name>.next`, else `enforce`.',
+      }),
+    ),
     plugins: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
       default: {},
       description: 'Plugins granted to the script, each with its configuration, e.g. {"clients": {}, "http": {"allowedHosts": ["x.example"]}}.',

@@ -101,3 +101,62 @@ describe('replay', () => {
     }
   });
 });
+
+describe('shadow mode', () => {
+  test('name.next shadows the live version: recorded and counted as agreed, would-refuse, would-change; never applied', async () => {
+    const live = `export function createClient(context) { context.client.client_name = 'live'; return true; }`;
+    const next = `export function createClient(context) {
+      if (context.client.software_id === 'doomed') throw new RegistrationError('invalid_client_metadata', 'would be refused');
+      context.client.client_name = context.client.software_id === 'renamed' ? 'next' : 'live';
+      return true;
+    }`;
+    const server = await startAdminServer({}, { namer: live, 'namer.next': next });
+    try {
+      const admin = await adminToken(server.url);
+      const status = (await server.request('GET', '/admin/scripts', { token: admin })).json.scripts;
+      assert.equal(status.find((entry: { name: string }) => entry.name === 'namer.next').mode, 'shadow');
+      assert.equal(status.find((entry: { name: string }) => entry.name === 'namer').mode, 'enforce');
+      const agreed = await server.register({ redirect_uris: ['https://client.example.org/cb'], software_id: 'plain' });
+      const doomed = await server.register({ redirect_uris: ['https://client.example.org/cb'], software_id: 'doomed' });
+      const renamed = await server.register({ redirect_uris: ['https://client.example.org/cb'], software_id: 'renamed' });
+      for (const answer of [agreed, doomed, renamed]) {
+        assert.equal(answer.status, 201, answer.text);
+        assert.equal(answer.json.client_name, 'live');
+      }
+      await server.registrar.flushDecisions();
+      const verdictOf = async (clientId: string) => {
+        const [record] = (await server.request('GET', `/admin/decisions?client_id=${clientId}`, { token: admin })).json.decisions;
+        return record.scripts.find((call: { script: string }) => call.script === 'namer.next').decision;
+      };
+      assert.equal(await verdictOf(agreed.json.client_id), 'shadow:agreed');
+      assert.equal(await verdictOf(doomed.json.client_id), 'shadow:would-refuse');
+      assert.equal(await verdictOf(renamed.json.client_id), 'shadow:would-change');
+      const metrics = (await server.request('GET', '/metrics')).text;
+      for (const verdict of ['agreed', 'would-refuse', 'would-change']) {
+        assert.match(metrics, new RegExp(`registrar_shadow_decisions_total\\{script="namer.next",hook="createClient",verdict="${verdict}"\\} 1`));
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('mode: shadow in the settings; a failing shadow script never fails the request; a refused request records would-accept', async () => {
+    const server = await startAdminServer({}, {
+      gate: GATE,
+      watcher: [`export function createClient(context) { if (context.client.software_id === 'boom') throw new Error('bug'); return true; }`, { mode: 'shadow', priority: 1 }],
+    });
+    try {
+      const admin = await adminToken(server.url);
+      const boom = await server.register({ redirect_uris: ['https://client.example.org/cb'], software_id: 'boom' });
+      assert.equal(boom.status, 201, boom.text);
+      const blocked = await server.register({ redirect_uris: ['https://client.example.org/cb'], software_id: 'blocked' });
+      assert.equal(blocked.status, 400);
+      await server.registrar.flushDecisions();
+      const decisions = (await server.request('GET', '/admin/decisions?script=watcher', { token: admin })).json.decisions;
+      const verdicts = decisions.map((record: { scripts: Array<{ script: string; decision: string }> }) => record.scripts.find((call) => call.script === 'watcher')!.decision);
+      assert.deepEqual(verdicts, ['shadow:would-accept', 'shadow:failed']);
+    } finally {
+      await server.close();
+    }
+  });
+});
