@@ -1,7 +1,7 @@
 // The administration surface: token endpoint, configuration API, client administration, script
 // status and dry runs (all behind OAuth scopes), schemas, health and metrics.
 import Router from '@koa/router';
-import { Type, type Static } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import type { Context } from 'koa';
 import { InvalidRequest, NotFound } from '../errors/index.ts';
 import { readJsonObject } from '../http/body.ts';
@@ -11,10 +11,11 @@ import { decisionLog, requestPolicy, resolveMetadataDocument, type DecisionWrite
 import type { ScriptHost } from '../sandbox/index.ts';
 import { describeErrors, schemaValidator } from '../validation/index.ts';
 import { AdminClientSchema } from './clientShape.ts';
-import type { ReplayReport, ReplayRequest } from './replay.ts';
+import { ReplayRequestSchema, type ReplayReport, type ReplayRequest } from './replay.ts';
 import { clientAdmin } from './clients.ts';
 import { auditTrail } from './audit.ts';
 import { getConfig, patchConfig } from './config.ts';
+import { consoleFile } from './console.ts';
 import { decisionLogReader } from './decisions.ts';
 import { dryRun } from './dryRun.ts';
 import { initialAccessTokens } from './initialAccessTokens.ts';
@@ -35,15 +36,6 @@ export { dryRun, type DryRunResult } from './dryRun.ts';
 export { replay, type ReplayReport, type ReplayRequest } from './replay.ts';
 export type { ScriptsState } from './health.ts';
 
-export const ReplayRequestSchema = Type.Object(
-  {
-    source: Type.String({ minLength: 1, description: "The candidate script's source." }),
-    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Its settings; absent: the current settings file.' })),
-    last: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'How many recent registrations (default 100).' })),
-    since: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'Only registrations from this time (ISO 8601 or ms).' })),
-  },
-  { additionalProperties: false },
-);
 const validReplay = schemaValidator<Static<typeof ReplayRequestSchema>>(ReplayRequestSchema, { allErrors: true });
 
 export const CONFIG_PATHS = ['/jans-config-api/api/v1/jans-auth-server/config', '/admin/config'];
@@ -133,6 +125,10 @@ export function adminRouter({ services, scripts, tokens, metrics, reconciler, de
     ctx.set(NO_STORE);
     ctx.body = await replay(name, { source: body.source, settings: body.settings, last: body.last, since });
   });
+
+  router.get('/admin/console', consoleFile(''));
+  router.get('/admin/console/console.js', consoleFile('console.js'));
+  router.get('/admin/console/console.css', consoleFile('console.css'));
 
   router.get('/schema/client', (ctx) => {
     ctx.set({ 'Cache-Control': 'no-cache' });

@@ -4,6 +4,7 @@ import { ServerProperties } from '../config/index.ts';
 import { ClientMetadataSchema } from '../metadata/index.ts';
 import { AdminClientSchema } from './clientShape.ts';
 import { InitialAccessTokenRequestSchema } from './initialAccessTokens.ts';
+import { ReplayRequestSchema } from './replay.ts';
 import { SCOPES } from './scopes.ts';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -108,6 +109,19 @@ export function openApiDocument(issuer: string): Record<string, unknown> {
         parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
         post: { summary: "Run one script's hooks against a registration request; nothing is stored", security: bearer(SCOPES.scriptsWrite), requestBody: json(ref('ClientMetadata')), responses: { '200': json({ type: 'object' }), '404': error('not_found'), ...adminErrors } },
       },
+      '/admin/decisions': {
+        get: {
+          summary: 'The decision log, newest first (filters: client_id, request_id, operation, outcome, script, version, since, until; limit; cursor)',
+          security: bearer(SCOPES.scriptsRead),
+          parameters: ['client_id', 'request_id', 'operation', 'outcome', 'script', 'version', 'since', 'until', 'limit', 'cursor'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+          responses: { '200': json({ type: 'object', properties: { decisions: { type: 'array', items: { type: 'object' } }, next: { type: ['string', 'null'] } } }), ...adminErrors },
+        },
+      },
+      '/admin/scripts/{name}/replay': {
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        post: { summary: 'Replay a candidate version against recorded registrations; nothing is stored', security: bearer(SCOPES.scriptsWrite), requestBody: json(ReplayRequestSchema), responses: { '200': json({ type: 'object' }), ...adminErrors } },
+      },
+      '/admin/console': { get: { summary: 'The administration console (HTML)', responses: { '200': { description: 'text/html' } } } },
       '/schema/client': { get: { summary: 'JSON Schema of the Client', responses: { '200': json({ type: 'object' }) } } },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': json({ type: 'object' }) } } },
       '/health/live': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },

@@ -6,6 +6,7 @@
 // changed. Nothing is stored, and the scratch hosts' plugins only read: network fetches (the
 // http and jwks plugins) are refused, so a script that depends on them shows its error path.
 import { randomUUID } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,17 @@ import { pickMetadata, type ClientMetadata } from '../metadata/index.ts';
 import type { PolicyEngine } from '../policy/index.ts';
 import { clientInformation, draftClient, newRecord, type RegistrationServices } from '../registration/index.ts';
 import type { DecisionRecord } from '../store/index.ts';
+
+/** The replay endpoint's body. */
+export const ReplayRequestSchema = Type.Object(
+  {
+    source: Type.String({ minLength: 1, description: "The candidate script's source." }),
+    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Its settings; absent: the current settings file.' })),
+    last: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'How many recent registrations (default 100).' })),
+    since: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'Only registrations from this time (ISO 8601 or ms).' })),
+  },
+  { additionalProperties: false },
+);
 
 /** A scratch script host over a folder (built by the composition root: same plugins, read-only services). */
 export interface ScratchHost extends PolicyEngine {
@@ -45,7 +57,7 @@ export interface ReplayRecord {
   client_id: string | null;
   before: Outcome;
   after: Outcome;
-  /** Members whose value changed, with both values (null: absent); `outcome` when the outcome did. */
+  /** `outcome` when the outcome changed; otherwise the members whose value changed, with both values (null: absent). */
   diff: Record<string, { before: unknown; after: unknown }>;
 }
 
@@ -100,8 +112,9 @@ async function evaluate(services: RegistrationServices, policyEngine: PolicyEngi
 }
 
 function difference(before: Outcome, after: Outcome): ReplayRecord['diff'] {
+  // A changed outcome is the difference: the members of a client on one side only say nothing more.
+  if (before.outcome !== after.outcome || before.error !== after.error) return { outcome: { before: before.error ?? before.outcome, after: after.error ?? after.outcome } };
   const diff: ReplayRecord['diff'] = {};
-  if (before.outcome !== after.outcome || before.error !== after.error) diff.outcome = { before: before.error ?? before.outcome, after: after.error ?? after.outcome };
   const members = new Set([...Object.keys(before.client ?? {}), ...Object.keys(after.client ?? {})]);
   for (const member of members) {
     const was = before.client?.[member];

@@ -91,8 +91,13 @@ export function requireScope(tokens: AdminTokens, scope: string): Middleware<Req
 let decoy: Promise<string> | undefined;
 const decoyHash = () => (decoy ??= hashSecret(randomUUID()));
 
-function invalidClient(): OAuthError {
-  return new OAuthError('invalid_client', 'client authentication failed', { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="registrar"' } });
+/**
+ * RFC 6749 §5.2: 401 with a Basic challenge when the client authenticated with the Authorization
+ * header; otherwise no challenge (a browser would answer a Basic challenge with a login prompt).
+ */
+function invalidClient(ctx: Context): OAuthError {
+  const basic = /^Basic /i.test(ctx.get('Authorization'));
+  return new OAuthError('invalid_client', 'client authentication failed', { status: 401, headers: basic ? { 'WWW-Authenticate': 'Basic realm="registrar"' } : {} });
 }
 
 /** client_id and secret from HTTP Basic (RFC 6749 §2.3.1, form-encoded parts) or the form body. */
@@ -148,10 +153,10 @@ export function tokenEndpoint(tokens: AdminTokens, store: ClientStore, config: C
     try {
       form = new URLSearchParams((await readRawBody(ctx, 16 * 1024)).toString('utf8'));
       const presented = credentials(ctx, form);
-      if (!presented) throw invalidClient();
+      if (!presented) throw invalidClient(ctx);
       client = await store.findAdminClient(presented.clientId);
       const valid = await verifySecret(presented.secret, client?.secretHash ?? (await decoyHash()));
-      if (!client || !valid) throw invalidClient();
+      if (!client || !valid) throw invalidClient(ctx);
     } finally {
       verifying -= 1;
     }
