@@ -213,6 +213,18 @@ export function keycloak(settings: KeycloakSettings, { issuer, call }: Connectio
     async ping() {
       await call('ping', server.discoveryUrl ?? base);
     },
+    // Keycloak introspects for a confidential client of the realm: the service-account connection's.
+    ...(settings.adminClientId !== undefined
+      ? {
+          async introspect(token: string) {
+            const answer = await call('introspect', `${base}/realms/${encodeURIComponent(settings.realm)}/protocol/openid-connect/token/introspect`, {
+              method: 'POST',
+              form: { token, client_id: settings.adminClientId ?? '', client_secret: settings.adminClientSecret ?? '' },
+            });
+            return (answer.body as Record<string, unknown> | undefined) ?? { active: false };
+          },
+        }
+      : {}),
   };
   return server;
 }

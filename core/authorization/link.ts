@@ -220,6 +220,17 @@ export class AuthorizationServerLink {
     }
   }
 
+  /** Introspects an access token at the connected server, or undefined when the connection cannot. */
+  async introspect(token: string): Promise<Record<string, unknown> | undefined> {
+    const server = this.server;
+    if (!server?.introspect) return undefined;
+    try {
+      return await server.introspect(token);
+    } catch (err) {
+      throw asOAuthError(err);
+    }
+  }
+
   /** Whether a change of this client is under way in this process. */
   changing(clientId: string): boolean {
     return this.#inFlight.has(clientId);

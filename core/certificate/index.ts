@@ -122,6 +122,17 @@ function fromHeaderValue(name: string, raw: string): X509Certificate {
   return new X509Certificate(`-----BEGIN CERTIFICATE-----\n${body.replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`);
 }
 
+/**
+ * Whether the request's certificate chains to a trusted CA: on the TLS socket, to DCR_TLS_CA_FILE's
+ * (the listener asks without rejecting, so this is checked here); from a trusted proxy, the proxy
+ * that terminated TLS vouches for it.
+ */
+export function certificateChainTrusted(ctx: Context, config: ServerConfig): boolean {
+  const socket = ctx.req.socket as TLSSocket;
+  if (socket.encrypted) return socket.authorized === true;
+  return fromTrustedProxy(ctx, config.trustedProxies);
+}
+
 /** The request's client certificate, or undefined. A malformed proxy header is 400 invalid_request. */
 export function requestCertificate(ctx: Context, config: ServerConfig): ClientCertificate | undefined {
   const socket = ctx.req.socket as TLSSocket;

@@ -269,6 +269,31 @@ export const ServerProperties = Type.Object(
     revocationEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'revocation_endpoint published in discovery when no authorization server is connected.' }),
     introspectionEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'introspection_endpoint published in discovery when no authorization server is connected.' }),
 
+    // --- RFC 7592 management authorised otherwise than by the registration access token (open banking)
+    dcrAuthorizationWithClientCredentials: Type.Boolean({
+      default: false,
+      description:
+        'RFC 7592 calls also accept an access token the client got from the authorization server with client_credentials (UK Open Banking DCR 3.3, Australia CDR): verified by dcrAuthorizationJwksUri (JWT) or by introspection (dcrAuthorizationIntrospectionEndpoint, else the connected Hydra or Keycloak); its client must be the client in the path, a certificate-bound token (cnf x5t#S256) must come with that certificate.',
+    }),
+    dcrAuthorizationWithMTLS: Type.Boolean({
+      default: false,
+      description:
+        "RFC 7592 calls also accept the client's own TLS certificate with no token: the certificate must identify the client per RFC 8705 (tls_client_auth subject or SAN members, or a self_signed_tls_client_auth key).",
+    }),
+    dcrAuthorizationIntrospectionEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], {
+      default: null,
+      description: 'RFC 7662 introspection endpoint for management access tokens; null: the connected authorization server\'s (Hydra admin API, Keycloak realm with the connection\'s client).',
+    }),
+    dcrAuthorizationIntrospectionClientId: Type.Union([Type.String(), Type.Null()], { default: null, description: 'Client id Registrar authenticates with at the introspection endpoint (HTTP Basic).' }),
+    dcrAuthorizationIntrospectionClientSecret: Type.Union([Type.String(), Type.Null()], { default: null, description: 'Its secret.' }),
+    dcrAuthorizationJwksUri: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], {
+      default: null,
+      description: 'JWKS that verifies JWT management access tokens (instead of introspection); with dcrAuthorizationIssuer.',
+    }),
+    dcrAuthorizationIssuer: Type.Union([Type.String(), Type.Null()], { default: null, description: 'The `iss` JWT management access tokens must carry.' }),
+    dcrAuthorizationAudience: Type.Union([Type.String(), Type.Null()], { default: null, description: 'An `aud` JWT management access tokens must carry; null: not checked.' }),
+    dcrAuthorizationRequiredScope: Type.Union([Type.String(), Type.Null()], { default: null, description: 'A scope management access tokens must carry; null: none required.' }),
+
     // --- software statements (RFC 7591 §2.3)
     softwareStatementValidationType: Type.Union(
       [Type.Literal('none'), Type.Literal('script'), Type.Literal('jwks'), Type.Literal('jwks_uri'), Type.Literal('builtin')],
@@ -415,6 +440,10 @@ export const SECURITY_PROPERTIES: ReadonlySet<keyof ServerConfig> = new Set<keyo
   'mtlsTrustedProxies',
   'dynamicRegistrationRequireClientCertificate',
   'authorizationServer',
+  'dcrAuthorizationWithClientCredentials',
+  'dcrAuthorizationWithMTLS',
+  'dcrAuthorizationIntrospectionEndpoint',
+  'dcrAuthorizationJwksUri',
   'registrationInitialAccessTokenRequired',
   'registrationApprovalRequired',
   'dynamicRegistrationMaxClients',

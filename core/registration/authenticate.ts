@@ -1,4 +1,5 @@
-// RFC 7592 §3: management requests carry the registration access token as a Bearer token.
+// RFC 7592 §3: management requests carry the registration access token as a Bearer token; open-
+// banking profiles also accept the client's access token or its certificate (managementAccess.ts).
 // An unknown client and a wrong token get the same 401, after the same work, so a caller
 // learns nothing about which client_ids exist.
 import type { Context } from 'koa';
@@ -8,6 +9,9 @@ import { hashToken, tokenMatches } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
 import type { RegistrationServices } from './services.ts';
 import { markUsed } from './usage.ts';
+import { certificateIdentifies } from './certificate.ts';
+import { accessTokenIdentifies } from './managementAccess.ts';
+import { certificateChainTrusted, requestCertificate } from '../certificate/index.ts';
 
 const DECOY_HASH = hashToken('decoy');
 
@@ -19,15 +23,27 @@ export function targetClientId(ctx: Context & { params?: Record<string, string> 
   return clientId;
 }
 
-/** The client the request manages, and the registration access token it presented. */
-export async function authenticate(ctx: Context, services: RegistrationServices): Promise<{ record: ClientRecord; token: string }> {
+/**
+ * The client the request manages, and the registration access token it presented (undefined when
+ * the client was recognised by an access token or its certificate, where the profile allows it).
+ */
+export async function authenticate(ctx: Context, services: RegistrationServices): Promise<{ record: ClientRecord; token: string | undefined }> {
+  const config = services.config.current;
   const clientId = targetClientId(ctx);
   ctx.state.clientId = clientId;
   const token = bearerToken(ctx);
-  if (!token) throw new InvalidToken('a registration access token is required', { tokenPresented: false });
-  const record = await services.store.find(clientId, services.clock());
-  const matches = tokenMatches(token, record?.registrationAccessTokenHash ?? DECOY_HASH);
-  if (!record || !matches || record.disabled) throw new InvalidToken('the registration access token is not valid for this client');
-  const inactivityExpiry = services.config.current.dynamicClientInactivityExpirationDays > 0;
-  return { record: inactivityExpiry ? await markUsed(services.store, record, services.clock()) : record, token };
+  const certificate = config.dcrAuthorizationWithClientCredentials || config.dcrAuthorizationWithMTLS ? requestCertificate(ctx, config) : undefined;
+  if (!token && !(config.dcrAuthorizationWithMTLS && certificate)) throw new InvalidToken('a registration access token is required', { tokenPresented: false });
+  const found = await services.store.find(clientId, services.clock());
+  const record = found?.disabled ? undefined : found;
+  let registrationAccessToken: string | undefined;
+  if (token && tokenMatches(token, record?.registrationAccessTokenHash ?? DECOY_HASH) && record) registrationAccessToken = token;
+  else if (!record) throw new InvalidToken('the registration access token is not valid for this client');
+  else if (token && !(config.dcrAuthorizationWithClientCredentials && (await accessTokenIdentifies(token, record, certificate, config, services)))) {
+    throw new InvalidToken('the registration access token is not valid for this client');
+  } else if (!token && !(certificate && (await certificateIdentifies(record.metadata, certificate, services.keySets, certificateChainTrusted(ctx, config))))) {
+    throw new InvalidToken('the client certificate does not identify this client', { tokenPresented: false });
+  }
+  const inactivityExpiry = config.dynamicClientInactivityExpirationDays > 0;
+  return { record: inactivityExpiry ? await markUsed(services.store, record, services.clock()) : record, token: registrationAccessToken };
 }

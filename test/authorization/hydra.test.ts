@@ -161,6 +161,46 @@ describe('Registrar connected to Ory Hydra', { skip: skip && 'no Hydra: run bash
     }
   });
 
+  test('open-banking management: the client\'s own Hydra access token works for RFC 7592 calls where the profile allows it', async () => {
+    const managed = await startAdminServer({
+      properties: { authorizationServer: { type: 'hydra', adminUrl: hydra.adminUrl, issuer: hydra.issuer }, authorizationServerSyncIntervalSeconds: 0, dcrAuthorizationWithClientCredentials: true },
+    });
+    try {
+      const mine = (await managed.register({ grant_types: ['client_credentials'], response_types: [] })).json;
+      const other = (await managed.register({ grant_types: ['client_credentials'], response_types: [] })).json;
+      const accessToken = String((await clientCredentials(tokenEndpoint, mine.client_id, mine.client_secret)).body.access_token);
+      const otherToken = String((await clientCredentials(tokenEndpoint, other.client_id, other.client_secret)).body.access_token);
+      // Opaque tokens are introspected at Hydra's admin API with no further configuration.
+      const read = await managed.request('GET', `/register/${mine.client_id}`, { token: accessToken });
+      assert.equal(read.status, 200, read.text);
+      assert.equal(read.json.registration_access_token, undefined, 'an access token is not echoed as a registration access token');
+      assertError(await managed.request('GET', `/register/${mine.client_id}`, { token: otherToken }), 401, 'invalid_token');
+      assertError(await managed.request('GET', `/register/${mine.client_id}`, { token: 'not-a-token' }), 401, 'invalid_token');
+      const updated = await managed.request('PUT', `/register/${mine.client_id}`, { token: accessToken, json: { client_id: mine.client_id, grant_types: ['client_credentials'], response_types: [], client_name: 'managed' } });
+      assert.equal(updated.status, 200, updated.text);
+      // The registration access token keeps working; the profile off, the access token does not.
+      assert.equal((await managed.request('GET', `/register/${mine.client_id}`, { token: mine.registration_access_token })).status, 200);
+      managed.registrar.config.replace({ ...managed.registrar.config.current, dcrAuthorizationWithClientCredentials: false });
+      assertError(await managed.request('GET', `/register/${mine.client_id}`, { token: accessToken }), 401, 'invalid_token');
+      // JWT access tokens verified with Hydra's keys and issuer.
+      managed.registrar.config.replace({
+        ...managed.registrar.config.current,
+        dcrAuthorizationWithClientCredentials: true,
+        dcrAuthorizationJwksUri: `${hydra.issuer}/.well-known/jwks.json`,
+        dcrAuthorizationIssuer: hydra.issuer,
+        outboundAllowHttp: true,
+        outboundAllowPrivateAddresses: true,
+      });
+      const jwtClient = (await managed.register({ grant_types: ['client_credentials'], response_types: [], access_token_as_jwt: true })).json;
+      const jwt = String((await clientCredentials(tokenEndpoint, jwtClient.client_id, jwtClient.client_secret)).body.access_token);
+      assert.equal(jwt.split('.').length, 3);
+      assert.equal((await managed.request('GET', `/register/${jwtClient.client_id}`, { token: jwt })).status, 200);
+      assertError(await managed.request('GET', `/register/${mine.client_id}`, { token: jwt }), 401, 'invalid_token');
+    } finally {
+      await managed.close();
+    }
+  });
+
   test('the reconciler restores, repairs and removes clients at Hydra, and never touches one it did not create', async () => {
     const kept = (await server.register({ grant_types: ['client_credentials'], response_types: [], client_name: 'kept' })).json;
     const changed = (await server.register({ redirect_uris: ['https://client.example.org/cb'], client_name: 'changed' })).json;

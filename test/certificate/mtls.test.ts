@@ -161,6 +161,29 @@ describe('client certificates', () => {
       assertError(await register({ ...request, jwks: jwksOf(other) }, pki.self), 400, 'invalid_client_metadata', /not among the client's keys/);
       assertError(await register({ ...request, jwks: { keys: [jwk] } }, pki.leaf), 400, 'invalid_client_metadata', /self-signed/);
     });
+
+    it('dcrAuthorizationWithMTLS: a client manages itself with its own certificate and no token; another certificate, or the profile off, is refused', async () => {
+      const manage = (clientId: string, client?: Issued) => tlsRequest(`${url}/register/${clientId}`, 'GET', { client, ca: pki.serverCa.cert });
+      const bound = (await register({ redirect_uris: [cb], token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: LEAF_DN }, pki.leaf)).json;
+      const jwk = { ...new X509Certificate(pki.self.cert).publicKey.export({ format: 'jwk' }), kid: 'self' };
+      const selfBound = (await register({ redirect_uris: [cb], token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [jwk] } }, pki.self)).json;
+      const secretClient = (await register({ redirect_uris: [cb] }, pki.leaf)).json;
+      assertError(await manage(bound.client_id, pki.leaf), 401, 'invalid_token');
+      server.registrar.config.replace({ ...server.registrar.config.current, dcrAuthorizationWithMTLS: true });
+      try {
+        const read = await manage(bound.client_id, pki.leaf);
+        assert.equal(read.status, 200, read.text);
+        assert.equal(read.json.registration_access_token, undefined);
+        assert.equal((await manage(selfBound.client_id, pki.self)).status, 200);
+        assertError(await manage(bound.client_id, pki.mismatched), 401, 'invalid_token');
+        assertError(await manage(bound.client_id, pki.wrongCa), 401, 'invalid_token', /does not identify/);
+        assertError(await manage(bound.client_id), 401, 'invalid_token');
+        assertError(await manage(selfBound.client_id, pki.leaf), 401, 'invalid_token');
+        assertError(await manage(secretClient.client_id, pki.leaf), 401, 'invalid_token', /does not identify/);
+      } finally {
+        server.registrar.config.replace({ ...server.registrar.config.current, dcrAuthorizationWithMTLS: false });
+      }
+    });
   });
 
   describe('from a trusted proxy', () => {
