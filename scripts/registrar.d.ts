@@ -394,6 +394,16 @@ export interface Host {
       status?: string;
       [member: string]: unknown;
     }>;
+    /** The organisation's entry in the participants list: its Status and its roles with their status (refreshed every participantsRefreshSeconds; the last good copy when a refresh fails). */
+    participant: (orgId: string) => Promise<{
+      found: boolean;
+      status?: string;
+      roles: Array<{
+        role: string;
+        status: string;
+      }>;
+      ageSeconds: number;
+    }>;
   };
 }
 

@@ -1,5 +1,5 @@
-// host.directory.validateChain(pem) / host.directory.status(orgId, softwareId): the checks an
-// open-banking directory needs. Chain validation against configured trust anchors (PEM bundle),
+// host.directory.validateChain(pem) / host.directory.status(orgId, softwareId) /
+// host.directory.participant(orgId): the checks an open-banking directory needs. Chain validation against configured trust anchors (PEM bundle),
 // with validity and extended-key-usage checks; status lookups in the software directory over
 // the server's outbound rules, cached for cacheTtlSeconds. Another directory's client is another
 // plugin beside this one (docs/plugins.md). Bundles are split in linear time and bounded in size;
@@ -17,6 +17,10 @@ const Config = Type.Object(
       Type.String({ description: 'Status lookup URL with {org_id} and {software_id} placeholders; answers JSON with a `status` member.' }),
     ),
     cacheTtlSeconds: Type.Integer({ default: 300, minimum: 0, description: 'How long a status answer is kept.' }),
+    participantsUrl: Type.Optional(
+      Type.String({ description: "A participants list (Brazil Open Finance's shape: organisations with OrganisationId, Status and OrgDomainRoleClaims[].Role/Status)." }),
+    ),
+    participantsRefreshSeconds: Type.Integer({ default: 300, minimum: 1, description: 'How often the participants list is fetched again; a failed fetch keeps the last good copy.' }),
     requireClientAuthUsage: Type.Boolean({ default: true, description: 'Refuse certificates whose extended key usage lacks clientAuth.' }),
   },
   { additionalProperties: false },
@@ -143,6 +147,52 @@ async function status(args: unknown[], call: PluginCall<DirectoryConfig>): Promi
   return value;
 }
 
+/** The participants lists fetched, by URL: the last good copy and when it was fetched. */
+const participantsCache = new Map<string, { organisations: Map<string, unknown>; fetchedAt: number }>();
+
+const ParticipantShape = Type.Object({
+  found: Type.Boolean(),
+  status: Type.Optional(Type.String()),
+  roles: Type.Array(Type.Object({ role: Type.String(), status: Type.String() })),
+  /** Seconds since the list this answer comes from was fetched (it is an older copy when a refresh failed). */
+  ageSeconds: Type.Integer(),
+});
+
+async function participant(args: unknown[], call: PluginCall<DirectoryConfig>): Promise<Static<typeof ParticipantShape>> {
+  const [orgId] = args as [string];
+  const url = call.config.participantsUrl;
+  if (!url) throw new PluginCallError('no directory participantsUrl is configured');
+  const now = call.services.clock();
+  let list = participantsCache.get(url);
+  if (!list || now - list.fetchedAt >= call.config.participantsRefreshSeconds * 1000) {
+    try {
+      const document = await call.services.fetchJson(url, call.signal);
+      if (!Array.isArray(document)) throw new Error('the participants list is not a JSON array');
+      const organisations = new Map<string, unknown>();
+      for (const entry of document) {
+        const id = (entry as { OrganisationId?: unknown } | null)?.OrganisationId;
+        if (typeof id === 'string') organisations.set(id, entry);
+      }
+      list = { organisations, fetchedAt: now };
+      remember(participantsCache, url, list, MAX_ANCHOR_BUNDLES);
+    } catch (err) {
+      // The last good copy serves while the directory cannot be had.
+      if (!list) throw new PluginCallError(`the participants list cannot be had and none was fetched before: ${(err as Error).message}`);
+      call.services.logger.warn({ url, err: (err as Error).message }, 'refreshing the participants list failed; the last good copy is used');
+    }
+  }
+  const ageSeconds = Math.floor((now - list.fetchedAt) / 1000);
+  const entry = list.organisations.get(orgId) as { Status?: unknown; OrgDomainRoleClaims?: unknown } | undefined;
+  if (!entry) return { found: false, roles: [], ageSeconds };
+  const claims = Array.isArray(entry.OrgDomainRoleClaims) ? (entry.OrgDomainRoleClaims as Array<{ Role?: unknown; Status?: unknown }>) : [];
+  return {
+    found: true,
+    ...(typeof entry.Status === 'string' ? { status: entry.Status } : {}),
+    roles: claims.filter((claim) => typeof claim.Role === 'string').map((claim) => ({ role: String(claim.Role), status: String(claim.Status ?? '') })),
+    ageSeconds,
+  };
+}
+
 export const directory = definePlugin('directory', 'Certificate chain checks against the directory trust anchors, and software status lookups in the directory.', Config, {
   validateChain: {
     description: 'Whether the certificate chains to a directory trust anchor, is valid now and is for client authentication.',
@@ -155,5 +205,11 @@ export const directory = definePlugin('directory', 'Certificate chain checks aga
     params: { orgId: Identifier, softwareId: Identifier },
     returns: Type.Object({ status: Type.Optional(Type.String()) }, { additionalProperties: true }),
     run: status,
+  },
+  participant: {
+    description: "The organisation's entry in the participants list: its Status and its roles with their status (refreshed every participantsRefreshSeconds; the last good copy when a refresh fails).",
+    params: { orgId: Identifier },
+    returns: ParticipantShape,
+    run: participant,
   },
 });
