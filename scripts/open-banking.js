@@ -1,7 +1,9 @@
 // UK Open Banking style registration checks. Shipped disabled: enable it in open-banking.json once
 // the directory plugin names your directory's CA bundle and status URL, and set
 // dynamicRegistrationRequireClientCertificate and a builtin dcrSsaValidationConfigs entry for the
-// directory's statement keys. Every refusal names its reason.
+// directory's statement keys (docs/open-banking.md). The statement's org_status / software_status,
+// where present, must be Active; its software_roles decide the scopes (scopesForRoles). Every
+// refusal names its reason.
 export const uses = ['directory', 'log'];
 
 /**
@@ -17,8 +19,24 @@ const statementOf = (context) => {
     throw new RegistrationError('invalid_software_statement', 'the software statement must carry software_id and org_id');
   }
   const listed = Array.isArray(redirects) ? redirects.filter((uri) => typeof uri === 'string') : [];
+  for (const member of ['org_status', 'software_status']) {
+    const status = claims[member];
+    if (status !== undefined && status !== 'Active') throw new RegistrationError('unapproved_software_statement', `the statement's ${member} is ${String(status)}, not Active`);
+  }
   return { software_id: softwareId, org_id: orgId, software_redirect_uris: listed };
 };
+
+/**
+ * The scopes the statement's software_roles allow (scopesForRoles), plus openid; the others are dropped.
+ * @type {import('./registrar.d.ts').ModifyScopes<{ scopesForRoles?: Record<string, string[]> }>}
+ */
+export function modifyScopes(scopes, context) {
+  const byRole = context.properties.scopesForRoles;
+  if (!byRole || Object.keys(byRole).length === 0) return scopes;
+  const roles = context.softwareStatement?.claims.software_roles;
+  const allowed = new Set(['openid', ...(Array.isArray(roles) ? roles : []).flatMap((role) => byRole[String(role)] ?? [])]);
+  return scopes.filter((scope) => allowed.has(scope));
+}
 
 /** @type {(certificate: import('./registrar.d.ts').ClientCertificate, context: import('./registrar.d.ts').HookContext) => Promise<boolean>} */
 export async function isCertValidForClient(certificate, context) {

@@ -246,6 +246,7 @@ describe('client certificates', () => {
             dynamicRegistrationRequireClientCertificate: true,
             softwareStatementValidationType: 'builtin',
             dcrSsaValidationConfigs: [{ id: 'dir', type: 'SSA', issuers: ['Test Directory'], jwks: jwksOf(directoryKey) }],
+            scopesSupported: ['openid', 'accounts', 'payments', 'fundsconfirmations'],
           },
         },
       );
@@ -256,6 +257,7 @@ describe('client certificates', () => {
         JSON.stringify({
           priority: 1,
           plugins: { log: {}, directory: { trustAnchorsFile: join(server.scriptsDir, 'ca.pem'), statusUrl: `${directory.url}/organisations/{org_id}/software/{software_id}` } },
+          properties: { scopesForRoles: { AISP: ['accounts'], PISP: ['payments'] } },
         }),
       );
       await server.registrar.scripts.reload('open-banking');
@@ -306,6 +308,16 @@ describe('client certificates', () => {
       assertError(await register(pki.leaf, 'sw-1', { token_endpoint_auth_method: 'client_secret_basic' }), 400, 'invalid_client_metadata', /tls_client_auth/);
       assertError(await register(pki.leaf, 'sw-1', { software_statement: undefined }), 400, 'invalid_software_statement', /required/);
       assertError(await register(undefined, 'sw-1'), 400, 'invalid_request', /certificate is required/);
+    });
+
+    it('gives the scopes the statement\'s roles allow, and refuses a statement whose org_status or software_status is not Active', async () => {
+      const aisp = await register(pki.leaf, 'sw-1', { scope: 'openid accounts payments', software_statement: await ssa('sw-1', { software_roles: ['AISP'], org_status: 'Active', software_status: 'Active' }) });
+      assert.equal(aisp.status, 201, aisp.text);
+      assert.equal(aisp.json.scope, 'openid accounts');
+      const both = await register(pki.leaf, 'sw-1', { scope: 'openid accounts payments', software_statement: await ssa('sw-1', { software_roles: ['AISP', 'PISP'] }) });
+      assert.equal(both.json.scope, 'openid accounts payments');
+      assertError(await register(pki.leaf, 'sw-1', { software_statement: await ssa('sw-1', { org_status: 'Revoked' }) }), 400, 'unapproved_software_statement', /org_status is Revoked/);
+      assertError(await register(pki.leaf, 'sw-1', { software_statement: await ssa('sw-1', { software_status: 'Inactive' }) }), 400, 'unapproved_software_statement', /software_status is Inactive/);
     });
   });
 });
