@@ -4,7 +4,7 @@
 // invalid_software_statement; one from an untrusted issuer or without a resolvable key is
 // unapproved_software_statement.
 import type { ServerConfig } from '../config/index.ts';
-import { InvalidClientMetadata, InvalidSoftwareStatement, UnapprovedSoftwareStatement } from '../errors/index.ts';
+import { InvalidClientMetadata, InvalidRedirectUri, InvalidSoftwareStatement, UnapprovedSoftwareStatement } from '../errors/index.ts';
 import { parseJwks, type RemoteKeySets } from './keySets.ts';
 import { checkAlgorithm, decodeUnverified, isHmac, jwksSource, verifyJwt, type DecodedJwt, type KeySource } from './jwt.ts';
 import type { ClientMetadata } from '../metadata/index.ts';
@@ -148,7 +148,7 @@ export function applyStatement(request: ClientMetadata, statement: VerifiedState
   const redirects = statementMetadata.redirect_uris ?? request.redirect_uris ?? allowedRedirects;
   if (allowedRedirects && redirects) {
     const outside = redirects.find((uri) => !allowedRedirects.includes(uri));
-    if (outside) throw new InvalidClientMetadata(`redirect URI "${outside}" is not among the software statement's software_redirect_uris`);
+    if (outside) throw new InvalidRedirectUri(`redirect URI "${outside}" is not among the software statement's software_redirect_uris`);
   }
   const statementJwksUri = claims.jwks_uri ?? claims.software_jwks_uri ?? claims.software_jwks_endpoint;
   if (request.jwks_uri !== undefined && statementJwksUri !== undefined && request.jwks_uri !== statementJwksUri) {

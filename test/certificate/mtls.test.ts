@@ -304,7 +304,7 @@ describe('client certificates', () => {
       assertError(await register(pki.wrongCa, 'sw-1'), 400, 'invalid_client_metadata', /not issued by a trusted directory CA/);
       assertError(await register(pki.revoked, 'sw-revoked'), 400, 'unapproved_software_statement', /Revoked/);
       assertError(await register(pki.mismatched, 'sw-1'), 400, 'invalid_client_metadata', /CN "sw-other" is not the statement's software_id "sw-1"/);
-      assertError(await register(pki.leaf, 'sw-1', { redirect_uris: ['https://elsewhere.example/cb'] }), 400, 'invalid_client_metadata', /software_redirect_uris/);
+      assertError(await register(pki.leaf, 'sw-1', { redirect_uris: ['https://elsewhere.example/cb'] }), 400, 'invalid_redirect_uri', /software_redirect_uris/);
       assertError(await register(pki.leaf, 'sw-1', { token_endpoint_auth_method: 'client_secret_basic' }), 400, 'invalid_client_metadata', /tls_client_auth/);
       assertError(await register(pki.leaf, 'sw-1', { software_statement: undefined }), 400, 'invalid_software_statement', /required/);
       assertError(await register(undefined, 'sw-1'), 400, 'invalid_request', /certificate is required/);

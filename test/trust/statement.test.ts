@@ -97,7 +97,7 @@ describe('software statements', () => {
         assert.deepEqual(within.json.redirect_uris, ['https://tpp.example/cb2']);
         const defaulted = await server.register({ software_statement: token });
         assert.deepEqual(defaulted.json.redirect_uris, ['https://tpp.example/cb', 'https://tpp.example/cb2'], 'the statement\'s URIs when the request names none');
-        assertError(await server.register({ redirect_uris: ['https://evil.example/cb'], software_statement: token }), 400, 'invalid_client_metadata', /software_redirect_uris/);
+        assertError(await server.register({ redirect_uris: ['https://evil.example/cb'], software_statement: token }), 400, 'invalid_redirect_uri', /software_redirect_uris/);
         assertError(await server.register({ redirect_uris: ['https://tpp.example/cb'], jwks_uri: 'https://evil.example/jwks', software_statement: token }), 400, 'invalid_client_metadata', /jwks_uri/);
         const same = await server.register({ redirect_uris: ['https://tpp.example/cb'], jwks_uri: 'https://tpp.example/jwks', software_statement: token });
         assert.equal(same.status, 201, same.text);
