@@ -389,10 +389,16 @@ export interface Host {
       reason?: string;
       anchor?: string;
     }>;
-    /** The directory's answer for the software (`{ status: 'Unknown' }` when it has none), cached for cacheTtlSeconds. */
+    /** The directory's answer for the software (`{ status: 'Unknown' }` when it has none), cached for cacheTtlSeconds; while the directory is down, its last answer. */
     status: (orgId: string, softwareId: string) => Promise<{
       status?: string;
       [member: string]: unknown;
+    }>;
+    /** The status of `id` in the named status list (statusLists), and the age of the copy it comes from. */
+    listStatus: (name: string, id: string) => Promise<{
+      found: boolean;
+      status?: string;
+      ageSeconds: number;
     }>;
     /** The organisation's entry in the participants list: its Status and its roles with their status (refreshed every participantsRefreshSeconds; the last good copy when a refresh fails). */
     participant: (orgId: string) => Promise<{

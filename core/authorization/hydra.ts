@@ -126,7 +126,8 @@ export function hydra(settings: { adminUrl: string; issuer: string }, context: C
     async ping() {
       await call('ping', `${admin}/health/alive`);
     },
-    async introspect(token) {
+    // Opaque or JWT, Hydra's admin API introspects its own tokens.
+    async verifyAccessToken(token) {
       const answer = await call('introspect', `${admin}/admin/oauth2/introspect`, { method: 'POST', form: { token } });
       return (answer.body as Record<string, unknown> | undefined) ?? { active: false };
     },

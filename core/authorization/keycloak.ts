@@ -3,6 +3,7 @@
 // Clients Registrar creates carry the attribute `registrar.issuer` = Registrar's issuer; no other
 // client is ever changed or removed. Keycloak's client scopes are realm objects: the OAuth scopes
 // of a client that name a client scope of the realm become its default client scopes.
+import { createLocalJWKSet, errors, jwtVerify } from 'jose';
 import type { ClientRecord } from '../store/index.ts';
 import { membersDiffer, sameValue } from './compare.ts';
 import { ServerCallError, type AuthorizationServer, type ConnectionContext, type ServerClient } from './types.ts';
@@ -17,6 +18,9 @@ export interface KeycloakSettings {
 }
 
 const MARKER = 'registrar.issuer';
+/** The realm's signing keys are fetched again after this long, and on an unknown key at most this often. */
+const KEYS_MAX_AGE_MS = 3_600_000;
+const KEYS_REFETCH_MS = 30_000;
 
 const AUTHENTICATORS: Record<string, string> = {
   client_secret_basic: 'client-secret',
@@ -70,6 +74,13 @@ export function keycloak(settings: KeycloakSettings, { issuer, call }: Connectio
   const mine = (client: ServerClient) => (client.attributes as Record<string, unknown> | undefined)?.[MARKER] === issuer;
   let token: { value: string; until: number } | undefined;
   let realmScopes: Map<string, string> | undefined;
+  const realmIssuer = `${base}/realms/${encodeURIComponent(settings.realm)}`;
+  let realmKeys: { set: ReturnType<typeof createLocalJWKSet>; fetchedAt: number } | undefined;
+  async function loadRealmKeys() {
+    const answer = await call('keys', `${realmIssuer}/protocol/openid-connect/certs`);
+    realmKeys = { set: createLocalJWKSet(answer.body as Parameters<typeof createLocalJWKSet>[0]), fetchedAt: Date.now() };
+    return realmKeys;
+  }
 
   async function adminToken(): Promise<string> {
     if (token && token.until > Date.now()) return token.value;
@@ -213,18 +224,18 @@ export function keycloak(settings: KeycloakSettings, { issuer, call }: Connectio
     async ping() {
       await call('ping', server.discoveryUrl ?? base);
     },
-    // Keycloak introspects for a confidential client of the realm: the service-account connection's.
-    ...(settings.adminClientId !== undefined
-      ? {
-          async introspect(token: string) {
-            const answer = await call('introspect', `${base}/realms/${encodeURIComponent(settings.realm)}/protocol/openid-connect/token/introspect`, {
-              method: 'POST',
-              form: { token, client_id: settings.adminClientId ?? '', client_secret: settings.adminClientSecret ?? '' },
-            });
-            return (answer.body as Record<string, unknown> | undefined) ?? { active: false };
-          },
-        }
-      : {}),
+    // Keycloak's access tokens are JWTs signed with the realm's keys: verified here, no round trip.
+    async verifyAccessToken(token: string) {
+      const loaded = realmKeys && !(Date.now() - realmKeys.fetchedAt > KEYS_MAX_AGE_MS) ? realmKeys : await loadRealmKeys();
+      try {
+        return { ...(await jwtVerify(token, loaded.set, { issuer: realmIssuer })).payload, active: true };
+      } catch (err) {
+        // A key rotated since: fetch the keys again, at most every KEYS_REFETCH_MS.
+        if (!(err instanceof errors.JWKSNoMatchingKey) || Date.now() - loaded.fetchedAt < KEYS_REFETCH_MS) return { active: false };
+        const fresh = await loadRealmKeys();
+        return jwtVerify(token, fresh.set, { issuer: realmIssuer }).then(({ payload }) => ({ ...payload, active: true }), () => ({ active: false }));
+      }
+    },
   };
   return server;
 }

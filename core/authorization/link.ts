@@ -220,12 +220,12 @@ export class AuthorizationServerLink {
     }
   }
 
-  /** Introspects an access token at the connected server, or undefined when the connection cannot. */
-  async introspect(token: string): Promise<Record<string, unknown> | undefined> {
+  /** What the connected server says of one of its access tokens, or undefined when the connection cannot tell. */
+  async verifyAccessToken(token: string): Promise<Record<string, unknown> | undefined> {
     const server = this.server;
-    if (!server?.introspect) return undefined;
+    if (!server?.verifyAccessToken) return undefined;
     try {
-      return await server.introspect(token);
+      return await server.verifyAccessToken(token);
     } catch (err) {
       throw asOAuthError(err);
     }

@@ -43,8 +43,8 @@ export interface AuthorizationServer {
   differs(wanted: ServerClient, actual: ServerClient): boolean;
   /** Resolves when the server answers. */
   ping(): Promise<void>;
-  /** RFC 7662 introspection of an access token the server issued, where the connection can ask it. */
-  introspect?(token: string): Promise<Record<string, unknown>>;
+  /** What an access token the server issued says (RFC 7662's answer: `active` and the claims), where the connection can tell. */
+  verifyAccessToken?(token: string): Promise<Record<string, unknown>>;
 }
 
 /** What a connection needs from the rest of Registrar. */

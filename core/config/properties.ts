@@ -273,7 +273,7 @@ export const ServerProperties = Type.Object(
     dcrAuthorizationWithClientCredentials: Type.Boolean({
       default: false,
       description:
-        'RFC 7592 calls also accept an access token the client got from the authorization server with client_credentials (UK Open Banking DCR 3.3, Australia CDR): verified by dcrAuthorizationJwksUri (JWT) or by introspection (dcrAuthorizationIntrospectionEndpoint, else the connected Hydra or Keycloak); its client must be the client in the path, a certificate-bound token (cnf x5t#S256) must come with that certificate.',
+        'RFC 7592 calls also accept an access token the client got from the authorization server with client_credentials (UK Open Banking DCR 3.3, Australia CDR): verified by dcrAuthorizationJwksUri (JWT), by introspection (dcrAuthorizationIntrospectionEndpoint), or else by the connected server (Hydra: introspection; Keycloak: the realm signing keys); its client must be the client in the path, a certificate-bound token (cnf x5t#S256) must come with that certificate.',
     }),
     dcrAuthorizationWithMTLS: Type.Boolean({
       default: false,
@@ -282,7 +282,7 @@ export const ServerProperties = Type.Object(
     }),
     dcrAuthorizationIntrospectionEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], {
       default: null,
-      description: 'RFC 7662 introspection endpoint for management access tokens; null: the connected authorization server\'s (Hydra admin API, Keycloak realm with the connection\'s client).',
+      description: 'RFC 7662 introspection endpoint for management access tokens; null: the connected authorization server verifies them.',
     }),
     dcrAuthorizationIntrospectionClientId: Type.Union([Type.String(), Type.Null()], { default: null, description: 'Client id Registrar authenticates with at the introspection endpoint (HTTP Basic).' }),
     dcrAuthorizationIntrospectionClientSecret: Type.Union([Type.String(), Type.Null()], { default: null, description: 'Its secret.' }),

@@ -136,8 +136,8 @@ export function send(target: string, policy: OutboundPolicy, { method = 'GET', h
 }
 
 /** GET a JSON document; non-2xx statuses and unparseable bodies are failures. */
-export async function getJson(target: string, policy: OutboundPolicy, signal?: AbortSignal): Promise<unknown> {
-  const response = await get(target, policy, 'application/json', signal);
+export async function getJson(target: string, policy: OutboundPolicy, signal?: AbortSignal, headers: Record<string, string> = {}): Promise<unknown> {
+  const response = await send(target, policy, { headers: { accept: 'application/json', ...headers }, signal });
   if (response.status < 200 || response.status >= 300) {
     throw new OutboundError('http_status', `answered HTTP ${response.status}`);
   }

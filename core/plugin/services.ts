@@ -25,7 +25,7 @@ export function pluginServices({ logger, store, config, clock, keySets }: Server
         return found.map((record) => ({ client_id: record.clientId, client_id_issued_at: record.clientIdIssuedAt, ...record.metadata }));
       },
     },
-    fetchJson: (url, signal) => getJson(url, outboundPolicy(config.current), signal),
+    fetchJson: (url, signal, headers) => getJson(url, outboundPolicy(config.current), signal, headers),
     keySets: { get: (url) => keySets.get(url) },
   };
 }

@@ -45,7 +45,7 @@ async function tokenClaims(token: string, config: ServerConfig, services: Regist
       return undefined;
     }
   }
-  return services.authorizationServer.introspect(token);
+  return services.authorizationServer.verifyAccessToken(token);
 }
 
 /**

@@ -21,6 +21,21 @@ const Config = Type.Object(
       Type.String({ description: "A participants list (Brazil Open Finance's shape: organisations with OrganisationId, Status and OrgDomainRoleClaims[].Role/Status)." }),
     ),
     participantsRefreshSeconds: Type.Integer({ default: 300, minimum: 1, description: 'How often the participants list is fetched again; a failed fetch keeps the last good copy.' }),
+    statusLists: Type.Record(
+      Type.String(),
+      Type.Object(
+        {
+          url: Type.String(),
+          listMember: Type.String({ description: 'The member holding the array (the CDR Register: data).' }),
+          idMember: Type.String({ description: 'The identifier member of each entry (e.g. softwareProductId).' }),
+          statusMember: Type.String({ description: 'The status member of each entry (e.g. status).' }),
+          refreshSeconds: Type.Integer({ default: 300, minimum: 1 }),
+          headers: Type.Record(Type.String(), Type.String(), { default: {}, description: 'Request headers (the CDR Register wants `x-v`).' }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: {}, description: "Named status lists (the CDR Register's software-product and data-recipient status), each fetched again every refreshSeconds; a failed fetch keeps the last good copy." },
+    ),
     requireClientAuthUsage: Type.Boolean({ default: true, description: 'Refuse certificates whose extended key usage lacks clientAuth.' }),
   },
   { additionalProperties: false },
@@ -141,48 +156,69 @@ async function status(args: unknown[], call: PluginCall<DirectoryConfig>): Promi
     value = await call.services.fetchJson(url, call.signal);
   } catch (err) {
     if (err instanceof OutboundError && err.reason === 'http_status' && /404/.test(err.message)) value = { status: 'Unknown' };
-    else throw new PluginCallError(`the directory status lookup failed: ${(err as Error).message}`);
+    else if (cached) {
+      // The directory is down: its last answer stands until it is back.
+      call.services.logger.warn({ url, err: (err as Error).message }, 'the directory status lookup failed; its last answer is used');
+      return cached.value;
+    } else throw new PluginCallError(`the directory status lookup failed: ${(err as Error).message}`);
   }
   remember(statusCache, url, { value, expires: now + call.config.cacheTtlSeconds * 1000 }, MAX_STATUS_ENTRIES);
   return value;
 }
 
-/** The participants lists fetched, by URL: the last good copy and when it was fetched. */
-const participantsCache = new Map<string, { organisations: Map<string, unknown>; fetchedAt: number }>();
+/** Directory lists fetched, by URL: the last good copy, indexed by identifier, and when it was fetched. */
+const lists = new Map<string, { entries: Map<string, Record<string, unknown>>; fetchedAt: number }>();
+
+/**
+ * A directory list indexed by `idMember`, fetched again every `refreshSeconds`; while the
+ * directory cannot be had, the last good copy serves (one warning per failed refresh).
+ */
+async function keptList(
+  url: string,
+  refreshSeconds: number,
+  call: PluginCall<DirectoryConfig>,
+  read: (document: unknown) => unknown[],
+  idMember: string,
+  headers: Record<string, string> = {},
+): Promise<{ entries: Map<string, Record<string, unknown>>; ageSeconds: number }> {
+  const now = call.services.clock();
+  let list = lists.get(url);
+  if (!list || now - list.fetchedAt >= refreshSeconds * 1000) {
+    try {
+      const entries = new Map<string, Record<string, unknown>>();
+      for (const entry of read(await call.services.fetchJson(url, call.signal, headers))) {
+        const id = (entry as Record<string, unknown> | null)?.[idMember];
+        if (typeof id === 'string') entries.set(id, entry as Record<string, unknown>);
+      }
+      list = { entries, fetchedAt: now };
+      remember(lists, url, list, MAX_ANCHOR_BUNDLES);
+    } catch (err) {
+      if (!list) throw new PluginCallError(`the directory list ${url} cannot be had and none was fetched before: ${(err as Error).message}`);
+      call.services.logger.warn({ url, err: (err as Error).message }, 'refreshing a directory list failed; the last good copy is used');
+    }
+  }
+  return { entries: list.entries, ageSeconds: Math.floor((now - list.fetchedAt) / 1000) };
+}
 
 const ParticipantShape = Type.Object({
   found: Type.Boolean(),
   status: Type.Optional(Type.String()),
   roles: Type.Array(Type.Object({ role: Type.String(), status: Type.String() })),
-  /** Seconds since the list this answer comes from was fetched (it is an older copy when a refresh failed). */
+  /** Seconds since the list this answer comes from was fetched (an older copy when a refresh failed). */
   ageSeconds: Type.Integer(),
 });
+
+const arrayOf = (document: unknown): unknown[] => {
+  if (!Array.isArray(document)) throw new Error('the list is not a JSON array');
+  return document;
+};
 
 async function participant(args: unknown[], call: PluginCall<DirectoryConfig>): Promise<Static<typeof ParticipantShape>> {
   const [orgId] = args as [string];
   const url = call.config.participantsUrl;
   if (!url) throw new PluginCallError('no directory participantsUrl is configured');
-  const now = call.services.clock();
-  let list = participantsCache.get(url);
-  if (!list || now - list.fetchedAt >= call.config.participantsRefreshSeconds * 1000) {
-    try {
-      const document = await call.services.fetchJson(url, call.signal);
-      if (!Array.isArray(document)) throw new Error('the participants list is not a JSON array');
-      const organisations = new Map<string, unknown>();
-      for (const entry of document) {
-        const id = (entry as { OrganisationId?: unknown } | null)?.OrganisationId;
-        if (typeof id === 'string') organisations.set(id, entry);
-      }
-      list = { organisations, fetchedAt: now };
-      remember(participantsCache, url, list, MAX_ANCHOR_BUNDLES);
-    } catch (err) {
-      // The last good copy serves while the directory cannot be had.
-      if (!list) throw new PluginCallError(`the participants list cannot be had and none was fetched before: ${(err as Error).message}`);
-      call.services.logger.warn({ url, err: (err as Error).message }, 'refreshing the participants list failed; the last good copy is used');
-    }
-  }
-  const ageSeconds = Math.floor((now - list.fetchedAt) / 1000);
-  const entry = list.organisations.get(orgId) as { Status?: unknown; OrgDomainRoleClaims?: unknown } | undefined;
+  const { entries, ageSeconds } = await keptList(url, call.config.participantsRefreshSeconds, call, arrayOf, 'OrganisationId');
+  const entry = entries.get(orgId);
   if (!entry) return { found: false, roles: [], ageSeconds };
   const claims = Array.isArray(entry.OrgDomainRoleClaims) ? (entry.OrgDomainRoleClaims as Array<{ Role?: unknown; Status?: unknown }>) : [];
   return {
@@ -193,6 +229,19 @@ async function participant(args: unknown[], call: PluginCall<DirectoryConfig>): 
   };
 }
 
+const ListStatusShape = Type.Object({ found: Type.Boolean(), status: Type.Optional(Type.String()), ageSeconds: Type.Integer() });
+
+/** An entry's status in one of the configured status lists (the CDR Register's shape: a member holding an array of {id, status}). */
+async function listStatus(args: unknown[], call: PluginCall<DirectoryConfig>): Promise<Static<typeof ListStatusShape>> {
+  const [name, id] = args as [string, string];
+  const list = call.config.statusLists[name];
+  if (!list) throw new PluginCallError(`no status list "${name}" is configured`);
+  const read = (document: unknown) => arrayOf((document as Record<string, unknown> | null)?.[list.listMember]);
+  const { entries, ageSeconds } = await keptList(list.url, list.refreshSeconds, call, read, list.idMember, list.headers);
+  const status = entries.get(id)?.[list.statusMember];
+  return { found: entries.has(id), ...(typeof status === 'string' ? { status } : {}), ageSeconds };
+}
+
 export const directory = definePlugin('directory', 'Certificate chain checks against the directory trust anchors, and software status lookups in the directory.', Config, {
   validateChain: {
     description: 'Whether the certificate chains to a directory trust anchor, is valid now and is for client authentication.',
@@ -201,10 +250,16 @@ export const directory = definePlugin('directory', 'Certificate chain checks aga
     run: async (args, call) => validateChain(args, call),
   },
   status: {
-    description: "The directory's answer for the software (`{ status: 'Unknown' }` when it has none), cached for cacheTtlSeconds.",
+    description: "The directory's answer for the software (`{ status: 'Unknown' }` when it has none), cached for cacheTtlSeconds; while the directory is down, its last answer.",
     params: { orgId: Identifier, softwareId: Identifier },
     returns: Type.Object({ status: Type.Optional(Type.String()) }, { additionalProperties: true }),
     run: status,
+  },
+  listStatus: {
+    description: 'The status of `id` in the named status list (statusLists), and the age of the copy it comes from.',
+    params: { name: Identifier, id: Identifier },
+    returns: ListStatusShape,
+    run: listStatus,
   },
   participant: {
     description: "The organisation's entry in the participants list: its Status and its roles with their status (refreshed every participantsRefreshSeconds; the last good copy when a refresh fails).",

@@ -149,6 +149,21 @@ describe('Registrar connected to Keycloak', { skip: skip && 'no Keycloak: run ba
     assert.equal(again.created + again.updated + again.deleted, 0, JSON.stringify(again));
   });
 
+  test("open-banking management: the client's own Keycloak access token, introspected with the connection's client", async () => {
+    server.registrar.config.replace({ ...server.registrar.config.current, dcrAuthorizationWithClientCredentials: true });
+    try {
+      const mine = (await server.register({ grant_types: ['client_credentials'], response_types: [] })).json;
+      const other = (await server.register({ grant_types: ['client_credentials'], response_types: [] })).json;
+      const token = String((await clientCredentials(tokenEndpoint, mine.client_id, mine.client_secret)).body.access_token);
+      const otherToken = String((await clientCredentials(tokenEndpoint, other.client_id, other.client_secret)).body.access_token);
+      const read = await server.request('GET', `/register/${mine.client_id}`, { token });
+      assert.equal(read.status, 200, read.text);
+      assertError(await server.request('GET', `/register/${mine.client_id}`, { token: otherToken }), 401, 'invalid_token');
+    } finally {
+      server.registrar.config.replace({ ...server.registrar.config.current, dcrAuthorizationWithClientCredentials: false });
+    }
+  });
+
   test('the master realm administrator (adminUsername / adminPassword) works as the connection too', async () => {
     const other = await startAdminServer({
       properties: { authorizationServer: { type: 'keycloak', url: keycloak.url, realm: REALM, adminUsername: keycloak.adminUsername, adminPassword: keycloak.adminPassword }, authorizationServerSyncIntervalSeconds: 0 },

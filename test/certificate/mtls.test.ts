@@ -1,7 +1,7 @@
 // Client certificates over a real TLS socket and from a trusted proxy's header, the RFC 8705
 // binding checks, isCertValidForClient, and the open-banking sample against a fake directory.
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
@@ -162,6 +162,40 @@ describe('client certificates', () => {
       assertError(await register({ ...request, jwks: { keys: [jwk] } }, pki.leaf), 400, 'invalid_client_metadata', /self-signed/);
     });
 
+    it('dcrAuthorizationWithClientCredentials: a JWT access token bound to a certificate (cnf x5t#S256) works only with that certificate', async () => {
+      const asKey = await testKey('ES256');
+      const keyHost = await startHttpHost();
+      keyHost.routes.set('/jwks', json(jwksOf(asKey)));
+      const before = server.registrar.config.current;
+      server.registrar.config.replace({
+        ...before,
+        dcrAuthorizationWithClientCredentials: true,
+        dcrAuthorizationJwksUri: `${keyHost.url}/jwks`,
+        dcrAuthorizationIssuer: 'https://as.test',
+        dcrAuthorizationRequiredScope: 'registration',
+        outboundAllowHttp: true,
+        outboundAllowPrivateAddresses: true,
+      });
+      try {
+        const client = (await register({ redirect_uris: [cb] }, pki.leaf)).json;
+        const thumbprint = createHash('sha256').update(new X509Certificate(pki.leaf.cert).raw).digest('base64url');
+        const exp = Math.floor(Date.now() / 1000) + 300;
+        const token = (claims: Record<string, unknown>) => signWith({ iss: 'https://as.test', client_id: client.client_id, scope: 'registration', exp, ...claims }, asKey);
+        const manage = async (bearer: string, cert?: Issued) => tlsRequest(`${url}/register/${client.client_id}`, 'GET', { client: cert, ca: pki.serverCa.cert, headers: { authorization: `Bearer ${bearer}` } });
+        const bound = await token({ cnf: { 'x5t#S256': thumbprint } });
+        assert.equal((await manage(bound, pki.leaf)).status, 200);
+        assertError(await manage(bound), 401, 'invalid_token');
+        assertError(await manage(bound, pki.mismatched), 401, 'invalid_token');
+        assert.equal((await manage(await token({}))).status, 200, 'an unbound token needs no certificate');
+        assertError(await manage(await token({ scope: 'openid' })), 401, 'invalid_token');
+        assertError(await manage(await token({ iss: 'https://other.test' })), 401, 'invalid_token');
+        assertError(await manage(await token({ client_id: 'someone-else' })), 401, 'invalid_token');
+      } finally {
+        server.registrar.config.replace(before);
+        await keyHost.close();
+      }
+    });
+
     it('dcrAuthorizationWithMTLS: a client manages itself with its own certificate and no token; another certificate, or the profile off, is refused', async () => {
       const manage = (clientId: string, client?: Issued) => tlsRequest(`${url}/register/${clientId}`, 'GET', { client, ca: pki.serverCa.cert });
       const bound = (await register({ redirect_uris: [cb], token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: LEAF_DN }, pki.leaf)).json;
@@ -256,7 +290,7 @@ describe('client certificates', () => {
         join(server.scriptsDir, 'open-banking.json'),
         JSON.stringify({
           priority: 1,
-          plugins: { log: {}, directory: { trustAnchorsFile: join(server.scriptsDir, 'ca.pem'), statusUrl: `${directory.url}/organisations/{org_id}/software/{software_id}` } },
+          plugins: { log: {}, directory: { trustAnchorsFile: join(server.scriptsDir, 'ca.pem'), statusUrl: `${directory.url}/organisations/{org_id}/software/{software_id}`, cacheTtlSeconds: 0 } },
           properties: { scopesForRoles: { AISP: ['accounts'], PISP: ['payments'] } },
         }),
       );
@@ -308,6 +342,20 @@ describe('client certificates', () => {
       assertError(await register(pki.leaf, 'sw-1', { token_endpoint_auth_method: 'client_secret_basic' }), 400, 'invalid_client_metadata', /tls_client_auth/);
       assertError(await register(pki.leaf, 'sw-1', { software_statement: undefined }), 400, 'invalid_software_statement', /required/);
       assertError(await register(undefined, 'sw-1'), 400, 'invalid_request', /certificate is required/);
+    });
+
+    it('the directory down: its last answer stands for software it has answered about; other software fails closed', async () => {
+      assert.equal((await register(pki.leaf, 'sw-1')).status, 201);
+      directory.routes.set('/organisations/org-1/software/sw-1', (_request, response) => response.writeHead(503).end());
+      directory.routes.set('/organisations/org-1/software/sw-other', (_request, response) => response.writeHead(503).end());
+      try {
+        assert.equal((await register(pki.leaf, 'sw-1')).status, 201, 'the last answer (Active) stands');
+        const unknown = await register(pki.mismatched, 'sw-other');
+        assert.ok(unknown.status >= 500, unknown.text);
+      } finally {
+        directory.routes.set('/organisations/org-1/software/sw-1', json({ status: 'Active' }));
+        directory.routes.set('/organisations/org-1/software/sw-other', json({ status: 'Active' }));
+      }
     });
 
     it('gives the scopes the statement\'s roles allow, and refuses a statement whose org_status or software_status is not Active', async () => {
