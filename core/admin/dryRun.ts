@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { OAuthError } from '../errors/index.ts';
 import { pickMetadata } from '../metadata/index.ts';
-import type { ScriptDecision } from '../policy/index.ts';
+import type { RequestPolicy, ScriptDecision } from '../policy/index.ts';
 import { clientInformation, draftClient, newRecord, type RegistrationServices } from '../registration/index.ts';
 import type { ScriptHost } from '../sandbox/index.ts';
 
@@ -19,22 +19,30 @@ export interface DryRunResult {
   response?: Record<string, unknown>;
 }
 
-export async function dryRun(services: RegistrationServices, scripts: ScriptHost, name: string, body: Record<string, unknown>): Promise<DryRunResult> {
+/**
+ * A registration as POST /register would make it, stored nowhere: the built-in rules, the policy's
+ * hooks and the response policy; throws the OAuthError the request would answer.
+ */
+export async function simulateRegistration(services: RegistrationServices, policy: RequestPolicy, body: Record<string, unknown>, requestId: string) {
   const config = services.config.current;
+  const clientId = randomUUID();
+  const { client, context } = await draftClient(
+    { operation: 'create', request: pickMetadata(body, config, 'client'), clientId, stored: undefined, requestId, statement: undefined, signedRequest: undefined, certificate: undefined },
+    services,
+    config,
+    policy,
+  );
+  const record = newRecord(clientId, { metadata: client, secret: null, registrationAccessTokenHash: '', expiresAt: null }, services.clock());
+  const response = await policy.modifyResponse('modifyPostResponse', clientInformation(record, services.registrationEndpoint, {}), context);
+  return { client, response };
+}
+
+export async function dryRun(services: RegistrationServices, scripts: ScriptHost, name: string, body: Record<string, unknown>): Promise<DryRunResult> {
   const requestId = `dry-run-${randomUUID()}`;
   const policy = scripts.forRequest({ requestId, onlyScript: name });
   const capture = scripts.captureLogs(requestId);
   try {
-    const clientId = randomUUID();
-    const { client, context } = await draftClient(
-      { operation: 'create', request: pickMetadata(body, config, 'client'), clientId, stored: undefined, requestId, statement: undefined, signedRequest: undefined, certificate: undefined },
-      services,
-      config,
-      policy,
-    );
-    const now = services.clock();
-    const record = newRecord(clientId, { metadata: client, secret: null, registrationAccessTokenHash: '', expiresAt: null }, now);
-    const response = await policy.modifyResponse('modifyPostResponse', clientInformation(record, services.registrationEndpoint, {}), context);
+    const { client, response } = await simulateRegistration(services, policy, body, requestId);
     return { script: name, outcome: 'accepted', decisions: policy.decisions, logs: capture.lines, client, response };
   } catch (err) {
     if (!(err instanceof OAuthError)) throw err;

@@ -11,9 +11,10 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidRequest, OAuthError } from '../errors/index.ts';
-import { pickMetadata, type ClientMetadata } from '../metadata/index.ts';
+import type { ClientMetadata } from '../metadata/index.ts';
 import type { PolicyEngine } from '../policy/index.ts';
-import { clientInformation, draftClient, newRecord, type RegistrationServices } from '../registration/index.ts';
+import type { RegistrationServices } from '../registration/index.ts';
+import { simulateRegistration } from './dryRun.ts';
 import type { DecisionRecord } from '../store/index.ts';
 
 /** The replay endpoint's body. */
@@ -90,19 +91,9 @@ function scratchFolder(from: string, name: string, candidate?: { source: string;
 }
 
 async function evaluate(services: RegistrationServices, policyEngine: PolicyEngine, body: Record<string, unknown>): Promise<Outcome> {
-  const config = services.config.current;
   const requestId = `replay-${randomUUID()}`;
-  const policy = policyEngine.forRequest({ requestId });
   try {
-    const clientId = randomUUID();
-    const { client, context } = await draftClient(
-      { operation: 'create', request: pickMetadata(body, config, 'client'), clientId, stored: undefined, requestId, statement: undefined, signedRequest: undefined, certificate: undefined },
-      services,
-      config,
-      policy,
-    );
-    const record = newRecord(clientId, { metadata: client, secret: null, registrationAccessTokenHash: '', expiresAt: null }, services.clock());
-    const response = await policy.modifyResponse('modifyPostResponse', clientInformation(record, services.registrationEndpoint, {}), context);
+    const { response } = await simulateRegistration(services, policyEngine.forRequest({ requestId }), body, requestId);
     const { client_id: _id, client_id_issued_at: _issued, client_secret_expires_at: _expires, registration_client_uri: _uri, ...shown } = response;
     return { outcome: 'accepted', client: shown as ClientMetadata };
   } catch (err) {
