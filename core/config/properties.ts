@@ -4,6 +4,9 @@
 // (`npm run docs`, checked by test/docs.test.ts).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
+/** Marks a property whose change can open the server up (SECURITY_PROPERTIES). */
+const security = <T extends TSchema>(schema: T): T => Object.assign(schema, { 'x-security': true });
+
 const list = (defaults: string[], description: string) =>
   Type.Array(Type.String({ minLength: 1 }), { default: defaults, description, uniqueItems: true });
 
@@ -36,16 +39,16 @@ export const ServerProperties = Type.Object(
       GRANT_TYPES,
       'Grant types the authorization server supports (published in discovery).',
     ),
-    grantTypesSupportedByDynamicRegistration: list(
+    grantTypesSupportedByDynamicRegistration: security(list(
       GRANT_TYPES,
       'Grant types a dynamically registered client may request; others are refused with invalid_client_metadata.',
-    ),
+    )),
     subjectTypesSupported: list(['public', 'pairwise'], 'Subject identifier types a client may register.'),
     defaultSubjectType: Type.String({ default: 'public', description: 'subject_type given to a client that does not ask for one.' }),
-    tokenEndpointAuthMethodsSupported: list(
+    tokenEndpointAuthMethodsSupported: security(list(
       ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'],
       'Token endpoint authentication methods a client may register.',
-    ),
+    )),
     tokenEndpointAuthSigningAlgValuesSupported: list(SIGNING_ALGS, 'Algorithms allowed for token_endpoint_auth_signing_alg.'),
     idTokenSigningAlgValuesSupported: list(SIGNING_ALGS, 'Algorithms allowed for id_token_signed_response_alg.'),
     idTokenEncryptionAlgValuesSupported: list(ENCRYPTION_ALGS, 'Algorithms allowed for id_token_encrypted_response_alg.'),
@@ -81,7 +84,7 @@ export const ServerProperties = Type.Object(
     acrValuesSupported: list([], 'ACR values a client may list in default_acr_values; empty accepts any value.'),
 
     // --- dynamic registration behaviour
-    dynamicRegistrationEnabled: Type.Boolean({ default: true, description: 'Serve the registration endpoint; when false, POST answers 403 access_denied.' }),
+    dynamicRegistrationEnabled: security(Type.Boolean({ default: true, description: 'Serve the registration endpoint; when false, POST answers 403 access_denied.' })),
     dynamicRegistrationExpirationTime: Type.Integer({
       default: -1,
       minimum: -1,
@@ -96,10 +99,10 @@ export const ServerProperties = Type.Object(
       description: 'Honour the `scope` request member (filtered by scopesSupported); when false the client gets dynamicRegistrationDefaultScopes.',
     }),
     dynamicRegistrationDefaultScopes: list(['openid'], 'Scopes given to a client that asks for none (or when the scope member is disabled).'),
-    trustedClientEnabled: Type.Boolean({
+    trustedClientEnabled: security(Type.Boolean({
       default: false,
       description: 'Allow clients to be marked trusted (consent skipped). Only policy (scripts) can mark a client trusted; a client never can itself.',
-    }),
+    })),
     dynamicRegistrationPersistClientAuthorizations: Type.Boolean({
       default: true,
       description: 'Value of persist_client_authorizations for dynamically registered clients (remember user consent).',
@@ -109,58 +112,58 @@ export const ServerProperties = Type.Object(
       description:
         'Add the grant types that the requested response types imply (e.g. implicit for `code id_token`) instead of refusing the mismatch.',
     }),
-    dynamicRegistrationPasswordGrantTypeEnabled: Type.Boolean({
+    dynamicRegistrationPasswordGrantTypeEnabled: security(Type.Boolean({
       default: false,
       description: 'Allow dynamically registered clients to use the `password` grant type.',
-    }),
-    dynamicRegistrationCustomAttributes: list(
+    })),
+    dynamicRegistrationCustomAttributes: security(list(
       [],
       'Request members outside the standard metadata that are stored and echoed (string or string array values); other unknown members are dropped.',
-    ),
-    returnClientSecretOnRead: Type.Boolean({ default: false, description: 'Include client_secret in the RFC 7592 read (GET) response.' }),
-    rotateClientRegistrationAccessTokenOnUsage: Type.Boolean({
+    )),
+    returnClientSecretOnRead: security(Type.Boolean({ default: false, description: 'Include client_secret in the RFC 7592 read (GET) response.' })),
+    rotateClientRegistrationAccessTokenOnUsage: security(Type.Boolean({
       default: false,
       description: 'Issue a new registration access token on every read or update; the old one stops working.',
-    }),
-    rejectJwtWithNoneAlg: Type.Boolean({ default: true, description: 'Refuse `none` as a signing algorithm anywhere in client metadata (and for JWTs the server receives).' }),
-    registrationRequestMaxBytes: Type.Integer({
+    })),
+    rejectJwtWithNoneAlg: security(Type.Boolean({ default: true, description: 'Refuse `none` as a signing algorithm anywhere in client metadata (and for JWTs the server receives).' })),
+    registrationRequestMaxBytes: security(Type.Integer({
       default: 65536,
       minimum: 1024,
       description: 'Largest registration request body accepted; larger bodies get 413.',
-    }),
+    })),
 
     configRefreshIntervalSeconds: Type.Integer({
       default: 2,
       minimum: 1,
       description: 'How often an instance checks the store for configuration changed by another instance.',
     }),
-    adminAccessTokenLifetimeSeconds: Type.Integer({ default: 300, minimum: 30, description: 'Lifetime of the administration API access tokens.' }),
-    rateLimitRegistrationRequestCount: Type.Integer({
+    adminAccessTokenLifetimeSeconds: security(Type.Integer({ default: 300, minimum: 30, description: 'Lifetime of the administration API access tokens.' })),
+    rateLimitRegistrationRequestCount: security(Type.Integer({
       default: 0,
       minimum: 0,
       description: 'Registration requests (POST) allowed per client address per period; 0: no limit. Counted per instance.',
-    }),
+    })),
     rateLimitRegistrationPeriodInSeconds: Type.Integer({ default: 60, minimum: 1, description: 'The period of rateLimitRegistrationRequestCount.' }),
-    registrationCorsAllowedOrigins: list(
+    registrationCorsAllowedOrigins: security(list(
       [],
       'Origins allowed to call the registration endpoints from a browser (CORS); `*` for any. Empty: no CORS headers.',
-    ),
+    )),
     // --- open registration: who may register, how many, how long a client lives
-    registrationInitialAccessTokenRequired: Type.Boolean({
+    registrationInitialAccessTokenRequired: security(Type.Boolean({
       default: false,
       description:
         'POST /register needs `Authorization: Bearer <initial access token>` (RFC 7591 §3), issued through /admin/initial-access-tokens; without a valid one: 401 invalid_token. When false, a token that is presented is still checked and used.',
-    }),
-    registrationApprovalRequired: Type.Boolean({
+    })),
+    registrationApprovalRequired: security(Type.Boolean({
       default: false,
       description:
         'Every registration waits for an administrator: stored with `client_status: pending`, readable with its token, not provisioned to the authorization server until approved. A script can queue a single registration by setting `client.client_status` to `pending`.',
-    }),
-    dynamicRegistrationMaxClients: Type.Integer({
+    })),
+    dynamicRegistrationMaxClients: security(Type.Integer({
       default: 0,
       minimum: 0,
       description: 'Most clients that registration may create (counted across every instance sharing the store, held even when registrations race); 0: no limit. A full cap answers 403 access_denied with `limit`.',
-    }),
+    })),
     dynamicRegistrationDuplicatePolicy: Type.Union([Type.Literal('allow'), Type.Literal('refuse'), Type.Literal('replace')], {
       default: 'allow',
       description:
@@ -174,11 +177,11 @@ export const ServerProperties = Type.Object(
     }),
 
     // --- client ID metadata documents (draft-ietf-oauth-client-id-metadata-document)
-    clientIdMetadataDocumentsEnabled: Type.Boolean({
+    clientIdMetadataDocumentsEnabled: security(Type.Boolean({
       default: false,
       description:
         'A client_id that is an https URL is resolved by fetching the client\'s metadata document there (GET /cimd, the node-oidc-provider adapter); published in discovery as client_id_metadata_document_supported.',
-    }),
+    })),
     clientIdMetadataDocumentMaxBytes: Type.Integer({ default: 5120, minimum: 256, description: 'Largest metadata document accepted.' }),
     clientIdMetadataDocumentTimeoutMs: Type.Integer({ default: 3000, minimum: 100, description: 'Timeout of one metadata document fetch.' }),
     clientIdMetadataDocumentMinCacheSeconds: Type.Integer({ default: 3600, minimum: 0, description: 'Least time a fetched document is used before it is fetched again (its Cache-Control max-age is clamped to these bounds).' }),
@@ -189,7 +192,7 @@ export const ServerProperties = Type.Object(
       description: 'When refreshing a document fails, the last good version is used until this long after it was fetched; then the client is refused.',
     }),
     clientIdMetadataDocumentAllowQuery: Type.Boolean({ default: false, description: 'Accept client_id URLs with a query component (the draft discourages them).' }),
-    clientIdMetadataDocumentRules: Type.Array(
+    clientIdMetadataDocumentRules: security(Type.Array(
       Type.Object(
         {
           match: Type.String({ minLength: 1, description: 'URL pattern: `*` matches within a path segment or host label, `**` matches anything.' }),
@@ -201,7 +204,7 @@ export const ServerProperties = Type.Object(
         default: [],
         description: 'Routing rules for metadata documents, first match wins; when any exist, a URL matching none is refused.',
       },
-    ),
+    )),
 
     decisionLogStoreRequests: Type.Boolean({
       default: true,
@@ -214,7 +217,7 @@ export const ServerProperties = Type.Object(
     }),
 
     // --- the authorization server the registered clients are for
-    authorizationServer: Type.Union(
+    authorizationServer: security(Type.Union(
       [
         Type.Object(
           {
@@ -250,7 +253,7 @@ export const ServerProperties = Type.Object(
         description:
           'The authorization server registered clients are for: `{"type": "hydra", "adminUrl", "issuer"}`, `{"type": "keycloak", "url", "realm", "adminClientId", "adminClientSecret"}` (or `adminUsername` / `adminPassword` of the master realm), or `{"type": "oidc-provider", "issuer"}` (it reads the store through the exported adapter). Every registration, update and deletion is made there in the same request; null: clients live in Registrar only. See docs/authorization-servers.md.',
       },
-    ),
+    )),
     authorizationServerTimeoutMs: Type.Integer({
       default: 5000,
       minimum: 100,
@@ -270,44 +273,44 @@ export const ServerProperties = Type.Object(
     introspectionEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'introspection_endpoint published in discovery when no authorization server is connected.' }),
 
     // --- RFC 7592 management authorised otherwise than by the registration access token (open banking)
-    dcrAuthorizationWithClientCredentials: Type.Boolean({
+    dcrAuthorizationWithClientCredentials: security(Type.Boolean({
       default: false,
       description:
         'RFC 7592 calls also accept an access token the client got from the authorization server with client_credentials (UK Open Banking DCR 3.3, Australia CDR): verified by dcrAuthorizationJwksUri (JWT), by introspection (dcrAuthorizationIntrospectionEndpoint), or else by the connected server (Hydra: introspection; Keycloak: the realm signing keys); its client must be the client in the path, a certificate-bound token (cnf x5t#S256) must come with that certificate.',
-    }),
-    dcrAuthorizationWithMTLS: Type.Boolean({
+    })),
+    dcrAuthorizationWithMTLS: security(Type.Boolean({
       default: false,
       description:
         "RFC 7592 calls also accept the client's own TLS certificate with no token: the certificate must identify the client per RFC 8705 (tls_client_auth subject or SAN members, or a self_signed_tls_client_auth key).",
-    }),
-    dcrAuthorizationIntrospectionEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], {
+    })),
+    dcrAuthorizationIntrospectionEndpoint: security(Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], {
       default: null,
       description: 'RFC 7662 introspection endpoint for management access tokens; null: the connected authorization server verifies them.',
-    }),
+    })),
     dcrAuthorizationIntrospectionClientId: Type.Union([Type.String(), Type.Null()], { default: null, description: 'Client id Registrar authenticates with at the introspection endpoint (HTTP Basic).' }),
     dcrAuthorizationIntrospectionClientSecret: Type.Union([Type.String(), Type.Null()], { default: null, description: 'Its secret.' }),
-    dcrAuthorizationJwksUri: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], {
+    dcrAuthorizationJwksUri: security(Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], {
       default: null,
       description: 'JWKS that verifies JWT management access tokens (instead of introspection); with dcrAuthorizationIssuer.',
-    }),
+    })),
     dcrAuthorizationIssuer: Type.Union([Type.String(), Type.Null()], { default: null, description: 'The `iss` JWT management access tokens must carry.' }),
     dcrAuthorizationAudience: Type.Union([Type.String(), Type.Null()], { default: null, description: 'An `aud` JWT management access tokens must carry; null: not checked.' }),
     dcrAuthorizationRequiredScope: Type.Union([Type.String(), Type.Null()], { default: null, description: 'A scope management access tokens must carry; null: none required.' }),
 
     // --- software statements (RFC 7591 §2.3)
-    softwareStatementValidationType: Type.Union(
+    softwareStatementValidationType: security(Type.Union(
       [Type.Literal('none'), Type.Literal('script'), Type.Literal('jwks'), Type.Literal('jwks_uri'), Type.Literal('builtin')],
       {
         default: 'script',
         description:
           'How software statements are verified: `none` (not verified: conveys no trust), `script` (keys from getSoftwareStatementJwks / getSoftwareStatementHmacSecret), `jwks` / `jwks_uri` (keys from the statement claim named by softwareStatementValidationClaimName: conveys no trust), `builtin` (dcrSsaValidationConfigs and trustedSsaIssuers).',
       },
-    ),
-    softwareStatementValidationClaimName: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+    )),
+    softwareStatementValidationClaimName: security(Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
       default: null,
       description: 'Statement claim holding the keys for the `jwks` / `jwks_uri` validation types (default: `jwks` / `jwks_uri`).',
-    }),
-    dcrSsaValidationConfigs: Type.Array(
+    })),
+    dcrSsaValidationConfigs: security(Type.Array(
       Type.Object(
         {
           id: Type.String(),
@@ -333,28 +336,28 @@ export const ServerProperties = Type.Object(
         description:
           'Trusted issuers for `builtin` validation: each entry names issuers and their keys (jwks, jwks_uri or sharedSecret), the scopes a statement may grant (scopes) and the statement claims kept (allowedClaims).',
       },
-    ),
-    trustedSsaIssuers: Type.Record(Type.String(), Type.Object({ automaticallyGrantedScopes: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: true }), {
+    )),
+    trustedSsaIssuers: security(Type.Record(Type.String(), Type.Object({ automaticallyGrantedScopes: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: true }), {
       default: {},
       description: 'Issuer → {automaticallyGrantedScopes}: scopes every client registered with a statement from that issuer gets (`builtin`).',
-    }),
-    dcrSoftwareStatementRequired: Type.Boolean({ default: false, description: 'Refuse POST and PUT requests without a software statement.' }),
-    softwareStatementAllowedAlgorithms: list(
+    })),
+    dcrSoftwareStatementRequired: security(Type.Boolean({ default: false, description: 'Refuse POST and PUT requests without a software statement.' })),
+    softwareStatementAllowedAlgorithms: security(list(
       ASYMMETRIC_SIGNING_ALGS.concat(['HS256', 'HS384', 'HS512']),
       'Signature algorithms accepted on software statements.',
-    ),
+    )),
 
     // --- signed registration requests (application/jwt)
-    dcrSignatureValidationEnabled: Type.Boolean({
+    dcrSignatureValidationEnabled: security(Type.Boolean({
       default: false,
       description: 'Accept signed registration requests (application/jwt or application/jose bodies) and verify them; when false such bodies are refused.',
-    }),
-    dcrSignatureValidationJwks: Type.Union([Type.String(), Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }), Type.Null()], {
+    })),
+    dcrSignatureValidationJwks: security(Type.Union([Type.String(), Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }), Type.Null()], {
       default: null,
       description: 'Keys that verify signed requests (a JWKS object or its JSON string).',
-    }),
-    dcrSignatureValidationJwksUri: Type.Union([Type.String(), Type.Null()], { default: null, description: 'JWKS URI whose keys verify signed requests.' }),
-    dcrSignatureValidationSharedSecret: Type.Union([Type.String(), Type.Null()], { default: null, description: 'HMAC secret that verifies signed requests.' }),
+    })),
+    dcrSignatureValidationJwksUri: security(Type.Union([Type.String(), Type.Null()], { default: null, description: 'JWKS URI whose keys verify signed requests.' })),
+    dcrSignatureValidationSharedSecret: security(Type.Union([Type.String(), Type.Null()], { default: null, description: 'HMAC secret that verifies signed requests.' })),
     dcrSignatureValidationSoftwareStatementJwksURIClaim: Type.Union([Type.String(), Type.Null()], {
       default: null,
       description: 'Statement claim whose JWKS URI verifies the signed request that carries the statement (e.g. `software_jwks_endpoint`).',
@@ -363,27 +366,27 @@ export const ServerProperties = Type.Object(
       default: null,
       description: 'Statement claim whose JWKS verifies the signed request that carries the statement (e.g. `software_jwks`).',
     }),
-    dcrSignatureValidationAllowedAlgorithms: list(
+    dcrSignatureValidationAllowedAlgorithms: security(list(
       ASYMMETRIC_SIGNING_ALGS.concat(['HS256', 'HS384', 'HS512']),
       'Signature algorithms accepted on signed registration requests.',
-    ),
+    )),
     dcrSignatureValidationAudience: list([], 'Accepted `aud` values of signed requests; empty: `aud` is not checked.'),
     dcrSignatureValidationClockSkewSeconds: Type.Integer({ default: 60, minimum: 0, description: 'Clock skew tolerated on exp, nbf and iat.' }),
-    fapiCompatibility: Type.Boolean({
+    fapiCompatibility: security(Type.Boolean({
       default: false,
       description: 'FAPI / UK Open Banking limits: PS256 and ES256 only for request objects, statements and every *_alg member; response types `code` and `code id_token` only.',
-    }),
+    })),
 
     // --- proxies, and client certificates (mTLS, RFC 8705)
-    trustedProxies: list(
+    trustedProxies: security(list(
       [],
       'Addresses or CIDRs of the reverse proxies in front of the server. From them, and only from them: X-Forwarded-For names the client address (walked from the right; used by rate limits and the token endpoint), and X-ClientCert (PEM) or Client-Cert (RFC 9440) carries the client certificate.',
-    ),
-    mtlsTrustedProxies: list([], "The older name of trustedProxies, still read: its entries are moved into trustedProxies when the configuration is built."),
-    dynamicRegistrationRequireClientCertificate: Type.Boolean({
+    )),
+    mtlsTrustedProxies: security(list([], "The older name of trustedProxies, still read: its entries are moved into trustedProxies when the configuration is built.")),
+    dynamicRegistrationRequireClientCertificate: security(Type.Boolean({
       default: false,
       description: 'Refuse registration (POST and PUT) without a client certificate, on the TLS socket or from a trusted proxy.',
-    }),
+    })),
 
     // --- keys from the network
     jwksCacheMaxAgeSeconds: Type.Integer({ default: 300, minimum: 0, description: 'How long fetched key sets are kept when the response has no Cache-Control max-age (max-age is honoured, capped at a day).' }),
@@ -392,11 +395,11 @@ export const ServerProperties = Type.Object(
     jwksCacheMaxBytes: Type.Integer({ default: 16 * 1024 * 1024, minimum: 1024, description: 'Bytes of key sets the shared cache keeps; the least recently used go first.' }),
 
     // --- outbound HTTP (sector_identifier_uri, JWKS, directories, the scripts' http plugin)
-    outboundAllowHttp: Type.Boolean({ default: false, description: 'Allow plain http:// for server-side fetches (https only when false).' }),
-    outboundAllowPrivateAddresses: Type.Boolean({
+    outboundAllowHttp: security(Type.Boolean({ default: false, description: 'Allow plain http:// for server-side fetches (https only when false).' })),
+    outboundAllowPrivateAddresses: security(Type.Boolean({
       default: false,
       description: 'Allow server-side fetches to private, loopback and link-local addresses (checked after DNS resolution).',
-    }),
+    })),
     outboundTimeoutMs: Type.Integer({ default: 5000, minimum: 100, description: 'Timeout for one server-side fetch, in milliseconds.' }),
     outboundMaxResponseBytes: Type.Integer({ default: 262144, minimum: 1024, description: 'Largest response body a server-side fetch accepts.' }),
   },
@@ -408,50 +411,14 @@ export type AuthorizationServerSettings = NonNullable<ServerConfig['authorizatio
 
 /**
  * Properties whose change can open the server up (what it accepts, whom it trusts, where it goes
- * on the network): a change to any of them is logged at warn level with its old and new value.
+ * on the network), marked `security(...)` where they are declared: a change to any of them is
+ * logged at warn level with its old and new value.
  */
-export const SECURITY_PROPERTIES: ReadonlySet<keyof ServerConfig> = new Set<keyof ServerConfig>([
-  'grantTypesSupportedByDynamicRegistration',
-  'tokenEndpointAuthMethodsSupported',
-  'dynamicRegistrationEnabled',
-  'trustedClientEnabled',
-  'dynamicRegistrationPasswordGrantTypeEnabled',
-  'dynamicRegistrationCustomAttributes',
-  'returnClientSecretOnRead',
-  'rotateClientRegistrationAccessTokenOnUsage',
-  'rejectJwtWithNoneAlg',
-  'registrationRequestMaxBytes',
-  'adminAccessTokenLifetimeSeconds',
-  'rateLimitRegistrationRequestCount',
-  'registrationCorsAllowedOrigins',
-  'softwareStatementValidationType',
-  'softwareStatementValidationClaimName',
-  'dcrSsaValidationConfigs',
-  'trustedSsaIssuers',
-  'dcrSoftwareStatementRequired',
-  'softwareStatementAllowedAlgorithms',
-  'dcrSignatureValidationEnabled',
-  'dcrSignatureValidationJwks',
-  'dcrSignatureValidationJwksUri',
-  'dcrSignatureValidationSharedSecret',
-  'dcrSignatureValidationAllowedAlgorithms',
-  'fapiCompatibility',
-  'trustedProxies',
-  'mtlsTrustedProxies',
-  'dynamicRegistrationRequireClientCertificate',
-  'authorizationServer',
-  'dcrAuthorizationWithClientCredentials',
-  'dcrAuthorizationWithMTLS',
-  'dcrAuthorizationIntrospectionEndpoint',
-  'dcrAuthorizationJwksUri',
-  'registrationInitialAccessTokenRequired',
-  'registrationApprovalRequired',
-  'dynamicRegistrationMaxClients',
-  'clientIdMetadataDocumentsEnabled',
-  'clientIdMetadataDocumentRules',
-  'outboundAllowHttp',
-  'outboundAllowPrivateAddresses',
-]);
+export const SECURITY_PROPERTIES: ReadonlySet<keyof ServerConfig> = new Set(
+  Object.entries(ServerProperties.properties)
+    .filter(([, schema]) => (schema as TSchema)['x-security'] === true)
+    .map(([name]) => name as keyof ServerConfig),
+);
 
 export interface PropertyDoc {
   name: string;
