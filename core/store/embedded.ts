@@ -7,6 +7,7 @@ import { prepareDataDir } from '../config/index.ts';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { TemporarilyUnavailable } from '../errors/index.ts';
+import { SCHEMA } from './embeddedSchema.ts';
 import {
   indexedValues,
   type AdminClientRecord,
@@ -20,82 +21,6 @@ import {
   type StoredConfig,
 } from './types.ts';
 
-/** A row's space-delimited host list as a JSON array (hosts are URL host names: no quotes, no backslashes). */
-const HOSTS_JSON = (row: string) => `'["' || replace(trim(${row}.redirect_hosts), ' ', '","') || '"]'`;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS clients (
-  client_id   TEXT PRIMARY KEY,
-  revision    INTEGER NOT NULL,
-  expires_at  INTEGER,
-  software_id TEXT,
-  organisation TEXT,
-  redirect_hosts TEXT NOT NULL DEFAULT '',
-  created_at  INTEGER NOT NULL DEFAULT 0,
-  doc         TEXT NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS clients_organisation ON clients (organisation) WHERE organisation IS NOT NULL;
-CREATE TABLE IF NOT EXISTS configuration (
-  id         INTEGER PRIMARY KEY CHECK (id = 1),
-  revision   INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  doc        TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS decisions (
-  id         TEXT PRIMARY KEY,
-  at         INTEGER NOT NULL,
-  client_id  TEXT,
-  expires_at INTEGER NOT NULL,
-  doc        TEXT NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS decisions_at ON decisions (at);
-CREATE INDEX IF NOT EXISTS decisions_client ON decisions (client_id, at);
-CREATE INDEX IF NOT EXISTS decisions_expires_at ON decisions (expires_at);
-CREATE TABLE IF NOT EXISTS config_changes (
-  id  TEXT PRIMARY KEY,
-  at  INTEGER NOT NULL,
-  doc TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS admin_clients (
-  client_id TEXT PRIMARY KEY,
-  doc       TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS initial_access_tokens (
-  id         TEXT PRIMARY KEY,
-  token_hash TEXT NOT NULL UNIQUE,
-  created_at INTEGER NOT NULL,
-  doc        TEXT NOT NULL
-) STRICT;
--- Places of a quota (client caps, registrations per initial access token): one row per holder.
-CREATE TABLE IF NOT EXISTS quota_places (
-  quota  TEXT NOT NULL,
-  holder TEXT NOT NULL,
-  at     INTEGER NOT NULL,
-  PRIMARY KEY (quota, holder)
-) STRICT, WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS clients_expires_at ON clients (expires_at) WHERE expires_at IS NOT NULL;
-CREATE INDEX IF NOT EXISTS clients_software_id ON clients (software_id) WHERE software_id IS NOT NULL;
--- One row per redirect host of a client, so lookups by host use an index: written with the client
--- (insert), kept by triggers on the rarer update and delete.
-CREATE TABLE IF NOT EXISTS client_redirect_hosts (
-  host      TEXT NOT NULL,
-  client_id TEXT NOT NULL,
-  PRIMARY KEY (host, client_id)
-) STRICT, WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS client_redirect_hosts_client ON client_redirect_hosts (client_id);
-DROP TRIGGER IF EXISTS clients_hosts_insert;
-CREATE TRIGGER IF NOT EXISTS clients_hosts_update AFTER UPDATE OF redirect_hosts ON clients BEGIN
-  DELETE FROM client_redirect_hosts WHERE client_id = OLD.client_id;
-  INSERT OR IGNORE INTO client_redirect_hosts (host, client_id) SELECT value, NEW.client_id FROM json_each(${HOSTS_JSON('NEW')}) WHERE NEW.redirect_hosts <> '';
-END;
-CREATE TRIGGER IF NOT EXISTS clients_hosts_delete AFTER DELETE ON clients BEGIN
-  DELETE FROM client_redirect_hosts WHERE client_id = OLD.client_id;
-END;
--- Databases made before the host table: fill it once.
-INSERT OR IGNORE INTO client_redirect_hosts (host, client_id)
-  SELECT j.value, c.client_id FROM clients c, json_each(${HOSTS_JSON('c')}) j
-  WHERE c.redirect_hosts <> '' AND NOT EXISTS (SELECT 1 FROM client_redirect_hosts);
-`;
 
 export class EmbeddedStore implements ClientStore {
   readonly kind = 'embedded';
@@ -108,6 +33,7 @@ export class EmbeddedStore implements ClientStore {
   readonly #remove: StatementSync;
   readonly #purge: StatementSync;
   readonly #appendDecision: StatementSync;
+  readonly #statements = new Map<string, StatementSync>();
   /** Inserts waiting for the group commit of this turn of the event loop. */
   readonly #inserts: Array<{ values: SQLInputValue[]; hosts: string[]; resolve: () => void; reject: (err: unknown) => void }> = [];
 
@@ -131,6 +57,13 @@ export class EmbeddedStore implements ClientStore {
     this.#remove = this.#db.prepare('DELETE FROM clients WHERE client_id = ?');
     this.#purge = this.#db.prepare('DELETE FROM clients WHERE expires_at IS NOT NULL AND expires_at <= ?');
     this.#appendDecision = this.#db.prepare('INSERT INTO decisions (id, at, client_id, expires_at, doc) VALUES (?, ?, ?, ?, ?)');
+  }
+
+  /** Statements by their SQL, prepared once: the dynamic ones (filters) come from a small set of texts. */
+  #sql(text: string): StatementSync {
+    let statement = this.#statements.get(text);
+    if (!statement) this.#statements.set(text, (statement = this.#db.prepare(text)));
+    return statement;
   }
 
   insert(record: ClientRecord): Promise<void> {
@@ -210,14 +143,14 @@ export class EmbeddedStore implements ClientStore {
 
   async count(filter: ClientFilter, now: number): Promise<number> {
     const { where, values } = whereOf(filter, now);
-    const row = guard(() => this.#db.prepare(`SELECT COUNT(*) AS n FROM clients WHERE ${where}`).get(...values)) as { n: number };
+    const row = guard(() => this.#sql(`SELECT COUNT(*) AS n FROM clients WHERE ${where}`).get(...values)) as { n: number };
     return Number(row.n);
   }
 
   async query(filter: ClientFilter, now: number, limit: number, offset = 0): Promise<ClientRecord[]> {
     const { where, values } = whereOf(filter, now);
     const rows = guard(() =>
-      this.#db.prepare(`SELECT doc FROM clients WHERE ${where} ORDER BY created_at, client_id LIMIT ? OFFSET ?`).all(...values, limit, offset),
+      this.#sql(`SELECT doc FROM clients WHERE ${where} ORDER BY created_at, client_id LIMIT ? OFFSET ?`).all(...values, limit, offset),
     ) as Array<{ doc: string }>;
     return rows.map((row) => JSON.parse(row.doc) as ClientRecord);
   }
@@ -227,7 +160,7 @@ export class EmbeddedStore implements ClientStore {
   }
 
   async readConfig(): Promise<StoredConfig | undefined> {
-    const row = guard(() => this.#db.prepare('SELECT revision, updated_at, doc FROM configuration WHERE id = 1').get()) as
+    const row = guard(() => this.#sql('SELECT revision, updated_at, doc FROM configuration WHERE id = 1').get()) as
       | { revision: number; updated_at: number; doc: string }
       | undefined;
     return row ? { properties: JSON.parse(row.doc) as Record<string, unknown>, revision: Number(row.revision), updatedAt: Number(row.updated_at) } : undefined;
@@ -237,8 +170,8 @@ export class EmbeddedStore implements ClientStore {
     const doc = JSON.stringify(properties);
     const result = guard(() =>
       expectedRevision === 0
-        ? this.#db.prepare('INSERT OR IGNORE INTO configuration (id, revision, updated_at, doc) VALUES (1, 1, ?, ?)').run(now, doc)
-        : this.#db.prepare('UPDATE configuration SET revision = revision + 1, updated_at = ?, doc = ? WHERE id = 1 AND revision = ?').run(now, doc, expectedRevision),
+        ? this.#sql('INSERT OR IGNORE INTO configuration (id, revision, updated_at, doc) VALUES (1, 1, ?, ?)').run(now, doc)
+        : this.#sql('UPDATE configuration SET revision = revision + 1, updated_at = ?, doc = ? WHERE id = 1 AND revision = ?').run(now, doc, expectedRevision),
     );
     return Number(result.changes) === 1;
   }
@@ -273,52 +206,52 @@ export class EmbeddedStore implements ClientStore {
     if (filter.until !== undefined) where('at < ?', filter.until);
     if (filter.before !== undefined) where('(at < ? OR (at = ? AND id < ?))', filter.before.at, filter.before.at, filter.before.id);
     const sql = `SELECT doc FROM decisions ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`;
-    const rows = guard(() => this.#db.prepare(sql).all(...values, filter.limit)) as Array<{ doc: string }>;
+    const rows = guard(() => this.#sql(sql).all(...values, filter.limit)) as Array<{ doc: string }>;
     return rows.map((row) => JSON.parse(row.doc) as DecisionRecord);
   }
 
   async purgeDecisions(now: number): Promise<number> {
-    return Number(guard(() => this.#db.prepare('DELETE FROM decisions WHERE expires_at <= ?').run(now)).changes);
+    return Number(guard(() => this.#sql('DELETE FROM decisions WHERE expires_at <= ?').run(now)).changes);
   }
 
   async findAdminClient(clientId: string): Promise<AdminClientRecord | undefined> {
-    const row = guard(() => this.#db.prepare('SELECT doc FROM admin_clients WHERE client_id = ?').get(clientId)) as { doc: string } | undefined;
+    const row = guard(() => this.#sql('SELECT doc FROM admin_clients WHERE client_id = ?').get(clientId)) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as AdminClientRecord) : undefined;
   }
 
   async saveAdminClient(record: AdminClientRecord): Promise<void> {
-    guard(() => this.#db.prepare('INSERT OR REPLACE INTO admin_clients (client_id, doc) VALUES (?, ?)').run(record.clientId, JSON.stringify(record)));
+    guard(() => this.#sql('INSERT OR REPLACE INTO admin_clients (client_id, doc) VALUES (?, ?)').run(record.clientId, JSON.stringify(record)));
   }
 
   async appendConfigChange(record: ConfigChange): Promise<void> {
-    guard(() => this.#db.prepare('INSERT INTO config_changes (id, at, doc) VALUES (?, ?, ?)').run(record.id, record.at, JSON.stringify(record)));
+    guard(() => this.#sql('INSERT INTO config_changes (id, at, doc) VALUES (?, ?, ?)').run(record.id, record.at, JSON.stringify(record)));
   }
 
   async listConfigChanges(limit: number): Promise<ConfigChange[]> {
-    const rows = guard(() => this.#db.prepare('SELECT doc FROM config_changes ORDER BY at DESC, id DESC LIMIT ?').all(limit)) as Array<{ doc: string }>;
+    const rows = guard(() => this.#sql('SELECT doc FROM config_changes ORDER BY at DESC, id DESC LIMIT ?').all(limit)) as Array<{ doc: string }>;
     return rows.map((row) => JSON.parse(row.doc) as ConfigChange);
   }
 
   async hasAdminClients(): Promise<boolean> {
-    return guard(() => this.#db.prepare('SELECT 1 FROM admin_clients LIMIT 1').get()) !== undefined;
+    return guard(() => this.#sql('SELECT 1 FROM admin_clients LIMIT 1').get()) !== undefined;
   }
 
   async saveInitialAccessToken(record: InitialAccessTokenRecord): Promise<void> {
-    guard(() => this.#db.prepare('INSERT INTO initial_access_tokens (id, token_hash, created_at, doc) VALUES (?, ?, ?, ?)').run(record.id, record.tokenHash, record.createdAt, JSON.stringify(record)));
+    guard(() => this.#sql('INSERT INTO initial_access_tokens (id, token_hash, created_at, doc) VALUES (?, ?, ?, ?)').run(record.id, record.tokenHash, record.createdAt, JSON.stringify(record)));
   }
 
   async findInitialAccessToken(tokenHash: string): Promise<InitialAccessTokenRecord | undefined> {
-    const row = guard(() => this.#db.prepare('SELECT doc FROM initial_access_tokens WHERE token_hash = ?').get(tokenHash)) as { doc: string } | undefined;
+    const row = guard(() => this.#sql('SELECT doc FROM initial_access_tokens WHERE token_hash = ?').get(tokenHash)) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as InitialAccessTokenRecord) : undefined;
   }
 
   async listInitialAccessTokens(): Promise<InitialAccessTokenRecord[]> {
-    const rows = guard(() => this.#db.prepare('SELECT doc FROM initial_access_tokens ORDER BY created_at DESC, id DESC').all()) as Array<{ doc: string }>;
+    const rows = guard(() => this.#sql('SELECT doc FROM initial_access_tokens ORDER BY created_at DESC, id DESC').all()) as Array<{ doc: string }>;
     return rows.map((row) => JSON.parse(row.doc) as InitialAccessTokenRecord);
   }
 
   async deleteInitialAccessToken(id: string): Promise<boolean> {
-    return Number(guard(() => this.#db.prepare('DELETE FROM initial_access_tokens WHERE id = ?').run(id)).changes) === 1;
+    return Number(guard(() => this.#sql('DELETE FROM initial_access_tokens WHERE id = ?').run(id)).changes) === 1;
   }
 
   async claimPlace(quota: string, holder: string, limit: number, now: number): Promise<boolean> {
@@ -329,20 +262,20 @@ export class EmbeddedStore implements ClientStore {
         .run(quota, holder, now, quota, limit),
     );
     if (Number(taken.changes) === 1) return true;
-    return guard(() => this.#db.prepare('SELECT 1 FROM quota_places WHERE quota = ? AND holder = ?').get(quota, holder)) !== undefined;
+    return guard(() => this.#sql('SELECT 1 FROM quota_places WHERE quota = ? AND holder = ?').get(quota, holder)) !== undefined;
   }
 
   async releasePlace(quota: string, holder: string): Promise<void> {
-    guard(() => this.#db.prepare('DELETE FROM quota_places WHERE quota = ? AND holder = ?').run(quota, holder));
+    guard(() => this.#sql('DELETE FROM quota_places WHERE quota = ? AND holder = ?').run(quota, holder));
   }
 
   async placeHolders(quota: string): Promise<Array<{ holder: string; at: number }>> {
-    const rows = guard(() => this.#db.prepare('SELECT holder, at FROM quota_places WHERE quota = ?').all(quota)) as Array<{ holder: string; at: number }>;
+    const rows = guard(() => this.#sql('SELECT holder, at FROM quota_places WHERE quota = ?').all(quota)) as Array<{ holder: string; at: number }>;
     return rows.map((row) => ({ holder: row.holder, at: Number(row.at) }));
   }
 
   async ping(): Promise<void> {
-    guard(() => this.#db.prepare('SELECT 1').get());
+    guard(() => this.#sql('SELECT 1').get());
   }
 
   async close(): Promise<void> {

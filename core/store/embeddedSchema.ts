@@ -1,0 +1,78 @@
+// The embedded store's SQLite schema, applied at every open: tables and indexes are created if
+// missing, and the triggers and one-time fills bring databases made by earlier versions along.
+/** A row's space-delimited host list as a JSON array (hosts are URL host names: no quotes, no backslashes). */
+const HOSTS_JSON = (row: string) => `'["' || replace(trim(${row}.redirect_hosts), ' ', '","') || '"]'`;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS clients (
+  client_id   TEXT PRIMARY KEY,
+  revision    INTEGER NOT NULL,
+  expires_at  INTEGER,
+  software_id TEXT,
+  organisation TEXT,
+  redirect_hosts TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL DEFAULT 0,
+  doc         TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS clients_organisation ON clients (organisation) WHERE organisation IS NOT NULL;
+CREATE TABLE IF NOT EXISTS configuration (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  revision   INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  doc        TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS decisions (
+  id         TEXT PRIMARY KEY,
+  at         INTEGER NOT NULL,
+  client_id  TEXT,
+  expires_at INTEGER NOT NULL,
+  doc        TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS decisions_at ON decisions (at);
+CREATE INDEX IF NOT EXISTS decisions_client ON decisions (client_id, at);
+CREATE INDEX IF NOT EXISTS decisions_expires_at ON decisions (expires_at);
+CREATE TABLE IF NOT EXISTS config_changes (
+  id  TEXT PRIMARY KEY,
+  at  INTEGER NOT NULL,
+  doc TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS admin_clients (
+  client_id TEXT PRIMARY KEY,
+  doc       TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS initial_access_tokens (
+  id         TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  doc        TEXT NOT NULL
+) STRICT;
+-- Places of a quota (client caps, registrations per initial access token): one row per holder.
+CREATE TABLE IF NOT EXISTS quota_places (
+  quota  TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  at     INTEGER NOT NULL,
+  PRIMARY KEY (quota, holder)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS clients_expires_at ON clients (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS clients_software_id ON clients (software_id) WHERE software_id IS NOT NULL;
+-- One row per redirect host of a client, so lookups by host use an index: written with the client
+-- (insert), kept by triggers on the rarer update and delete.
+CREATE TABLE IF NOT EXISTS client_redirect_hosts (
+  host      TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  PRIMARY KEY (host, client_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS client_redirect_hosts_client ON client_redirect_hosts (client_id);
+DROP TRIGGER IF EXISTS clients_hosts_insert;
+CREATE TRIGGER IF NOT EXISTS clients_hosts_update AFTER UPDATE OF redirect_hosts ON clients BEGIN
+  DELETE FROM client_redirect_hosts WHERE client_id = OLD.client_id;
+  INSERT OR IGNORE INTO client_redirect_hosts (host, client_id) SELECT value, NEW.client_id FROM json_each(${HOSTS_JSON('NEW')}) WHERE NEW.redirect_hosts <> '';
+END;
+CREATE TRIGGER IF NOT EXISTS clients_hosts_delete AFTER DELETE ON clients BEGIN
+  DELETE FROM client_redirect_hosts WHERE client_id = OLD.client_id;
+END;
+-- Databases made before the host table: fill it once.
+INSERT OR IGNORE INTO client_redirect_hosts (host, client_id)
+  SELECT j.value, c.client_id FROM clients c, json_each(${HOSTS_JSON('c')}) j
+  WHERE c.redirect_hosts <> '' AND NOT EXISTS (SELECT 1 FROM client_redirect_hosts);
+`;
