@@ -1,6 +1,6 @@
 // Calls to the authorization server: through the outbound module (timeout, size cap, no
-// redirects), but allowed plain http and private addresses, since the server usually sits on a
-// private network beside Registrar. Each call is counted by operation and outcome.
+// redirects) under its trusted-server policy (core/outbound/policy.ts). Each call is counted by
+// operation and outcome.
 import http from 'node:http';
 import https from 'node:https';
 import { OutboundError, send, type OutboundPolicy } from '../outbound/index.ts';

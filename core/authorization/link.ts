@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { AuthorizationServerSettings, ConfigHolder } from '../config/index.ts';
 import { OAuthError, TemporarilyUnavailable } from '../errors/index.ts';
-import { getJson } from '../outbound/index.ts';
+import { getJson, trustedServerPolicy } from '../outbound/index.ts';
 import type { RequestPolicy, ServerClientContext } from '../policy/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
@@ -92,7 +92,7 @@ export class AuthorizationServerLink {
 
   #connect(settings: AuthorizationServerSettings): AuthorizationServer {
     const call = serverCall(
-      () => ({ allowHttp: true, allowPrivateAddresses: true, timeoutMs: this.#options.config.current.authorizationServerTimeoutMs, maxResponseBytes: 16 * 1024 * 1024 }),
+      () => trustedServerPolicy(this.#options.config.current, 16 * 1024 * 1024),
       (operation, outcome, error) => {
         this.#options.onCall?.(operation, outcome);
         if (outcome === 'unavailable') this.#down(error?.message ?? 'unreachable');
@@ -153,9 +153,8 @@ export class AuthorizationServerLink {
     const server = this.server;
     if (!server?.discoveryUrl) return;
     this.#metadataAttempt = Date.now();
-    const policy = { allowHttp: true, allowPrivateAddresses: true, timeoutMs: this.#options.config.current.authorizationServerTimeoutMs, maxResponseBytes: 1024 * 1024 };
     try {
-      const document = await getJson(server.discoveryUrl, policy);
+      const document = await getJson(server.discoveryUrl, trustedServerPolicy(this.#options.config.current, 1024 * 1024));
       if (!document || typeof document !== 'object' || Array.isArray(document)) throw new Error('not a JSON object');
       if (this.server === server) this.#metadata = { document: document as Record<string, unknown>, fetchedAt: now };
     } catch (err) {
@@ -198,7 +197,7 @@ export class AuthorizationServerLink {
     this.#inFlight.set(clientId, (this.#inFlight.get(clientId) ?? 0) + 1);
     try {
       const from = change.before ? server.represent(change.before, undefined) !== undefined : false;
-      const to = change.after ? await this.wanted(server, change.after, { ...change, operation: change.operation === 'delete' ? 'update' : change.operation }) : undefined;
+      const to = change.after && change.operation !== 'delete' ? await this.wanted(server, change.after, { ...change, operation: change.operation }) : undefined;
       try {
         await move(server, clientId, from, to);
       } catch (err) {

@@ -10,7 +10,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { isPrivateAddress } from '../net/index.ts';
 import type { OutboundPolicy } from './policy.ts';
 
-export { outboundPolicy, type OutboundPolicy } from './policy.ts';
+export { outboundPolicy, trustedServerPolicy, type OutboundPolicy } from './policy.ts';
 
 export type OutboundFailure =
   | 'invalid_url'

@@ -4,7 +4,7 @@
 import { jwtVerify } from 'jose';
 import type { ServerConfig } from '../config/index.ts';
 import type { ClientCertificate } from '../certificate/index.ts';
-import { send } from '../outbound/index.ts';
+import { send, trustedServerPolicy } from '../outbound/index.ts';
 import type { ClientRecord } from '../store/index.ts';
 import type { RegistrationServices } from './services.ts';
 
@@ -28,7 +28,7 @@ async function tokenClaims(token: string, config: ServerConfig, services: Regist
     const { dcrAuthorizationIntrospectionClientId: id, dcrAuthorizationIntrospectionClientSecret: secret } = config;
     const response = await send(
       config.dcrAuthorizationIntrospectionEndpoint,
-      { allowHttp: true, allowPrivateAddresses: true, timeoutMs: config.authorizationServerTimeoutMs, maxResponseBytes: 64 * 1024 },
+      trustedServerPolicy(config, 64 * 1024),
       {
         method: 'POST',
         headers: {

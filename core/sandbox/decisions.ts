@@ -78,7 +78,7 @@ async function decide(scripts: ActiveScripts, scope: RequestScope & CallScope, h
   let current = input;
   let refusal: unknown;
   try {
-    for (const version of shadowing ? versions.filter((candidate) => !inShadow(candidate)) : versions) {
+    for (const version of shadows.length > 0 ? versions.filter((candidate) => !inShadow(candidate)) : versions) {
       const outcome = await scripts.call(version, hook, argsFor(declared, version, current, context), scope);
       if (!outcome) continue;
       if (outcome.kind === 'rejected') {
