@@ -48,6 +48,10 @@ describe('embedded store', () => {
       assert.equal(await store.count({ redirectHost: 'three.example' }, Date.now()), 0, 'a deletion removes them');
       await store.close();
       const db = new DatabaseSync(join(indexed, 'registrar.db'));
+      const hostRows = db.prepare('SELECT host FROM client_redirect_hosts ORDER BY host').all().map((row) => row.host);
+      assert.deepEqual(hostRows, ['two.example'], 'updates and deletions leave no host row behind');
+      const triggerPlan = db.prepare(`EXPLAIN QUERY PLAN DELETE FROM client_redirect_hosts WHERE client_id = 'c' AND host IN (SELECT value FROM json_each('["a","b"]'))`).all().map((row) => String(row.detail));
+      assert.ok(!triggerPlan.some((step) => /^SCAN client_redirect_hosts/.test(step)), triggerPlan.join('; '));
       for (const filter of [{ redirectHost: 'h' }, { softwareId: 's' }, { organisation: 'o' }]) {
         const { where, values } = whereOf(filter, 0);
         const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT count(*) FROM clients WHERE ${where}`).all(...values).map((row) => String(row.detail));
