@@ -2,7 +2,7 @@
 // autocannon load, the server process's CPU time per request, and averaging alternating runs.
 // Benchmarks print tables; they assert nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { freePort, tempDir } from '../test/helpers/server.ts';
@@ -26,7 +26,7 @@ export interface Sample {
   p50: number;
   p99: number;
   failed: number;
-  /** CPU time (user + system) of the server process per completed request: steadier than req/s on a shared machine. */
+  /** CPU time (user + system) of the server's processes per completed request: steadier than req/s on a shared machine. */
   cpuMs: number;
   /** The same for the companion process, when there is one. */
   companionCpuMs?: number;
@@ -73,13 +73,29 @@ export async function stop(server: Running): Promise<void> {
 // Linux's USER_HZ, the unit of utime and stime in /proc/<pid>/stat.
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** CPU milliseconds a process has used so far (all threads), or NaN where /proc is not available. */
-function cpuMillis(pid: number | undefined): number {
+/** A process and its descendants (a supervisor's worker processes), from /proc. */
+function processTree(pid: number): number[] {
+  let children: number[] = [];
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name, which may itself hold spaces; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      children = children.concat(readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+    }
+  } catch {
+    // gone meanwhile
+  }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** CPU milliseconds a process and its descendants have used so far (all threads), or NaN where /proc is not available. */
+function cpuMillis(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    return processTree(pid).reduce((sum, each) => {
+      const stat = readFileSync(`/proc/${each}/stat`, 'utf8');
+      // Fields after the parenthesised command name, which may itself hold spaces; utime and stime are fields 14 and 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    }, 0);
   } catch {
     return Number.NaN;
   }

@@ -36,6 +36,11 @@ export interface RegistrarOptions {
   policy?: PolicyEngine;
   /** Watch the scripts folder for changes (default true). */
   watch?: boolean;
+  /**
+   * One of several worker processes on one port (DCR_WORKERS): it binds its own socket with
+   * SO_REUSEPORT, and runs the background jobs only once told to (`runBackgroundJobs`).
+   */
+  worker?: boolean;
   clock?: () => number;
 }
 
@@ -50,6 +55,8 @@ export interface Registrar {
   logger: Logger;
   /** Settles the configuration, loads the scripts, starts watching them, then listens. */
   listen(): Promise<Server>;
+  /** Starts the purges and the reconciler (listen() does, except in a worker process). */
+  runBackgroundJobs(): void;
   /** Resolves when every decision record of finished requests is written. */
   flushDecisions(): Promise<void>;
   close(): Promise<void>;
@@ -164,6 +171,17 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   let purge: NodeJS.Timeout | undefined;
   let watcher: ReturnType<typeof watchScripts> | undefined;
   let stopFollowing: (() => void) | undefined;
+  const runBackgroundJobs = () => {
+    if (purge) return;
+    // In the background: a server that is down at start must not keep Registrar from serving.
+    reconciler.start(() => config.current.authorizationServerSyncIntervalSeconds);
+    purge = setInterval(() => {
+      Promise.all([store.purgeExpired(clock()), store.purgeDecisions(clock()), purgeInactive(services, clock())]).then(
+        ([, , inactive]) => inactive > 0 && logger.info({ deleted: inactive }, 'deleted clients unused for dynamicClientInactivityExpirationDays'),
+        (err: unknown) => logger.warn({ err }, 'purging expired clients, inactive clients and decision records failed'),
+      );
+    }, PURGE_INTERVAL_MS).unref();
+  };
   return {
     app,
     config,
@@ -192,8 +210,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
         watcher = watchScripts(scripts, { polling: settings.scriptsPolling, logger });
         await watcher.ready;
       }
-      // In the background: a server that is down at start must not keep Registrar from serving.
-      reconciler.start(() => config.current.authorizationServerSyncIntervalSeconds);
+      if (!options.worker) runBackgroundJobs();
       return new Promise((resolve, reject) => {
         const handler = app.callback();
         // A slow client (headers or body) is answered 408 and cut once requestTimeoutMs has passed.
@@ -202,20 +219,16 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
           ? // Ask for a client certificate, reject none at the TLS layer: registration policy decides.
             createHttpsServer({ ...settings.tls, ...timing, requestCert: true, rejectUnauthorized: false }, handler)
           : createHttpServer(timing, handler);
-        listening.listen(settings.port, settings.host);
+        // A worker binds a socket of its own beside its siblings' (the kernel spreads connections), not the supervisor's.
+        listening.listen({ port: settings.port, host: settings.host, ...(options.worker ? { exclusive: true, reusePort: true } : {}) });
         listening.once('error', reject);
         listening.once('listening', () => {
           drain = drainable(listening);
-          purge = setInterval(() => {
-            Promise.all([store.purgeExpired(clock()), store.purgeDecisions(clock()), purgeInactive(services, clock())]).then(
-              ([, , inactive]) => inactive > 0 && logger.info({ deleted: inactive }, 'deleted clients unused for dynamicClientInactivityExpirationDays'),
-              (err: unknown) => logger.warn({ err }, 'purging expired clients, inactive clients and decision records failed'),
-            );
-          }, PURGE_INTERVAL_MS).unref();
           resolve(listening);
         });
       });
     },
+    runBackgroundJobs,
     async close() {
       clearInterval(purge);
       await reconciler.stop();

@@ -1,20 +1,42 @@
-// `npm start`: run Registrar as a process. Prints one line with the URL it listens on; SIGTERM
-// and SIGINT stop accepting connections, let requests in flight finish, then close the store.
+// `npm start`: run Registrar as a process (or, with DCR_WORKERS > 1, as a supervisor of worker
+// processes: core/cluster). Prints one line with the URL it listens on; SIGTERM and SIGINT stop
+// accepting connections, let requests in flight finish, then close the store.
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { readSettings } from './config/index.ts';
+import { isWorkerProcess, joinSupervisor, superviseWorkers } from './cluster/index.ts';
+import { readSettings, type Settings } from './config/index.ts';
 import { createRegistrar } from './index.ts';
 import { openStore } from './store/index.ts';
 
+const listeningLine = (settings: Settings, address: string, port: number, workers: string) =>
+  `Registrar listening on ${settings.tls ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${port} (issuer ${settings.issuer})${workers}\n`;
+
+async function supervise(settings: Settings): Promise<void> {
+  const logger = pino({ level: settings.logLevel });
+  const supervisor = await superviseWorkers(settings, logger);
+  process.stdout.write(listeningLine(settings, settings.host, supervisor.port, `, ${settings.workers} worker processes`));
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down the workers');
+    void supervisor.stop().then((code) => process.exit(code));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
 async function main(): Promise<void> {
   const settings = readSettings();
+  const worker = isWorkerProcess();
+  if (settings.workers > 1 && !worker) return supervise(settings);
   const logger = pino({ level: settings.logLevel });
   const store = await openStore(settings, logger);
-  const registrar = createRegistrar({ settings, logger, store });
+  const registrar = createRegistrar({ settings, logger, store, worker });
   const server = await registrar.listen();
   const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
-  process.stdout.write(`Registrar listening on ${settings.tls ? 'https' : 'http'}://${host}:${port} (issuer ${settings.issuer})\n`);
+  if (worker) joinSupervisor(port, registrar.metrics, registrar.runBackgroundJobs);
+  else process.stdout.write(listeningLine(settings, address, port, ''));
 
   let stopping = false;
   const stop = (signal: string) => {

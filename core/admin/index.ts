@@ -142,7 +142,7 @@ export function adminRouter({ services, scripts, tokens, metrics, reconciler, de
   router.get('/health/ready', ready(store, scriptsState, services.authorizationServer));
   router.get('/metrics', async (ctx) => {
     ctx.set('Content-Type', metrics.registry.contentType);
-    ctx.body = await metrics.registry.metrics();
+    ctx.body = await metrics.text();
   });
   return router;
 }

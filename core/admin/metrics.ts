@@ -40,7 +40,8 @@ export class Metrics {
     labelNames: ['operation', 'outcome'],
     registers: [this.registry],
   });
-  readonly serverUp = new Gauge({ name: 'registrar_authorization_server_up', help: '1 when the last call to the authorization server got an answer, 0 when it could not be had.', registers: [this.registry] });
+  // Across worker processes: up only when every one reaches the server; the latest run.
+  readonly serverUp = new Gauge({ name: 'registrar_authorization_server_up', help: '1 when the last call to the authorization server got an answer, 0 when it could not be had.', aggregator: 'min', registers: [this.registry] });
   readonly syncRuns = new Counter({ name: 'registrar_authorization_server_sync_runs_total', help: 'Reconciler runs by outcome (ok, failed, skipped).', labelNames: ['outcome'], registers: [this.registry] });
   readonly syncChanges = new Counter({
     name: 'registrar_authorization_server_sync_changes_total',
@@ -48,7 +49,7 @@ export class Metrics {
     labelNames: ['change'],
     registers: [this.registry],
   });
-  readonly syncLastRun = new Gauge({ name: 'registrar_authorization_server_sync_last_run_timestamp_seconds', help: 'When the reconciler last finished a run.', registers: [this.registry] });
+  readonly syncLastRun = new Gauge({ name: 'registrar_authorization_server_sync_last_run_timestamp_seconds', help: 'When the reconciler last finished a run.', aggregator: 'max', registers: [this.registry] });
   readonly shadowDecisions = new Counter({
     name: 'registrar_shadow_decisions_total',
     help: 'Calls of scripts in shadow mode by script, hook and verdict (agreed, would-refuse, would-accept, would-change, failed); never applied.',
@@ -58,9 +59,19 @@ export class Metrics {
   readonly restarts = new Counter({ name: 'registrar_sandbox_restarts_total', help: 'Isolates rebuilt after a time or memory limit, by script.', labelNames: ['script'], registers: [this.registry] });
 
   readonly #hookTimers = new Map<string, { observe(value: number): void }>();
+  #exposition: () => Promise<string> = () => this.registry.metrics();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'registrar_' });
+  }
+
+  /** The exposition served at /metrics: this registry's, or (worker processes) every worker's gathered. */
+  text(): Promise<string> {
+    return this.#exposition();
+  }
+
+  exposeFrom(source: () => Promise<string>): void {
+    this.#exposition = source;
   }
 
   /** Per (script, hook) child kept, so a call does not hash its labels again. */

@@ -2,6 +2,7 @@
 // server configuration properties (Janssen names) from defaults, then the DCR_CONFIG file.
 // Both are validated once and frozen; a run-time change swaps the whole object.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseCidr } from '../net/index.ts';
 import { describeErrors, schemaValidator } from '../validation/index.ts';
@@ -43,6 +44,8 @@ export interface Settings {
   mongodbDatabase: string;
   /** Claim each revision before a conditional update (DCR_MONGODB_REVISION_CLAIMS: auto, true, false). */
   mongodbRevisionClaims: 'auto' | boolean;
+  /** Server processes sharing the port (DCR_WORKERS: a number, or `auto` for the available cores; default 1). */
+  workers: number;
   /** HTTPS listener: PEM files (DCR_TLS_CERT_FILE, DCR_TLS_KEY_FILE, DCR_TLS_CA_FILE); plain HTTP without them. */
   tls: { cert: string; key: string; ca: string | undefined } | undefined;
 }
@@ -64,6 +67,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_TLS_CERT_FILE', default: '(none: plain HTTP)', description: 'PEM certificate (chain) of the HTTPS listener. With DCR_TLS_KEY_FILE, the server speaks HTTPS on PORT and asks clients for a certificate without rejecting any at the TLS layer.' },
   { name: 'DCR_TLS_KEY_FILE', default: '(none)', description: 'PEM private key of the HTTPS listener.' },
   { name: 'DCR_TLS_CA_FILE', default: '(none)', description: 'PEM bundle of the client-certificate CAs the listener advertises.' },
+  { name: 'DCR_WORKERS', default: '1', description: 'Server processes sharing the port, each with its own script isolates and folder watcher, all on the same store; `auto` runs one per available core. With more than one, a supervising process starts them one after the other, replaces one that dies, gathers their metrics for `/metrics`, and has one of them run the background jobs (purges, the reconciler). Rate limits are counted per process.' },
   { name: 'DCR_SCRIPTS_OPTIONAL', default: 'false', description: '`true` when running without a scripts folder is intended (readiness then says `scripts: none`); otherwise a missing or unreadable DCR_SCRIPTS_DIR stops the start, so a typo cannot silently remove every policy.' },
   { name: 'DCR_SCRIPTS_POLLING', default: 'false', description: '`true` to poll the scripts folder (bind mounts, network file systems) instead of using file-system events.' },
   { name: 'DCR_REQUEST_TIMEOUT_SECONDS', default: '30', description: 'Longest time a client may take to send a whole request, headers and body; a slower one gets 408 and its connection is closed.' },
@@ -100,6 +104,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     mongodbDatabase: env.DCR_MONGODB_DATABASE || 'registrar',
     mongodbRevisionClaims: readRevisionClaims(env.DCR_MONGODB_REVISION_CLAIMS),
     scriptsOptional: env.DCR_SCRIPTS_OPTIONAL === 'true',
+    workers: readWorkers(env.DCR_WORKERS),
     tls,
   });
 }
@@ -117,6 +122,14 @@ function seconds(name: string, value: string | undefined, fallback: number): num
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed < 0) throw new TypeError(`${name} must be a number of seconds, not "${value}"`);
   return parsed;
+}
+
+function readWorkers(value: string | undefined): number {
+  if (value === undefined || value === '') return 1;
+  if (value === 'auto') return availableParallelism();
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 256) throw new TypeError(`DCR_WORKERS must be a number of processes (1-256) or auto, not "${value}"`);
+  return count;
 }
 
 function readRevisionClaims(value: string | undefined): 'auto' | boolean {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +58,10 @@ describe('configuration', () => {
     assert.equal(readSettings({ PORT: '9000' }).issuer, 'http://localhost:9000');
     assert.equal(readSettings({ DCR_ISSUER: 'https://x.example/base/' }).issuer, 'https://x.example/base');
     assert.throws(() => readSettings({ DCR_ISSUER: 'not a url' }), TypeError);
+    assert.equal(readSettings({}).workers, 1);
+    assert.equal(readSettings({ DCR_WORKERS: '3' }).workers, 3);
+    assert.equal(readSettings({ DCR_WORKERS: 'auto' }).workers, availableParallelism());
+    for (const bad of ['0', '-1', '1.5', 'many']) assert.throws(() => readSettings({ DCR_WORKERS: bad }), /DCR_WORKERS must be/);
     assert.throws(() => readSettings({ PORT: '70000' }), TypeError);
     // With the HTTPS listener, the default issuer is https.
     const dir = mkdtempSync(join(tmpdir(), 'registrar-tls-'));
