@@ -7,6 +7,7 @@ import { prepareDataDir } from '../config/index.ts';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { TemporarilyUnavailable } from '../errors/index.ts';
+import { BACKSTOP_PAGES, Checkpointer } from './checkpointer.ts';
 import { SCHEMA } from './embeddedSchema.ts';
 import {
   indexedValues,
@@ -34,6 +35,7 @@ export class EmbeddedStore implements ClientStore {
   readonly #purge: StatementSync;
   readonly #appendDecision: StatementSync;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #checkpointer: Checkpointer;
   /** Inserts waiting for the group commit of this turn of the event loop. */
   readonly #inserts: Array<{ values: SQLInputValue[]; hosts: string[]; resolve: () => void; reject: (err: unknown) => void }> = [];
 
@@ -44,7 +46,8 @@ export class EmbeddedStore implements ClientStore {
     closeSync(openSync(this.file, 'a', 0o600));
     for (const file of [this.file, `${this.file}-wal`, `${this.file}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
     this.#db = new DatabaseSync(this.file);
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
+    this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES};`);
+    this.#checkpointer = new Checkpointer(this.file);
     this.#db.exec(SCHEMA);
     this.#insertHost = this.#db.prepare('INSERT OR IGNORE INTO client_redirect_hosts (host, client_id) VALUES (?, ?)');
     this.#insert = this.#db.prepare(
@@ -112,6 +115,7 @@ export class EmbeddedStore implements ClientStore {
       for (const item of group) item.reject(err);
       return;
     }
+    this.#checkpointer.wrote();
     group.forEach((item, index) => (failures.has(index) ? item.reject(guardError(failures.get(index))) : item.resolve()));
   }
 
@@ -134,10 +138,12 @@ export class EmbeddedStore implements ClientStore {
         expectedRevision,
       ),
     );
+    this.#checkpointer.wrote();
     return Number(result.changes) === 1;
   }
 
   async remove(clientId: string): Promise<boolean> {
+    this.#checkpointer.wrote();
     return Number(guard(() => this.#remove.run(clientId)).changes) === 1;
   }
 
@@ -182,6 +188,7 @@ export class EmbeddedStore implements ClientStore {
       try {
         for (const record of records) this.#appendDecision.run(record.id, record.at, record.clientId, record.expiresAt, JSON.stringify(record));
         this.#db.exec('COMMIT');
+        this.#checkpointer.wrote();
       } catch (err) {
         this.#db.exec('ROLLBACK');
         throw err;
@@ -279,6 +286,7 @@ export class EmbeddedStore implements ClientStore {
   }
 
   async close(): Promise<void> {
+    await this.#checkpointer.close();
     if (this.#db.isOpen) this.#db.close();
   }
 }

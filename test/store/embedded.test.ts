@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DatabaseSync } from 'node:sqlite';
@@ -60,6 +60,24 @@ describe('embedded store', () => {
       db.close();
     } finally {
       rmSync(indexed, { recursive: true, force: true });
+    }
+  });
+
+  it('checkpoints the WAL into the database file on a thread of its own, while serving', async () => {
+    const walDir = tempDir();
+    try {
+      const store = new EmbeddedStore(walDir);
+      const file = join(walDir, 'registrar.db');
+      const empty = statSync(file).size;
+      for (let batch = 0; batch < 20; batch += 1) await Promise.all(Array.from({ length: 50 }, () => store.insert(record({ metadata: { client_name: 'x'.repeat(500) } }))));
+      // The serving connection's own checkpoint would wait for a far larger WAL: pages reach the file only through the thread.
+      const deadline = Date.now() + 5000;
+      while (statSync(file).size < empty + 500_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.ok(statSync(file).size >= empty + 500_000, `the database file grew from ${empty} to ${statSync(file).size} bytes`);
+      assert.equal(await store.count({}, Date.now()), 1000);
+      await store.close();
+    } finally {
+      rmSync(walDir, { recursive: true, force: true });
     }
   });
 
