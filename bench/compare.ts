@@ -1,15 +1,18 @@
 // Registrar side by side with node-oidc-provider: the same load generator (autocannon), body,
 // concurrency and duration against each server on loopback, runs alternating. Scenarios:
 // a typical registration with no scripts; the same with the four sample scripts active; a
-// registration every sample hook applies to; a read of a registered client; a typical registration
-// with Ory Hydra connected (each client created at Hydra in the request; Hydra's CPU time per
-// request reported beside Registrar's). Then Registrar's hot-reload latency (file write -> first response
+// registration every sample hook applies to; a read of a registered client; the same typical
+// registration and read with two worker processes (DCR_WORKERS=2) and on the MongoDB store (a
+// wire server: MONGODB_URI, or FerretDB when built; its CPU time reported beside Registrar's); a
+// typical registration with Ory Hydra connected (each client created at Hydra in the request;
+// Hydra's CPU time per request reported beside Registrar's). Then Registrar's hot-reload latency (file write -> first response
 // served by the new version; median and p95 over RELOADS reloads) and the failed requests
 // while reloading under load.   Run: npm run bench
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { available, startHydra, type Hydra } from '../test/helpers/authorizationServers.ts';
+import { startWireServer, wireServerAvailable, type WireServer } from '../test/helpers/mongo.ts';
 import { httpRequest, tempDir } from '../test/helpers/server.ts';
 import { CONNECTIONS, drive, DURATION, postJson, ROUNDS, row, Samples, startPeer, startRegistrar, stop, type Running, type Sample } from './harness.ts';
 
@@ -71,6 +74,57 @@ const scenarios: Array<{ scenario: string; runs: Array<{ label: string; start: (
   },
 ];
 
+const TWO_WORKERS = { DCR_WORKERS: '2' };
+scenarios.push(
+  {
+    scenario: 'register (typical body), 2 worker processes',
+    runs: [
+      { label: 'Registrar, 4 sample scripts, 1 worker', start: () => startRegistrar('samples'), load: register },
+      { label: 'Registrar, 4 sample scripts, 2 workers', start: () => startRegistrar('samples', TWO_WORKERS), load: register },
+      { label: PEER, start: startPeer, load: register },
+    ],
+  },
+  {
+    scenario: 'read a registered client, 2 worker processes',
+    runs: [
+      { label: 'Registrar, 4 sample scripts, 1 worker', start: () => startRegistrar('samples'), load: read },
+      { label: 'Registrar, 4 sample scripts, 2 workers', start: () => startRegistrar('samples', TWO_WORKERS), load: read },
+      { label: PEER, start: startPeer, load: read },
+    ],
+  },
+);
+
+// A MongoDB wire server, when one can be had: one server for every run, a database per run.
+let wire: WireServer | undefined;
+if (wireServerAvailable()) {
+  wire = await startWireServer();
+  let databases = 0;
+  const onMongo = async () => ({
+    ...(await startRegistrar('samples', { MONGODB_URI: wire!.uri, DCR_MONGODB_DATABASE: `${wire!.database}_${(databases += 1)}`, DCR_ENCRYPTION_KEY: 'b'.repeat(64) })),
+    companion: () => wire?.pid?.(),
+  });
+  scenarios.push(
+    {
+      scenario: `register (typical body), MongoDB store (${wire.name})`,
+      runs: [
+        { label: 'Registrar, 4 sample scripts, embedded store', start: () => startRegistrar('samples'), load: register },
+        { label: 'Registrar, 4 sample scripts, MongoDB store', start: onMongo, load: register },
+        { label: PEER, start: startPeer, load: register },
+      ],
+    },
+    {
+      scenario: `read a registered client, MongoDB store (${wire.name})`,
+      runs: [
+        { label: 'Registrar, 4 sample scripts, embedded store', start: () => startRegistrar('samples'), load: read },
+        { label: 'Registrar, 4 sample scripts, MongoDB store', start: onMongo, load: read },
+        { label: PEER, start: startPeer, load: read },
+      ],
+    },
+  );
+} else {
+  console.log('No MongoDB wire server (MONGODB_URI, or bash .ci/ferretdb.sh): the MongoDB store scenarios are left out.');
+}
+
 // Ory Hydra, when built (bash .ci/hydra.sh): one process for every run, clients kept in memory.
 let hydra: Hydra | undefined;
 const hydraConfig = join(tempDir('registrar-bench-hydra-'), 'hydra.json');
@@ -105,6 +159,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
   }
 }
 await hydra?.close();
+await wire?.close();
 if (ROUNDS > 0) {
   console.log(`${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} alternating rounds, loopback (node ${process.version})`);
   console.table(

@@ -152,6 +152,6 @@ export const row = (sample: Sample) => ({
   'p50 ms': +sample.p50.toFixed(1),
   'p99 ms': +sample.p99.toFixed(1),
   'CPU ms/req': +sample.cpuMs.toFixed(2),
-  ...(sample.companionCpuMs === undefined ? {} : { 'AS CPU ms/req': +sample.companionCpuMs.toFixed(2) }),
+  ...(sample.companionCpuMs === undefined ? {} : { 'companion CPU ms/req': +sample.companionCpuMs.toFixed(2) }),
   failed: sample.failed,
 });

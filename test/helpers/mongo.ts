@@ -17,6 +17,8 @@ export interface WireServer {
   database: string;
   /** The server's name and version, for reports. */
   name: string;
+  /** FerretDB only: its process id (benchmarks read its CPU time). */
+  pid?(): number | undefined;
   /** FerretDB only: stop and start the server process (same port, same data). */
   stop?(): Promise<void>;
   start?(): Promise<void>;
@@ -91,12 +93,13 @@ export async function startWireServer(): Promise<WireServer> {
     ready: () => ping(uri),
     deadlineMs: 15_000,
   });
-  const { start, stop } = server;
+  const { start, stop, pid } = server;
   await start();
   return {
     uri,
     database,
     name: `FerretDB ${version} (SQLite handler)`,
+    pid,
     start,
     stop,
     async close() {
