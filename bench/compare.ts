@@ -161,12 +161,14 @@ for (let round = 0; round < ROUNDS; round += 1) {
 await hydra?.close();
 await wire?.close();
 if (ROUNDS > 0) {
-  console.log(`${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} alternating rounds, loopback (node ${process.version})`);
+  console.log(`${CONNECTIONS} connections, ${DURATION} s per run, median of ${ROUNDS} alternating rounds, loopback (node ${process.version})`);
   console.table(
     scenarios.flatMap(({ scenario, runs }) =>
       runs.map((run) => {
-        const sample = samples.mean(`${scenario}|${run.label}`);
-        return { scenario, server: run.label, ...row(sample), 'ratio vs peer': +(sample.rps / samples.mean(`${scenario}|${PEER}`).rps).toFixed(2) };
+        const sample = samples.median(`${scenario}|${run.label}`);
+        const peer = samples.median(`${scenario}|${PEER}`);
+        // Both ratios read "times better than the peer": throughput over the peer's, the peer's CPU per request over this server's.
+        return { scenario, server: run.label, ...row(sample), 'req/s vs peer': +(sample.rps / peer.rps).toFixed(2), 'CPU vs peer': +(peer.cpuMs / sample.cpuMs).toFixed(2) };
       }),
     ),
   );

@@ -9,7 +9,7 @@ import { freePort, tempDir } from '../test/helpers/server.ts';
 
 export const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 export const ROOT = new URL('..', import.meta.url).pathname;
 
 export interface Running {
@@ -125,7 +125,7 @@ export const postJson = (url: string, body: string, contentType = 'application/j
   body,
 });
 
-/** Samples by label, averaged. */
+/** Samples by label; a label's figure is the median of its rounds (a round disturbed by the machine weighs no more than one). */
 export class Samples {
   readonly #runs = new Map<string, Sample[]>();
 
@@ -133,16 +133,21 @@ export class Samples {
     this.#runs.set(label, [...(this.#runs.get(label) ?? []), sample]);
   }
 
-  mean(label: string): Sample {
+  median(label: string): Sample {
     const runs = this.#runs.get(label) ?? [];
-    const avg = (pick: (s: Sample) => number) => runs.reduce((sum, s) => sum + pick(s), 0) / Math.max(1, runs.length);
+    const median = (pick: (s: Sample) => number) => {
+      const values = runs.map(pick).sort((a, b) => a - b);
+      if (values.length === 0) return Number.NaN;
+      const middle = Math.floor(values.length / 2);
+      return values.length % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
+    };
     return {
-      rps: avg((s) => s.rps),
-      p50: avg((s) => s.p50),
-      p99: avg((s) => s.p99),
+      rps: median((s) => s.rps),
+      p50: median((s) => s.p50),
+      p99: median((s) => s.p99),
       failed: runs.reduce((sum, s) => sum + s.failed, 0),
-      cpuMs: avg((s) => s.cpuMs),
-      ...(runs.some((s) => s.companionCpuMs !== undefined) ? { companionCpuMs: avg((s) => s.companionCpuMs ?? 0) } : {}),
+      cpuMs: median((s) => s.cpuMs),
+      ...(runs.some((s) => s.companionCpuMs !== undefined) ? { companionCpuMs: median((s) => s.companionCpuMs ?? 0) } : {}),
     };
   }
 }

@@ -47,6 +47,6 @@ try {
   await stop(server);
   rmSync(configDir, { recursive: true, force: true });
 }
-const baseline = samples.mean(scenarios[0]!.name).rps;
+const baseline = samples.median(scenarios[0]!.name).rps;
 console.log(`POST /register, embedded store, ${CONNECTIONS} connections, ${DURATION} s x ${ROUNDS} alternating rounds (node ${process.version})`);
-console.table(scenarios.map(({ name }) => ({ scenario: name, ...row(samples.mean(name)), 'vs plain': +(samples.mean(name).rps / baseline).toFixed(2) })));
+console.table(scenarios.map(({ name }) => ({ scenario: name, ...row(samples.median(name)), 'vs plain': +(samples.median(name).rps / baseline).toFixed(2) })));

@@ -26,6 +26,6 @@ try {
 } finally {
   await wire.close();
 }
-const embedded = samples.mean(targets[0]!.name).rps;
+const embedded = samples.median(targets[0]!.name).rps;
 console.log(`POST /register, ${CONNECTIONS} connections, ${DURATION} s x ${ROUNDS} alternating rounds, no scripts (node ${process.version})`);
-console.table(targets.map(({ name }) => ({ store: name, ...row(samples.mean(name)), 'vs embedded': +(samples.mean(name).rps / embedded).toFixed(2) })));
+console.table(targets.map(({ name }) => ({ store: name, ...row(samples.median(name)), 'vs embedded': +(samples.median(name).rps / embedded).toFixed(2) })));
