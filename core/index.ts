@@ -115,8 +115,10 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     logger,
     onCall: (operation, outcome) => metrics.serverCalls.inc({ operation, outcome }),
     onReachable: (reachable) => metrics.serverUp.set(reachable ? 1 : 0),
-    onConnect: () => void reconciler.run('configuration'),
+    // Where the background jobs run (one process of several with DCR_WORKERS): every worker sees the change.
+    onConnect: () => purge !== undefined && void reconciler.run('configuration'),
   });
+  config.onReplace(() => authorizationServer.followConfiguration());
   const reconciler = new Reconciler({
     link: authorizationServer,
     store,

@@ -70,6 +70,14 @@ export class AuthorizationServerLink {
     this.#options = options;
   }
 
+  /**
+   * Connects to (or leaves) the server the configuration now names at once, rather than at the
+   * next request that asks: a process serving nothing still runs its reconciler for the change.
+   */
+  followConfiguration(): void {
+    void this.server;
+  }
+
   /** The connection the configuration in force names, or undefined. */
   get server(): AuthorizationServer | undefined {
     const settings = this.#options.config.current.authorizationServer;
@@ -85,8 +93,9 @@ export class AuthorizationServerLink {
         // Not on the first read: the composition root runs the reconciler at start itself.
         if (this.#connected) this.#options.onConnect?.();
       }
-      this.#connected = true;
     }
+    // Read once, even with no server named (the default): a server named later is a change.
+    this.#connected = true;
     return this.#server;
   }
 

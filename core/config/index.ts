@@ -233,6 +233,7 @@ export function loadConfigFile(path: string | undefined): Record<string, unknown
 export class ConfigHolder {
   #current: Readonly<ServerConfig>;
   #revision = 0;
+  readonly #listeners = new Set<(config: Readonly<ServerConfig>) => void>();
 
   constructor(initial: Readonly<ServerConfig>) {
     this.#current = initial;
@@ -251,7 +252,13 @@ export class ConfigHolder {
   replace(properties: Record<string, unknown>, revision = this.#revision, options: { coerce?: boolean } = {}): Readonly<ServerConfig> {
     this.#current = buildConfig(properties, options);
     this.#revision = revision;
+    for (const listener of this.#listeners) listener(this.#current);
     return this.#current;
+  }
+
+  /** Told after every swap (a patch here, or a change another instance stored), for what must follow at once. */
+  onReplace(listener: (config: Readonly<ServerConfig>) => void): void {
+    this.#listeners.add(listener);
   }
 }
 

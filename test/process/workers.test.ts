@@ -9,6 +9,7 @@ import { request as httpRequestRaw } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_ID, ADMIN_SECRET } from '../helpers/admin.ts';
+import { available, startHydra } from '../helpers/authorizationServers.ts';
 import { freePort, tempDir } from '../helpers/server.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -101,6 +102,27 @@ describe('DCR_WORKERS: several server processes on one port', () => {
     return { status: response.status, json: response.text ? (JSON.parse(response.text) as Record<string, unknown>) : {}, pid: servedBy.get(response.requestId) };
   }
 
+  async function adminAccessToken(): Promise<string> {
+    const token = await fresh('POST', '/jans-auth/restv1/token', 'grant_type=client_credentials', {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${ADMIN_ID}:${ADMIN_SECRET}`).toString('base64')}`,
+    });
+    assert.equal(token.status, 200);
+    return String(token.json.access_token);
+  }
+
+  const metricsText = () =>
+    new Promise<string>((resolve, reject) => {
+      httpRequestRaw(`${url}/metrics`, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve(body));
+      })
+        .on('error', reject)
+        .end();
+    });
+
   async function waitUntilGone(pid: number): Promise<void> {
     for (;;) {
       try {
@@ -154,14 +176,9 @@ describe('DCR_WORKERS: several server processes on one port', () => {
   });
 
   it('a configuration change made through one worker reaches the other', async () => {
-    const token = await fresh('POST', '/jans-auth/restv1/token', 'grant_type=client_credentials', {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${ADMIN_ID}:${ADMIN_SECRET}`).toString('base64')}`,
-    });
-    assert.equal(token.status, 200);
     const patched = await fresh('PATCH', '/admin/config', JSON.stringify([{ op: 'replace', path: '/dynamicRegistrationExpirationTime', value: 3600 }]), {
       'content-type': 'application/json-patch+json',
-      authorization: `Bearer ${token.json.access_token}`,
+      authorization: `Bearer ${await adminAccessToken()}`,
     });
     assert.equal(patched.status, 200, JSON.stringify(patched.json));
     await eventually(
@@ -172,21 +189,41 @@ describe('DCR_WORKERS: several server processes on one port', () => {
 
   it('gathers every worker\'s metrics at /metrics', async () => {
     const count = (text: string) => Number(/^registrar_registration_requests_total\{operation="create",outcome="ok"\} (\d+)$/m.exec(text)?.[1] ?? 0);
-    const text = async () =>
-      new Promise<string>((resolve, reject) => {
-        httpRequestRaw(`${url}/metrics`, { agent: false }, (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk) => (body += chunk));
-          res.on('end', () => resolve(body));
-        })
-          .on('error', reject)
-          .end();
-      });
-    const start = count(await text());
+    const start = count(await metricsText());
     const made = await registerMany(10);
     assert.equal(new Set(made.map((answer) => answer.pid)).size, 2);
-    for (let i = 0; i < 5; i += 1) assert.equal(count(await text()), start + 10, 'every scrape counts both workers\' registrations');
+    for (let i = 0; i < 5; i += 1) assert.equal(count(await metricsText()), start + 10, 'every scrape counts both workers\' registrations');
+  });
+
+  it('runs the reconciler in one worker when a configuration change connects an authorization server', { skip: !available('hydra') && 'Ory Hydra is not built (bash .ci/hydra.sh)' }, async () => {
+    const hydra = await startHydra();
+    const token = await adminAccessToken();
+    const patch = (value: unknown) =>
+      fresh('PATCH', '/admin/config', JSON.stringify([{ op: 'add', path: '/authorizationServer', value }]), {
+        'content-type': 'application/json-patch+json',
+        authorization: `Bearer ${token}`,
+      });
+    const runs = async () => {
+      const text = await metricsText();
+      return [...text.matchAll(/^registrar_authorization_server_sync_runs_total\{outcome="[^"]+"\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+    };
+    try {
+      const before = await runs();
+      const patched = await patch({ type: 'hydra', adminUrl: hydra.adminUrl, issuer: hydra.issuer });
+      assert.equal(patched.status, 200, JSON.stringify(patched.json));
+      // Both workers take the change (one at once, the other within the refresh interval) and use the server.
+      await eventually((answer) => answer.status === 201, () => fresh('POST', '/register', CLIENT));
+      const deadline = Date.now() + 30_000;
+      while ((await runs()) === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+      // A second worker's run would have begun by now: the other took the change within the refresh interval.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      assert.equal(await runs(), before + 1, `one reconciler run for the change, not one per worker: ${log.split('\n').filter((line) => /reconcil|authorization server/.test(line)).join('\n')}`);
+    } finally {
+      assert.equal((await patch(null)).status, 200);
+      await hydra.close();
+      // Both workers have left the server before the next test.
+      await eventually((answer) => answer.status === 201, () => fresh('POST', '/register', CLIENT));
+    }
   });
 
   it('replaces a worker that dies, and keeps serving meanwhile', async () => {
