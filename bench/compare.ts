@@ -14,40 +14,10 @@ import autocannon from 'autocannon';
 import { available, startHydra, type Hydra } from '../test/helpers/authorizationServers.ts';
 import { startWireServer, wireServerAvailable, type WireServer } from '../test/helpers/mongo.ts';
 import { httpRequest, tempDir } from '../test/helpers/server.ts';
-import { CONNECTIONS, drive, DURATION, postJson, ROUNDS, row, Samples, startPeer, startRegistrar, stop, type Running, type Sample } from './harness.ts';
+import { CONNECTIONS, DURATION, postJson, ROUNDS, row, Samples, startPeer, startRegistrar, stop, type Running, type Sample } from './harness.ts';
+import { BODY, read, register, registerEveryHook } from './loads.ts';
 
 const RELOADS = Number(process.env.BENCH_RELOADS ?? 50);
-const BODY = JSON.stringify({
-  redirect_uris: ['https://client.example.org/cb'],
-  client_name: 'My Example',
-  grant_types: ['authorization_code', 'refresh_token'],
-  response_types: ['code'],
-  token_endpoint_auth_method: 'client_secret_basic',
-  scope: 'openid',
-});
-
-const register = (server: Running) => drive(server, postJson(server.registration, BODY));
-
-// A registration every sample hook applies to: both listed redirect URIs (add-scope,
-// trusted-client) and a software_id (abuse-guard counts its clients), fresh on each request so the
-// quota is never reached.
-let softwareIds = 0;
-const EVERY_HOOK = {
-  ...JSON.parse(BODY),
-  redirect_uris: ['https://partner.example.com/callback', 'https://casa.example.com/jans-casa'],
-};
-const registerEveryHook = (server: Running) =>
-  drive(server, {
-    ...postJson(server.registration, JSON.stringify(EVERY_HOOK)),
-    requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ ...EVERY_HOOK, software_id: `bench-software-${(softwareIds += 1)}` }) }) }],
-  });
-
-async function read(server: Running): Promise<Sample> {
-  const created = await httpRequest(server.registration, 'POST', { json: JSON.parse(BODY) });
-  if (created.status !== 201) throw new Error(`registration failed ${created.status} ${created.text}`);
-  return drive(server, { url: created.json.registration_client_uri, method: 'GET', headers: { authorization: `Bearer ${created.json.registration_access_token}` } });
-}
-
 const PEER = 'node-oidc-provider';
 const scenarios: Array<{ scenario: string; runs: Array<{ label: string; start: () => Promise<Running>; load: (s: Running) => Promise<Sample> }> }> = [
   {

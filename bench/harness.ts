@@ -39,14 +39,17 @@ async function waitForLine(child: ChildProcess, text: string): Promise<void> {
   });
 }
 
-/** Registrar on the embedded store; `scripts`: none, the shipped samples, or a folder. */
-export async function startRegistrar(scripts: 'none' | 'samples' | string = 'none', env: Record<string, string> = {}): Promise<Running> {
+/**
+ * Registrar on the embedded store; `scripts`: none, the shipped samples, or a folder. `root`: the
+ * checkout to run (another one for an A/B comparison, bench/ab.ts).
+ */
+export async function startRegistrar(scripts: 'none' | 'samples' | string = 'none', env: Record<string, string> = {}, root = ROOT): Promise<Running> {
   const dir = tempDir('registrar-bench-');
   const scriptsDir = scripts === 'none' || scripts === 'samples' ? join(dir, 'scripts') : scripts;
   if (scripts === 'none') mkdirSync(scriptsDir);
-  if (scripts === 'samples') cpSync(join(ROOT, 'scripts'), scriptsDir, { recursive: true });
+  if (scripts === 'samples') cpSync(join(root, 'scripts'), scriptsDir, { recursive: true });
   const port = await freePort();
-  const child = spawn(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', join(ROOT, 'core/main.ts')], {
+  const child = spawn(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', join(root, 'core/main.ts')], {
     env: { ...process.env, PORT: String(port), DCR_HOST: '127.0.0.1', DCR_DATA_DIR: dir, DCR_SCRIPTS_DIR: scriptsDir, DCR_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
