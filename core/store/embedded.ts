@@ -22,7 +22,6 @@ import {
   type StoredConfig,
 } from './types.ts';
 
-
 export class EmbeddedStore implements ClientStore {
   readonly kind = 'embedded';
   readonly file: string;
@@ -197,12 +196,7 @@ export class EmbeddedStore implements ClientStore {
   }
 
   async listDecisions(filter: DecisionFilter): Promise<DecisionRecord[]> {
-    const clauses: string[] = [];
-    const values: Array<string | number> = [];
-    const where = (clause: string, ...given: Array<string | number>) => {
-      clauses.push(clause);
-      values.push(...given);
-    };
+    const { clauses, values, where } = conditions();
     if (filter.clientId !== undefined) where('client_id = ?', filter.clientId);
     if (filter.requestId !== undefined) where("json_extract(doc, '$.requestId') = ?", filter.requestId);
     if (filter.operation !== undefined) where("json_extract(doc, '$.operation') = ?", filter.operation);
@@ -296,37 +290,27 @@ const listableHosts = (hosts: string[]): string[] => hosts.filter((host) => /^[^
 
 const hostList = (hosts: string[]): string => (hosts.length ? ` ${hosts.join(' ')} ` : '');
 
+/** Conditions to join with AND, with the values of their placeholders in order. */
+function conditions() {
+  const clauses: string[] = [];
+  const values: Array<string | number> = [];
+  const where = (clause: string, ...given: Array<string | number>): void => {
+    clauses.push(clause);
+    values.push(...given);
+  };
+  return { clauses, values, where };
+}
+
 export function whereOf(filter: ClientFilter, now: number): { where: string; values: Array<string | number> } {
-  const clauses = ['(expires_at IS NULL OR expires_at > ?)'];
-  const values: Array<string | number> = [now];
-  if (filter.softwareId !== undefined) {
-    clauses.push('software_id = ?');
-    values.push(filter.softwareId);
-  }
-  if (filter.organisation !== undefined) {
-    clauses.push('organisation = ?');
-    values.push(filter.organisation);
-  }
-  if (filter.redirectHost !== undefined) {
-    clauses.push('client_id IN (SELECT client_id FROM client_redirect_hosts WHERE host = ?)');
-    values.push(filter.redirectHost);
-  }
-  if (filter.name !== undefined) {
-    clauses.push("instr(lower(coalesce(json_extract(doc, '$.metadata.client_name'), '')), lower(?)) > 0");
-    values.push(filter.name);
-  }
-  if (filter.status !== undefined) {
-    clauses.push("coalesce(json_extract(doc, '$.metadata.client_status'), 'active') = ?");
-    values.push(filter.status);
-  }
-  if (filter.usedBefore !== undefined) {
-    clauses.push("coalesce(json_extract(doc, '$.lastUsedAt'), created_at) < ?");
-    values.push(filter.usedBefore);
-  }
-  if (filter.initialAccessTokenId !== undefined) {
-    clauses.push("json_extract(doc, '$.initialAccessTokenId') = ?");
-    values.push(filter.initialAccessTokenId);
-  }
+  const { clauses, values, where } = conditions();
+  where('(expires_at IS NULL OR expires_at > ?)', now);
+  if (filter.softwareId !== undefined) where('software_id = ?', filter.softwareId);
+  if (filter.organisation !== undefined) where('organisation = ?', filter.organisation);
+  if (filter.redirectHost !== undefined) where('client_id IN (SELECT client_id FROM client_redirect_hosts WHERE host = ?)', filter.redirectHost);
+  if (filter.name !== undefined) where("instr(lower(coalesce(json_extract(doc, '$.metadata.client_name'), '')), lower(?)) > 0", filter.name);
+  if (filter.status !== undefined) where("coalesce(json_extract(doc, '$.metadata.client_status'), 'active') = ?", filter.status);
+  if (filter.usedBefore !== undefined) where("coalesce(json_extract(doc, '$.lastUsedAt'), created_at) < ?", filter.usedBefore);
+  if (filter.initialAccessTokenId !== undefined) where("json_extract(doc, '$.initialAccessTokenId') = ?", filter.initialAccessTokenId);
   return { where: clauses.join(' AND '), values };
 }
 
