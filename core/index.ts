@@ -111,6 +111,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   const authorizationServer = new AuthorizationServerLink({
     config,
     issuer: settings.issuer,
+    registrationEndpoint,
     secrets,
     logger,
     onCall: (operation, outcome) => metrics.serverCalls.inc({ operation, outcome }),
@@ -125,11 +126,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     policy,
     logger,
     clock,
-    onRun: (report) => {
-      metrics.syncRuns.inc({ outcome: report.outcome });
-      for (const change of ['created', 'updated', 'deleted', 'failed'] as const) if (report[change] > 0) metrics.syncChanges.inc({ change }, report[change]);
-      metrics.syncLastRun.set(Date.parse(report.finishedAt) / 1000);
-    },
+    onRun: (report) => metrics.observeSync(report),
   });
   const services: RegistrationServices = {
     config,
@@ -148,7 +145,12 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   const scratchHost = (dir: string) => new ScriptHost({ dir, logger: logger.child({ component: 'replay' }), plugins: BUILTIN_PLUGINS, services: replayServices });
 
   const router = new Router<RequestState>();
-  const wellKnown = discovery(settings.issuer, registrationEndpoint, config, () => authorizationServer.metadata);
+  const wellKnown = discovery(settings.issuer, registrationEndpoint, async () => {
+    const supported = await authorizationServer.settledConfig();
+    if (!authorizationServer.server) return { config: supported, server: undefined };
+    const shared = authorizationServer.topology?.kind === 'shared-issuer';
+    return { config: supported, server: { document: shared ? authorizationServer.metadata?.document : undefined } };
+  });
   router.get('/.well-known/openid-configuration', wellKnown);
   router.get('/.well-known/oauth-authorization-server', wellKnown);
   const decisions = new DecisionWriter(store, logger);
@@ -201,6 +203,8 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
           logger.warn({ err: (err as Error).message }, 'reading the stored configuration failed'),
         );
       }
+      // The authorization server's metadata is read now, so discovery and readiness have it soon.
+      authorizationServer.followConfiguration();
       if (settings.adminClient) await seedAdminClient(store, settings.adminClient, clock);
       else if (!(await store.hasAdminClients())) {
         logger.warn('no administration client exists: set DCR_ADMIN_CLIENT_ID and DCR_ADMIN_CLIENT_SECRET to create one (the administration API is closed until then)');

@@ -2,7 +2,7 @@
 // processes: core/cluster). Prints one line with the URL it listens on; SIGTERM and SIGINT stop
 // accepting connections, let requests in flight finish, then close the store.
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { isWorkerProcess, joinSupervisor, superviseWorkers } from './cluster/index.ts';
 import { readSettings, type Settings } from './config/index.ts';
 import { createRegistrar } from './index.ts';
@@ -11,48 +11,56 @@ import { openStore } from './store/index.ts';
 const listeningLine = (settings: Settings, address: string, port: number, workers: string) =>
   `Registrar listening on ${settings.tls ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${port} (issuer ${settings.issuer})${workers}\n`;
 
-async function supervise(settings: Settings): Promise<void> {
-  const logger = pino({ level: settings.logLevel });
-  const supervisor = await superviseWorkers(settings, logger);
-  process.stdout.write(listeningLine(settings, settings.host, supervisor.port, `, ${settings.workers} worker processes`));
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down the workers');
-    void supervisor.stop().then((code) => process.exit(code));
+/**
+ * SIGTERM and SIGINT are handled from the first moment: the first one stops the process through the
+ * `close` given once the start has ended (a signal during the start waits for it, rather than
+ * killing the process half-way through a write); later ones change nothing.
+ */
+function exitOnSignal(logger: Logger): (close: () => Promise<number>) => void {
+  let signal: string | undefined;
+  let close: (() => Promise<number>) | undefined;
+  const go = () => {
+    if (!signal || !close) return;
+    const closing = close;
+    close = undefined;
+    logger.info({ signal }, 'shutting down');
+    closing().then(
+      (code) => process.exit(code),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  for (const name of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(name, () => {
+      signal ??= name;
+      go();
+    });
+  }
+  return (given) => {
+    close = given;
+    go();
+  };
 }
 
 async function main(): Promise<void> {
   const settings = readSettings();
-  const worker = isWorkerProcess();
-  if (settings.workers > 1 && !worker) return supervise(settings);
   const logger = pino({ level: settings.logLevel });
+  const closeWith = exitOnSignal(logger);
+  const worker = isWorkerProcess();
+  if (settings.workers > 1 && !worker) {
+    const supervisor = await superviseWorkers(settings, logger);
+    process.stdout.write(listeningLine(settings, settings.host, supervisor.port, `, ${settings.workers} worker processes`));
+    return closeWith(() => supervisor.stop());
+  }
   const store = await openStore(settings, logger);
   const registrar = createRegistrar({ settings, logger, store, worker });
   const server = await registrar.listen();
   const { address, port } = server.address() as AddressInfo;
   if (worker) joinSupervisor(port, registrar.metrics, registrar.runBackgroundJobs);
   else process.stdout.write(listeningLine(settings, address, port, ''));
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    registrar.logger.info({ signal }, 'shutting down');
-    registrar.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        registrar.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  closeWith(() => registrar.close().then(() => 0));
 }
 
 main().catch((err: unknown) => {

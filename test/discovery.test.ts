@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { startServer, type TestServer } from './helpers/server.ts';
+import Provider from 'oidc-provider';
+import { assertError, freePort, startServer, type TestServer } from './helpers/server.ts';
 
 describe('discovery', () => {
   let server: TestServer;
@@ -70,6 +72,59 @@ describe('discovery without an authorization server connected', () => {
     } finally {
       await server.close();
       await bare.close();
+    }
+  });
+});
+
+describe('discovery with an authorization server connected (node-oidc-provider, its discovery naming Registrar)', () => {
+  it('answers 503 until the server\'s document is read, then the last good one through an outage', async () => {
+    const port = await freePort();
+    const issuer = `http://127.0.0.1:${port}`;
+    const registrar = await startServer({ properties: { authorizationServer: { type: 'oidc-provider', issuer } } });
+    let provider: Server | undefined;
+    try {
+      // The provider is not up yet: nothing to narrow the lists with, nothing to register against.
+      const early = await registrar.request('GET', '/.well-known/openid-configuration');
+      assertError(early, 503, 'temporarily_unavailable');
+      assert.equal(early.headers.get('retry-after'), '5');
+      assertError(await registrar.register({ redirect_uris: ['https://client.example.org/cb'] }), 503, 'temporarily_unavailable');
+      const waiting = await registrar.request('GET', '/health/ready');
+      assert.equal(waiting.status, 503);
+
+      provider = new Provider(issuer, { discovery: { registration_endpoint: `${registrar.url}/register` }, clientAuthMethods: ['client_secret_basic', 'none'] }).listen(port, '127.0.0.1');
+      await new Promise((resolve) => provider!.once('listening', resolve));
+      // As the reconciler does on each run (requests do too, at most once a second while none was read).
+      await registrar.registrar.services.authorizationServer.refreshMetadata();
+      const document = (await registrar.request('GET', '/.well-known/openid-configuration')).json;
+      assert.equal(document.issuer, registrar.url);
+      assert.deepEqual(document.token_endpoint_auth_methods_supported, ['client_secret_basic', 'none']);
+      assert.equal((await registrar.request('GET', '/health/ready')).status, 200);
+      assertError(await registrar.register({ redirect_uris: ['https://client.example.org/cb'], token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://client.example.org/jwks' }), 400, 'invalid_client_metadata', /private_key_jwt/);
+
+      await new Promise((resolve) => provider!.close(resolve));
+      provider = undefined;
+      const during = await registrar.request('GET', '/.well-known/openid-configuration');
+      assert.equal(during.status, 200);
+      assert.deepEqual(during.json, document);
+    } finally {
+      await new Promise((resolve) => (provider ? provider.close(resolve) : resolve(undefined)));
+      await registrar.close();
+    }
+  });
+
+  it('without a server, what a server would narrow registers as configured', async () => {
+    const server = await startServer();
+    try {
+      for (const request of [
+        { grant_types: ['client_credentials'], response_types: [], token_endpoint_auth_method: 'client_secret_jwt' },
+        { grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], response_types: [] },
+        { redirect_uris: ['https://client.example.org/cb'], subject_type: 'pairwise' },
+      ]) {
+        const registered = await server.register(request);
+        assert.equal(registered.status, 201, registered.text);
+      }
+    } finally {
+      await server.close();
     }
   });
 });

@@ -31,16 +31,24 @@ export function ready(store: ClientStore, scripts: () => ScriptsState, authoriza
   };
 }
 
-/** GET /admin/authorization-server: which server, whether it answers, its metadata's age and the reconciler's last run. */
+/**
+ * GET /admin/authorization-server: which server, whether it answers, its metadata (where it is
+ * read, when, or why it cannot be), the topology it shows and the reconciler's last run.
+ */
 export function authorizationServerStatus(link: AuthorizationServerLink, reconciler: Reconciler) {
   return (ctx: Context) => {
     const server = link.server;
-    const fetchedAt = link.metadataFetchedAt;
+    const metadata = link.metadata;
+    const fetchedAt = metadata?.fetchedAt;
     ctx.set(NO_STORE);
     ctx.body = {
       type: server?.type ?? null,
       reachable: link.reachable ?? null,
+      issuer: (metadata?.document?.issuer as string | undefined) ?? null,
+      metadataUrl: metadata?.url ?? null,
       metadataFetchedAt: fetchedAt === undefined ? null : new Date(fetchedAt).toISOString(),
+      metadataError: metadata?.awaited ? (metadata.error ?? null) : null,
+      topology: link.topology ?? null,
       lastSync: reconciler.last ?? null,
     };
   };

@@ -3,6 +3,7 @@
 // sandbox restarts, calls to the authorization server and reconciler runs, plus Node's default
 // process metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SyncReport } from '../authorization/index.ts';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -50,6 +51,12 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly syncLastRun = new Gauge({ name: 'registrar_authorization_server_sync_last_run_timestamp_seconds', help: 'When the reconciler last finished a run.', aggregator: 'max', registers: [this.registry] });
+  readonly syncCalls = new Gauge({
+    name: 'registrar_authorization_server_sync_last_run_calls',
+    help: "Calls the reconciler's last run made to the authorization server (bounded by the clients there and in the store).",
+    aggregator: 'max',
+    registers: [this.registry],
+  });
   readonly shadowDecisions = new Counter({
     name: 'registrar_shadow_decisions_total',
     help: 'Calls of scripts in shadow mode by script, hook and verdict (agreed, would-refuse, would-accept, would-change, failed); never applied.',
@@ -72,6 +79,14 @@ export class Metrics {
 
   exposeFrom(source: () => Promise<string>): void {
     this.#exposition = source;
+  }
+
+  /** One reconciler run: its outcome, what it changed, its calls, when it ended. */
+  observeSync(report: SyncReport): void {
+    this.syncRuns.inc({ outcome: report.outcome });
+    for (const change of ['created', 'updated', 'deleted', 'failed'] as const) if (report[change] > 0) this.syncChanges.inc({ change }, report[change]);
+    this.syncCalls.set(report.calls);
+    this.syncLastRun.set(Date.parse(report.finishedAt) / 1000);
   }
 
   /** Per (script, hook) child kept, so a call does not hash its labels again. */

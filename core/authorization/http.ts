@@ -13,7 +13,15 @@ function reasonOf(status: number, body: unknown): string {
   return `HTTP ${status}${said ? `: ${String(said).slice(0, 300)}` : ''}`;
 }
 
-export function serverCall(policy: () => OutboundPolicy, observe: (operation: string, outcome: CallOutcome, error?: ServerCallError) => void): ServerCall {
+/**
+ * `signal()` is read per call: a call made where it gives an AbortSignal (a reconciler run) is cut
+ * when that signal aborts.
+ */
+export function serverCall(
+  policy: () => OutboundPolicy,
+  signal: () => AbortSignal | undefined,
+  observe: (operation: string, outcome: CallOutcome, error?: ServerCallError) => void,
+): ServerCall {
   // One server, called on every registration: its connections are kept alive (plain http and https alike).
   const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }) };
   return async (operation, url, { method = 'GET', headers = {}, json, form, allow = [404] } = {}) => {
@@ -21,7 +29,9 @@ export function serverCall(policy: () => OutboundPolicy, observe: (operation: st
     const type: Record<string, string> = json !== undefined ? { 'content-type': 'application/json' } : form ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
     try {
       const agent = url.startsWith('https:') ? agents['https:'] : agents['http:'];
-      const attempt = () => send(url, policy(), { method, headers: { ...type, ...headers }, agent, ...(body === undefined ? {} : { body }) });
+      const abort = signal();
+      if (abort?.aborted) throw new ServerCallError('unavailable', `${operation}: stopped`);
+      const attempt = () => send(url, policy(), { method, headers: { ...type, ...headers }, agent, signal: abort, ...(body === undefined ? {} : { body }) });
       // A kept-alive connection the server closed just as it was reused fails at once: one more try on a fresh one.
       const response = await attempt()
         .catch((err: unknown) => (err instanceof OutboundError && err.reason === 'network' && /ECONNRESET|socket hang up|EPIPE/.test(err.message) ? attempt() : Promise.reject(err)))

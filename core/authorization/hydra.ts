@@ -4,6 +4,7 @@
 // `metadata.registrar` = Registrar's issuer; no other client is ever changed or removed.
 import type { ClientRecord } from '../store/index.ts';
 import { membersDiffer } from './compare.ts';
+import { documentLists } from './supported.ts';
 import { ServerCallError, type AuthorizationServer, type ConnectionContext, type ServerClient } from './types.ts';
 
 /** Registrar's metadata members Hydra models under the same name. */
@@ -60,7 +61,10 @@ export const HYDRA_MAPPING: ReadonlyArray<[string, string]> = [
 const RACED = /serializ|concurrent update/i;
 const ATTEMPTS = 4;
 
-export function hydra(settings: { adminUrl: string; issuer: string }, context: ConnectionContext): AuthorizationServer {
+/** Clients asked of Hydra's admin API per page. */
+const PAGE_SIZE = 500;
+
+export function hydra(settings: { adminUrl: string; issuer: string; metadataUrl?: string | undefined }, context: ConnectionContext): AuthorizationServer {
   const { issuer } = context;
   const call: typeof context.call = async (operation, url, options) => {
     for (let attempt = 1; ; attempt++) {
@@ -78,7 +82,10 @@ export function hydra(settings: { adminUrl: string; issuer: string }, context: C
 
   const server: AuthorizationServer = {
     type: 'hydra',
-    discoveryUrl: `${settings.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`,
+    discoveryUrl: settings.metadataUrl ?? `${settings.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`,
+    supported: documentLists,
+    // Hydra grants any scope a client was registered with; its scopes_supported names a few.
+    scopesComplete: false,
     pushes: true,
     secretMember: 'client_secret',
     represent(record: ClientRecord, secret: string | undefined) {
@@ -114,14 +121,17 @@ export function hydra(settings: { adminUrl: string; issuer: string }, context: C
     },
     async listManaged() {
       const found = new Map<string, ServerClient>();
-      let next: string | undefined = `${admin}/admin/clients?page_size=500`;
-      for (let pages = 0; next && pages < 10_000; pages++) {
+      let next: string | undefined = `${admin}/admin/clients?page_size=${PAGE_SIZE}`;
+      while (next) {
         const answer = await call('list', next);
-        for (const client of (answer.body as ServerClient[] | undefined) ?? []) if (mine(client)) found.set(String(client.client_id), client);
-        next = nextPage(answer.headers.link, admin);
+        const page = (answer.body as ServerClient[] | undefined) ?? [];
+        for (const client of page) if (mine(client)) found.set(String(client.client_id), client);
+        // Hydra links a next page from every page, the last and empty ones too: a short page is the end.
+        next = page.length < PAGE_SIZE ? undefined : nextPage(answer.headers.link, admin);
       }
       return found;
     },
+    identity: (client) => ({ client_id: client.client_id, metadata: client.metadata }),
     differs: (wanted, actual) => membersDiffer(wanted, actual, COMPARED),
     async ping() {
       await call('ping', `${admin}/health/alive`);

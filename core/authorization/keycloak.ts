@@ -6,6 +6,7 @@
 import { createLocalJWKSet, errors, jwtVerify } from 'jose';
 import type { ClientRecord } from '../store/index.ts';
 import { membersDiffer, sameValue } from './compare.ts';
+import { documentLists } from './supported.ts';
 import { ServerCallError, type AuthorizationServer, type ConnectionContext, type ServerClient } from './types.ts';
 
 export interface KeycloakSettings {
@@ -68,16 +69,40 @@ export const KEYCLOAK_MAPPING: ReadonlyArray<[string, string]> = [
 
 const flag = (on: boolean) => (on ? 'true' : 'false');
 
-export function keycloak(settings: KeycloakSettings, { issuer, call }: ConnectionContext): AuthorizationServer {
+/**
+ * Lists of members this connection does not carry to Keycloak (encryption, JARM, CIBA delivery,
+ * pairwise subjects need settings or mappers per client that it does not make): not offered.
+ */
+const NOT_CARRIED: Readonly<Record<string, string[]>> = {
+  subject_types_supported: ['public'],
+  id_token_encryption_alg_values_supported: [],
+  id_token_encryption_enc_values_supported: [],
+  userinfo_encryption_alg_values_supported: [],
+  userinfo_encryption_enc_values_supported: [],
+  request_object_encryption_alg_values_supported: [],
+  request_object_encryption_enc_values_supported: [],
+  authorization_signing_alg_values_supported: [],
+  authorization_encryption_alg_values_supported: [],
+  authorization_encryption_enc_values_supported: [],
+  backchannel_token_delivery_modes_supported: [],
+  backchannel_authentication_request_signing_alg_values_supported: [],
+};
+
+/** Clients asked of the admin API per page. */
+const PAGE_SIZE = 100;
+
+export function keycloak(settings: KeycloakSettings, { issuer, call, serverIssuer }: ConnectionContext): AuthorizationServer {
   const base = settings.url.replace(/\/+$/, '');
   const realmAdmin = `${base}/admin/realms/${encodeURIComponent(settings.realm)}`;
   const mine = (client: ServerClient) => (client.attributes as Record<string, unknown> | undefined)?.[MARKER] === issuer;
   let token: { value: string; until: number } | undefined;
   let realmScopes: Map<string, string> | undefined;
-  const realmIssuer = `${base}/realms/${encodeURIComponent(settings.realm)}`;
+  // The realm's issuer as its discovery names it (a public hostname behind a proxy), else as reached here.
+  const realmUrl = `${base}/realms/${encodeURIComponent(settings.realm)}`;
+  const realmIssuer = () => serverIssuer() ?? realmUrl;
   let realmKeys: { set: ReturnType<typeof createLocalJWKSet>; fetchedAt: number } | undefined;
   async function loadRealmKeys() {
-    const answer = await call('keys', `${realmIssuer}/protocol/openid-connect/certs`);
+    const answer = await call('keys', `${realmUrl}/protocol/openid-connect/certs`);
     realmKeys = { set: createLocalJWKSet(answer.body as Parameters<typeof createLocalJWKSet>[0]), fetchedAt: Date.now() };
     return realmKeys;
   }
@@ -143,7 +168,16 @@ export function keycloak(settings: KeycloakSettings, { issuer, call }: Connectio
 
   const server: AuthorizationServer = {
     type: 'keycloak',
-    discoveryUrl: `${base}/realms/${encodeURIComponent(settings.realm)}/.well-known/openid-configuration`,
+    discoveryUrl: `${realmUrl}/.well-known/openid-configuration`,
+    supported(document) {
+      const lists = { ...documentLists(document), ...NOT_CARRIED };
+      // Keycloak does not list `none`, yet serves public clients (PKCE) at its token endpoint.
+      const methods = lists.token_endpoint_auth_methods_supported ?? [];
+      lists.token_endpoint_auth_methods_supported = methods.includes('none') ? methods : [...methods, 'none'];
+      return lists;
+    },
+    // The realm's client scopes are all it grants, and its discovery lists them.
+    scopesComplete: true,
     pushes: true,
     secretMember: 'secret',
     represent(record: ClientRecord, secret: string | undefined) {
@@ -205,13 +239,15 @@ export function keycloak(settings: KeycloakSettings, { issuer, call }: Connectio
     async listManaged() {
       await scopesOfRealm(true);
       const found = new Map<string, ServerClient>();
-      for (let first = 0; ; first += 100) {
-        const answer = await admin('list', `${realmAdmin}/clients?first=${first}&max=100`);
+      // Keycloak does not search by attribute unless configured to: every client of the realm is read, page by page.
+      for (let first = 0; ; first += PAGE_SIZE) {
+        const answer = await admin('list', `${realmAdmin}/clients?first=${first}&max=${PAGE_SIZE}`);
         const page = (answer.body as ServerClient[] | undefined) ?? [];
         for (const client of page) if (mine(client)) found.set(String(client.clientId), client);
-        if (page.length < 100) return found;
+        if (page.length < PAGE_SIZE) return found;
       }
     },
+    identity: (client) => ({ clientId: client.clientId, attributes: { ...((client.attributes as object | undefined) ?? {}) } }),
     differs(wanted, actual) {
       if (membersDiffer(wanted, actual, COMPARED)) return true;
       const wantedAttributes = wanted.attributes as Record<string, string>;
@@ -228,12 +264,12 @@ export function keycloak(settings: KeycloakSettings, { issuer, call }: Connectio
     async verifyAccessToken(token: string) {
       const loaded = realmKeys && !(Date.now() - realmKeys.fetchedAt > KEYS_MAX_AGE_MS) ? realmKeys : await loadRealmKeys();
       try {
-        return { ...(await jwtVerify(token, loaded.set, { issuer: realmIssuer })).payload, active: true };
+        return { ...(await jwtVerify(token, loaded.set, { issuer: realmIssuer() })).payload, active: true };
       } catch (err) {
         // A key rotated since: fetch the keys again, at most every KEYS_REFETCH_MS.
         if (!(err instanceof errors.JWKSNoMatchingKey) || Date.now() - loaded.fetchedAt < KEYS_REFETCH_MS) return { active: false };
         const fresh = await loadRealmKeys();
-        return jwtVerify(token, fresh.set, { issuer: realmIssuer }).then(({ payload }) => ({ ...payload, active: true }), () => ({ active: false }));
+        return jwtVerify(token, fresh.set, { issuer: realmIssuer() }).then(({ payload }) => ({ ...payload, active: true }), () => ({ active: false }));
       }
     },
   };

@@ -1,11 +1,12 @@
 // Registrar's link to the authorization server in the configuration: the connection (rebuilt
 // when the property changes), the all-or-nothing rule for every change of a client, the server's
-// discovery metadata, and whether the server is reachable (one log line per outage and one when
-// it is back).
+// discovery metadata with what it shows (the lists it supports, the topology), and whether the
+// server is reachable (one log line per outage and one when it is back).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
-import type { AuthorizationServerSettings, ConfigHolder } from '../config/index.ts';
+import type { AuthorizationServerSettings, ConfigHolder, ServerConfig } from '../config/index.ts';
 import { OAuthError, TemporarilyUnavailable } from '../errors/index.ts';
-import { getJson, trustedServerPolicy } from '../outbound/index.ts';
+import { trustedServerPolicy } from '../outbound/index.ts';
 import type { RequestPolicy, ServerClientContext } from '../policy/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
@@ -13,7 +14,10 @@ import { sameValue } from './compare.ts';
 import { serverCall } from './http.ts';
 import { hydra } from './hydra.ts';
 import { keycloak } from './keycloak.ts';
-import { ServerCallError, type AuthorizationServer, type CallOutcome, type ServerClient } from './types.ts';
+import { ServerMetadata, type Topology } from './metadata.ts';
+import { oidcProvider } from './oidcProvider.ts';
+import { narrowConfig } from './supported.ts';
+import { ServerCallError, type AuthorizationServer, type CallOutcome, type ServerCall, type ServerClient } from './types.ts';
 
 /** 502: the authorization server answered no to a change Registrar asked of it. */
 export class UpstreamRefused extends OAuthError {
@@ -26,12 +30,11 @@ export class UpstreamRefused extends OAuthError {
   }
 }
 
-/** Least time between two attempts to read a missing discovery document. */
-const METADATA_RETRY_MS = 5000;
-
 export interface LinkOptions {
   config: ConfigHolder;
   issuer: string;
+  /** Registrar's registration endpoint (a server's discovery may name it). */
+  registrationEndpoint: string;
   secrets: SecretBox;
   logger: Logger;
   /** Counts one call to the server. */
@@ -54,15 +57,24 @@ export interface ClientChange {
   policy?: RequestPolicy | undefined;
 }
 
+/** Calls made within one scope (a reconciler run): counted, and stopped together when it is aborted. */
+interface CallScope {
+  calls: number;
+  signal: AbortSignal | undefined;
+}
+
 export class AuthorizationServerLink {
   readonly #options: LinkOptions;
   #settings: AuthorizationServerSettings | null = null;
   #settingsText = 'null';
   #server: AuthorizationServer | undefined;
+  #metadata: ServerMetadata | undefined;
   #reachable: boolean | undefined;
-  #metadata: { document: Record<string, unknown>; fetchedAt: number } | undefined;
-  #metadataAttempt = 0;
   #connected = false;
+  /** What was last logged of the metadata (its topology, or why it cannot be read). */
+  #reported: string | undefined;
+  readonly #narrowed = new WeakMap<object, { document: object; config: Readonly<ServerConfig> }>();
+  readonly #scope = new AsyncLocalStorage<CallScope>();
   /** Clients whose change is under way in this process: the reconciler leaves them alone. */
   readonly #inFlight = new Map<string, number>();
 
@@ -72,10 +84,11 @@ export class AuthorizationServerLink {
 
   /**
    * Connects to (or leaves) the server the configuration now names at once, rather than at the
-   * next request that asks: a process serving nothing still runs its reconciler for the change.
+   * next request that asks, and starts reading its metadata: a process serving nothing still runs
+   * its reconciler for the change, and discovery is ready sooner.
    */
   followConfiguration(): void {
-    void this.server;
+    void this.metadata?.refresh();
   }
 
   /** The connection the configuration in force names, or undefined. */
@@ -86,10 +99,13 @@ export class AuthorizationServerLink {
       this.#settings = settings;
       if (text !== this.#settingsText) {
         this.#settingsText = text;
-        this.#server = settings ? this.#connect(settings) : undefined;
-        this.#metadata = undefined;
-        this.#metadataAttempt = 0;
+        const connection = settings ? this.#connect(settings) : undefined;
+        this.#server = connection?.server;
+        this.#metadata = connection
+          ? new ServerMetadata(connection.server.discoveryUrl, async (url) => (await connection.call('metadata', url, { allow: [] })).body, this.#options, (read) => this.#report(read))
+          : undefined;
         this.#reachable = undefined;
+        this.#reported = undefined;
         // Not on the first read: the composition root runs the reconciler at start itself.
         if (this.#connected) this.#options.onConnect?.();
       }
@@ -99,19 +115,21 @@ export class AuthorizationServerLink {
     return this.#server;
   }
 
-  #connect(settings: AuthorizationServerSettings): AuthorizationServer {
+  #connect(settings: AuthorizationServerSettings): { server: AuthorizationServer; call: ServerCall } {
     const call = serverCall(
       () => trustedServerPolicy(this.#options.config.current, 16 * 1024 * 1024),
+      () => this.#scope.getStore()?.signal,
       (operation, outcome, error) => {
+        const scope = this.#scope.getStore();
+        if (scope) scope.calls++;
         this.#options.onCall?.(operation, outcome);
         if (outcome === 'unavailable') this.#down(error?.message ?? 'unreachable');
         else this.#up();
       },
     );
-    const context = { issuer: this.#options.issuer, call };
-    if (settings.type === 'hydra') return hydra(settings, context);
-    if (settings.type === 'keycloak') return keycloak(settings, context);
-    return oidcProvider(settings.issuer, call);
+    const context = { issuer: this.#options.issuer, call, serverIssuer: () => this.#metadata?.document?.issuer as string | undefined };
+    const server = settings.type === 'hydra' ? hydra(settings, context) : settings.type === 'keycloak' ? keycloak(settings, context) : oidcProvider(settings, context);
+    return { server, call };
   }
 
   #down(reason: string): void {
@@ -129,16 +147,28 @@ export class AuthorizationServerLink {
     this.#options.onReachable?.(true);
   }
 
-  /** For readiness: `none`, `ok`, or why the server cannot be had (it is asked each time). */
+  /**
+   * Runs `work` with its calls to the server counted, and cut short when `signal` aborts (a
+   * reconciler run when the process stops).
+   */
+  async scoped<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<{ result: T; calls: number }> {
+    const scope: CallScope = { calls: 0, signal };
+    const result = await this.#scope.run(scope, work);
+    return { result, calls: scope.calls };
+  }
+
+  /** For readiness: `none`, `ok`, or why the server cannot be had (it is asked each time; its metadata must have been read). */
   async status(): Promise<{ ok: boolean; detail: string }> {
     const server = this.server;
     if (!server) return { ok: true, detail: 'none' };
     try {
       await server.ping();
-      return { ok: true, detail: 'ok' };
     } catch (err) {
       return { ok: false, detail: (err as Error).message };
     }
+    const metadata = await this.#metadata?.ensure().then(() => this.#metadata);
+    if (metadata?.awaited) return { ok: false, detail: `its discovery document has not been read: ${metadata.error ?? 'not yet'}` };
+    return { ok: true, detail: 'ok' };
   }
 
   /** Reachability as last seen, without asking. */
@@ -146,29 +176,63 @@ export class AuthorizationServerLink {
     return this.#reachable;
   }
 
-  /** The server's discovery document as last fetched; while there is none, it is asked for (at most every few seconds). */
-  get metadata(): Record<string, unknown> | undefined {
-    const server = this.server;
-    if (server && !this.#metadata && Date.now() - this.#metadataAttempt > METADATA_RETRY_MS) void this.refreshMetadata(Date.now());
-    return this.#metadata?.document;
+  /** The server's discovery metadata: its last good document, when read, and where it is read from. */
+  get metadata(): ServerMetadata | undefined {
+    void this.server;
+    return this.#metadata;
   }
 
-  get metadataFetchedAt(): number | undefined {
-    return this.#metadata?.fetchedAt;
+  /** The topology the server's document shows (undefined: no server, or nothing read yet). */
+  get topology(): Topology | undefined {
+    return this.metadata?.topology();
   }
 
-  /** Fetches the server's discovery document; a failure keeps the last good copy. */
-  async refreshMetadata(now: number): Promise<void> {
+  /** Reads the server's discovery document again (the reconciler does on every run); a failure keeps the last good copy. */
+  async refreshMetadata(): Promise<void> {
+    await this.metadata?.refresh();
+  }
+
+  /** One log line each time what the metadata shows changes: where clients discover, why they cannot have one issuer, or why it cannot be read. */
+  #report(metadata: ServerMetadata): void {
+    if (metadata !== this.#metadata) return;
+    const topology = metadata.topology();
+    const failure = metadata.awaited ? metadata.error : undefined;
+    const text = JSON.stringify({ topology, failure });
+    if (text === this.#reported || (!topology && !failure)) return;
+    this.#reported = text;
+    const { logger } = this.#options;
+    const type = this.#server?.type;
+    if (topology?.kind === 'split') logger.warn({ type, problem: topology.problem }, 'clients cannot have one issuer for discovery, registration and tokens');
+    else if (topology) logger.info({ type, topology: topology.kind, issuer: topology.issuer }, `clients discover at ${topology.issuer}`);
+    else logger.warn({ type, url: metadata.url, err: failure }, "reading the authorization server's discovery document failed; discovery and registration answer 503 until it is read");
+  }
+
+  /**
+   * The configuration with its published lists narrowed to what the connected server supports too,
+   * from its last good document (the configuration as it is without a server, or before a read).
+   */
+  supportedConfig(config: Readonly<ServerConfig> = this.#options.config.current): Readonly<ServerConfig> {
     const server = this.server;
-    if (!server?.discoveryUrl) return;
-    this.#metadataAttempt = Date.now();
-    try {
-      const document = await getJson(server.discoveryUrl, trustedServerPolicy(this.#options.config.current, 1024 * 1024));
-      if (!document || typeof document !== 'object' || Array.isArray(document)) throw new Error('not a JSON object');
-      if (this.server === server) this.#metadata = { document: document as Record<string, unknown>, fetchedAt: now };
-    } catch (err) {
-      this.#options.logger.warn({ url: server.discoveryUrl, err: (err as Error).message }, "reading the authorization server's discovery document failed");
+    const document = this.#metadata?.document;
+    if (!server || !document) return config;
+    const cached = this.#narrowed.get(config);
+    if (cached?.document === document) return cached.config;
+    const narrowed = narrowConfig(config, server.supported(document), server.scopesComplete);
+    this.#narrowed.set(config, { document, config: narrowed });
+    return narrowed;
+  }
+
+  /**
+   * supportedConfig, once the server's document is known: it is read now when it has not been yet;
+   * when it cannot be, 503 (nothing a client registers could be judged against the server).
+   */
+  async settledConfig(config: Readonly<ServerConfig> = this.#options.config.current): Promise<Readonly<ServerConfig>> {
+    const metadata = this.metadata;
+    if (metadata?.awaited) {
+      await metadata.ensure();
+      if (metadata.awaited) throw new TemporarilyUnavailable("the authorization server's metadata cannot be read yet; retry later", 5, metadata.error);
     }
+    return this.supportedConfig(config);
   }
 
   #mapped(server: AuthorizationServer, record: ClientRecord): ServerClient | undefined {
@@ -178,7 +242,7 @@ export class AuthorizationServerLink {
   /** The representation to send for `record` (secret opened, the policy hook applied), or undefined: must not exist there. */
   async wanted(server: AuthorizationServer, record: ClientRecord, context: { operation: ServerClientContext['operation']; requestId: string; policy?: RequestPolicy | undefined }): Promise<ServerClient | undefined> {
     const mapped = this.#mapped(server, record);
-    if (!mapped || !context.policy || server.type === 'oidc-provider') return mapped;
+    if (!mapped || !context.policy || !server.pushes) return mapped;
     const secret = mapped[server.secretMember];
     // The secret never enters a sandbox.
     const { [server.secretMember]: _withheld, ...shown } = mapped;
@@ -187,9 +251,10 @@ export class AuthorizationServerLink {
       requestId: context.requestId,
       clientId: record.clientId,
       client: record.metadata,
-      authorizationServer: server.type,
+      // Only servers Registrar pushes to get here, and the hook's context names those.
+      authorizationServer: server.type as ServerClientContext['authorizationServer'],
     });
-    return { ...decided, ...(secret === undefined ? {} : { [server.secretMember]: secret }), ...identity(server, mapped) };
+    return { ...decided, ...(secret === undefined ? {} : { [server.secretMember]: secret }), ...server.identity(mapped) };
   }
 
   /**
@@ -255,11 +320,6 @@ export class AuthorizationServerLink {
   }
 }
 
-/** The members that name the client at the server: a script may not move a change to another client. */
-function identity(server: AuthorizationServer, mapped: ServerClient): ServerClient {
-  return server.type === 'hydra' ? { client_id: mapped.client_id, metadata: mapped.metadata } : { clientId: mapped.clientId, attributes: { ...((mapped.attributes as object) ?? {}) } };
-}
-
 async function move(server: AuthorizationServer, clientId: string, exists: boolean, to: ServerClient | undefined): Promise<void> {
   if (to) await (exists ? server.update(to) : server.create(to));
   else if (exists) await server.remove(clientId);
@@ -268,24 +328,4 @@ async function move(server: AuthorizationServer, clientId: string, exists: boole
 function asOAuthError(err: unknown): OAuthError {
   if (err instanceof ServerCallError && err.kind === 'refused') return new UpstreamRefused(`the authorization server refused the change: ${err.message}`, err);
   return new TemporarilyUnavailable('the authorization server cannot be reached; nothing was changed, retry later', 5, err);
-}
-
-/** node-oidc-provider reads Registrar's store through the exported adapter: nothing is pushed. */
-function oidcProvider(issuer: string | undefined, call: ReturnType<typeof serverCall>): AuthorizationServer {
-  const discoveryUrl = issuer ? `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration` : undefined;
-  return {
-    type: 'oidc-provider',
-    discoveryUrl,
-    pushes: false,
-    secretMember: 'client_secret',
-    represent: () => undefined,
-    create: async () => {},
-    update: async () => {},
-    remove: async () => {},
-    listManaged: async () => new Map(),
-    differs: () => false,
-    async ping() {
-      if (discoveryUrl) await call('ping', discoveryUrl);
-    },
-  };
 }

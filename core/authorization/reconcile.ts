@@ -24,6 +24,8 @@ export interface SyncReport {
   deleted: number;
   unchanged: number;
   failed: number;
+  /** Calls the run made to the server (bounded by the clients there and in the store). */
+  calls: number;
   /** The first changes of the run, client by client. */
   changes: Array<{ clientId: string; change: SyncChange; error?: string }>;
 }
@@ -45,7 +47,8 @@ export class Reconciler {
   #running: Promise<SyncReport> | undefined;
   #last: SyncReport | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #stopped = false;
+  /** Aborted when the process stops: a run under way stops at its next call. */
+  readonly #stopping = new AbortController();
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
@@ -69,28 +72,43 @@ export class Reconciler {
       const seconds = intervalSeconds();
       const run = seconds > 0 || trigger === 'start' ? this.run(trigger) : Promise.resolve(undefined);
       void run.finally(() => {
-        if (!this.#stopped) this.#timer = setTimeout(() => tick('interval'), (intervalSeconds() || 60) * 1000).unref();
+        if (!this.#stopping.signal.aborted) this.#timer = setTimeout(() => tick('interval'), (intervalSeconds() || 60) * 1000).unref();
       });
     };
     tick('start');
   }
 
-  /** Stops the interval; resolves when a run under way has finished. */
+  /** Stops the interval and cuts a run under way short; resolves when it has ended. */
   async stop(): Promise<void> {
-    this.#stopped = true;
+    this.#stopping.abort();
     clearTimeout(this.#timer);
     await this.#running?.catch(() => {});
   }
 
   async #run(trigger: SyncTrigger): Promise<SyncReport> {
-    const { link, store, policy, clock, logger } = this.#options;
-    const report: SyncReport = { trigger, startedAt: new Date(clock()).toISOString(), finishedAt: '', outcome: 'ok', created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, changes: [] };
+    const { link, clock, logger } = this.#options;
+    const report: SyncReport = { trigger, startedAt: new Date(clock()).toISOString(), finishedAt: '', outcome: 'ok', created: 0, updated: 0, deleted: 0, unchanged: 0, failed: 0, calls: 0, changes: [] };
     const note = (clientId: string, change: SyncChange, error?: string) => {
       report[change === 'failed' ? 'failed' : change]++;
       if (report.changes.length < LISTED_CHANGES) report.changes.push({ clientId, change, ...(error ? { error } : {}) });
     };
+    const { calls } = await link.scoped(this.#stopping.signal, () => this.#reconcile(report, note));
+    report.calls = calls;
+    report.finishedAt = new Date(clock()).toISOString();
+    this.#last = report;
+    const changed = report.created + report.updated + report.deleted;
+    if (report.outcome === 'failed') logger.warn({ error: report.error }, 'reconciling the authorization server failed');
+    else if (changed > 0 || report.failed > 0) logger.info({ trigger, created: report.created, updated: report.updated, deleted: report.deleted, failed: report.failed }, 'reconciled the authorization server');
+    this.#options.onRun?.(report);
+    return report;
+  }
+
+  async #reconcile(report: SyncReport, note: (clientId: string, change: SyncChange, error?: string) => void): Promise<void> {
+    const { link, store, policy, clock } = this.#options;
     const server = link.server;
-    if (server) await link.refreshMetadata(clock());
+    // The server's discovery document is read again beside the run, not before it: nothing here needs
+    // it, and a stop must not wait on a read the run cannot cut short.
+    if (server) void link.refreshMetadata();
     if (!server?.pushes) {
       report.outcome = 'skipped';
     } else {
@@ -138,12 +156,5 @@ export class Reconciler {
         report.error = (err as Error).message;
       }
     }
-    report.finishedAt = new Date(clock()).toISOString();
-    this.#last = report;
-    const changed = report.created + report.updated + report.deleted;
-    if (report.outcome === 'failed') logger.warn({ error: report.error }, 'reconciling the authorization server failed');
-    else if (changed > 0 || report.failed > 0) logger.info({ trigger, created: report.created, updated: report.updated, deleted: report.deleted, failed: report.failed }, 'reconciled the authorization server');
-    this.#options.onRun?.(report);
-    return report;
   }
 }

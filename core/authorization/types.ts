@@ -2,6 +2,7 @@
 // Registrar holds is represented at the server, and the calls that create, change, find and
 // remove it there. The registration flow and the reconciler speak only this.
 import type { ClientRecord } from '../store/index.ts';
+import type { ServerLists } from './supported.ts';
 
 /** A client in the server's own representation (Hydra's OAuth2Client, Keycloak's ClientRepresentation). */
 export type ServerClient = Record<string, unknown>;
@@ -20,8 +21,15 @@ export class ServerCallError extends Error {
 
 export interface AuthorizationServer {
   readonly type: 'hydra' | 'keycloak' | 'oidc-provider';
-  /** Its OpenID Connect discovery document, when known. */
+  /** Where Registrar reads its discovery document (undefined: nowhere, its lists are not known). */
   readonly discoveryUrl: string | undefined;
+  /**
+   * The *_supported lists its discovery document states, as this connection honours them end to
+   * end: documentLists(document), adjusted with what the connection knows beyond the document.
+   */
+  supported(document: Record<string, unknown>): ServerLists;
+  /** Whether its scopes_supported names every scope it grants, or only some (scopes are then added, not narrowed). */
+  readonly scopesComplete: boolean;
   /** false when the server reads Registrar's store itself (oidc-provider): nothing is pushed. */
   readonly pushes: boolean;
   /** The member of a representation that carries the client secret (withheld from scripts). */
@@ -39,6 +47,8 @@ export interface AuthorizationServer {
   remove(clientId: string): Promise<void>;
   /** The clients at the server that this Registrar created, by client_id. */
   listManaged(): Promise<Map<string, ServerClient>>;
+  /** The members of a representation that name the client there (a script may not move a change to another client). */
+  identity(client: ServerClient): ServerClient;
   /** Whether the server's copy differs from the representation wanted (the secret is not compared). */
   differs(wanted: ServerClient, actual: ServerClient): boolean;
   /** Resolves when the server answers. */
@@ -53,6 +63,8 @@ export interface ConnectionContext {
   issuer: string;
   /** One call to the server, counted by operation and outcome. */
   call: ServerCall;
+  /** The issuer its discovery document names, once read (tokens carry it). */
+  serverIssuer(): string | undefined;
 }
 
 export interface ServerResponse {

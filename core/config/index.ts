@@ -9,7 +9,7 @@ import { describeErrors, schemaValidator } from '../validation/index.ts';
 import { ServerProperties, type ServerConfig } from './properties.ts';
 
 export { prepareDataDir } from './dataDir.ts';
-export { SECURITY_PROPERTIES, ServerProperties, describeProperties, type AuthorizationServerSettings, type ServerConfig, type PropertyDoc } from './properties.ts';
+export { PUBLISHED_PROPERTIES, SECURITY_PROPERTIES, ServerProperties, describeProperties, type AuthorizationServerSettings, type ServerConfig, type PropertyDoc, type PublishedProperty, type WhenAbsent } from './properties.ts';
 
 export interface Settings {
   /** TCP port (PORT, default 8080). */

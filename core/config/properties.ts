@@ -7,6 +7,25 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 /** Marks a property whose change can open the server up (SECURITY_PROPERTIES). */
 const security = <T extends TSchema>(schema: T): T => Object.assign(schema, { 'x-security': true });
 
+/**
+ * What a connected authorization server's discovery document means when it leaves a list out:
+ * the values RFC 8414 / OpenID Connect Discovery give as its default, `unsupported` (none), or
+ * `unknown` (Registrar's list is not narrowed).
+ */
+export type WhenAbsent = readonly string[] | 'unsupported' | 'unknown';
+
+/**
+ * A property published in discovery as `member`. A list that registration enforces says what a
+ * connected server's document means without it (`whenAbsent`), so that discovery advertises, and
+ * registration accepts, only what works at that server too; one without is never narrowed.
+ */
+const published = <T extends TSchema>(member: string, schema: T, whenAbsent?: WhenAbsent): T =>
+  Object.assign(schema, { 'x-discovery': member, ...(whenAbsent === undefined ? {} : { 'x-absent': whenAbsent }) });
+
+/** An endpoint URL of the authorization server, published in discovery when none is connected (a connected one's document gives its own). */
+const endpoint = (member: string) =>
+  published(member, Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: `${member} published in discovery when no authorization server is connected.` }));
+
 const list = (defaults: string[], description: string) =>
   Type.Array(Type.String({ minLength: 1 }), { default: defaults, description, uniqueItems: true });
 
@@ -31,57 +50,57 @@ const GRANT_TYPES = [
 export const ServerProperties = Type.Object(
   {
     // --- what the authorization server supports (published in discovery, enforced at registration)
-    responseTypesSupported: list(
+    responseTypesSupported: published('response_types_supported', list(
       ['code', 'id_token', 'token', 'code id_token', 'code token', 'id_token token', 'code id_token token'],
       'Response types a client may register (word order within a value does not matter).',
-    ),
-    grantTypesSupported: list(
+    ), 'unknown'),
+    grantTypesSupported: published('grant_types_supported', list(
       GRANT_TYPES,
       'Grant types the authorization server supports (published in discovery).',
-    ),
+    ), ['authorization_code', 'implicit']),
     grantTypesSupportedByDynamicRegistration: security(list(
       GRANT_TYPES,
       'Grant types a dynamically registered client may request; others are refused with invalid_client_metadata.',
     )),
-    subjectTypesSupported: list(['public', 'pairwise'], 'Subject identifier types a client may register.'),
+    subjectTypesSupported: published('subject_types_supported', list(['public', 'pairwise'], 'Subject identifier types a client may register.'), 'unknown'),
     defaultSubjectType: Type.String({ default: 'public', description: 'subject_type given to a client that does not ask for one.' }),
-    tokenEndpointAuthMethodsSupported: security(list(
+    tokenEndpointAuthMethodsSupported: published('token_endpoint_auth_methods_supported', security(list(
       ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'],
       'Token endpoint authentication methods a client may register.',
-    )),
-    tokenEndpointAuthSigningAlgValuesSupported: list(SIGNING_ALGS, 'Algorithms allowed for token_endpoint_auth_signing_alg.'),
-    idTokenSigningAlgValuesSupported: list(SIGNING_ALGS, 'Algorithms allowed for id_token_signed_response_alg.'),
-    idTokenEncryptionAlgValuesSupported: list(ENCRYPTION_ALGS, 'Algorithms allowed for id_token_encrypted_response_alg.'),
-    idTokenEncryptionEncValuesSupported: list(ENCRYPTION_ENCS, 'Values allowed for id_token_encrypted_response_enc.'),
-    userInfoSigningAlgValuesSupported: list(SIGNING_ALGS, 'Algorithms allowed for userinfo_signed_response_alg.'),
-    userInfoEncryptionAlgValuesSupported: list(ENCRYPTION_ALGS, 'Algorithms allowed for userinfo_encrypted_response_alg.'),
-    userInfoEncryptionEncValuesSupported: list(ENCRYPTION_ENCS, 'Values allowed for userinfo_encrypted_response_enc.'),
-    requestObjectSigningAlgValuesSupported: list(SIGNING_ALGS, 'Algorithms allowed for request_object_signing_alg.'),
-    requestObjectEncryptionAlgValuesSupported: list(ENCRYPTION_ALGS, 'Algorithms allowed for request_object_encryption_alg.'),
-    requestObjectEncryptionEncValuesSupported: list(ENCRYPTION_ENCS, 'Values allowed for request_object_encryption_enc.'),
-    authorizationSigningAlgValuesSupported: list(SIGNING_ALGS, 'Algorithms allowed for authorization_signed_response_alg (JARM).'),
-    authorizationEncryptionAlgValuesSupported: list(ENCRYPTION_ALGS, 'Algorithms allowed for authorization_encrypted_response_alg (JARM).'),
-    authorizationEncryptionEncValuesSupported: list(ENCRYPTION_ENCS, 'Values allowed for authorization_encrypted_response_enc (JARM).'),
+    )), ['client_secret_basic']),
+    tokenEndpointAuthSigningAlgValuesSupported: published('token_endpoint_auth_signing_alg_values_supported', list(SIGNING_ALGS, 'Algorithms allowed for token_endpoint_auth_signing_alg.'), 'unknown'),
+    idTokenSigningAlgValuesSupported: published('id_token_signing_alg_values_supported', list(SIGNING_ALGS, 'Algorithms allowed for id_token_signed_response_alg.'), 'unknown'),
+    idTokenEncryptionAlgValuesSupported: published('id_token_encryption_alg_values_supported', list(ENCRYPTION_ALGS, 'Algorithms allowed for id_token_encrypted_response_alg.'), 'unsupported'),
+    idTokenEncryptionEncValuesSupported: published('id_token_encryption_enc_values_supported', list(ENCRYPTION_ENCS, 'Values allowed for id_token_encrypted_response_enc.'), 'unsupported'),
+    userInfoSigningAlgValuesSupported: published('userinfo_signing_alg_values_supported', list(SIGNING_ALGS, 'Algorithms allowed for userinfo_signed_response_alg.'), 'unsupported'),
+    userInfoEncryptionAlgValuesSupported: published('userinfo_encryption_alg_values_supported', list(ENCRYPTION_ALGS, 'Algorithms allowed for userinfo_encrypted_response_alg.'), 'unsupported'),
+    userInfoEncryptionEncValuesSupported: published('userinfo_encryption_enc_values_supported', list(ENCRYPTION_ENCS, 'Values allowed for userinfo_encrypted_response_enc.'), 'unsupported'),
+    requestObjectSigningAlgValuesSupported: published('request_object_signing_alg_values_supported', list(SIGNING_ALGS, 'Algorithms allowed for request_object_signing_alg.'), 'unknown'),
+    requestObjectEncryptionAlgValuesSupported: published('request_object_encryption_alg_values_supported', list(ENCRYPTION_ALGS, 'Algorithms allowed for request_object_encryption_alg.'), 'unsupported'),
+    requestObjectEncryptionEncValuesSupported: published('request_object_encryption_enc_values_supported', list(ENCRYPTION_ENCS, 'Values allowed for request_object_encryption_enc.'), 'unsupported'),
+    authorizationSigningAlgValuesSupported: published('authorization_signing_alg_values_supported', list(SIGNING_ALGS, 'Algorithms allowed for authorization_signed_response_alg (JARM).'), 'unsupported'),
+    authorizationEncryptionAlgValuesSupported: published('authorization_encryption_alg_values_supported', list(ENCRYPTION_ALGS, 'Algorithms allowed for authorization_encrypted_response_alg (JARM).'), 'unsupported'),
+    authorizationEncryptionEncValuesSupported: published('authorization_encryption_enc_values_supported', list(ENCRYPTION_ENCS, 'Values allowed for authorization_encrypted_response_enc (JARM).'), 'unsupported'),
     accessTokenSigningAlgValuesSupported: list(ASYMMETRIC_SIGNING_ALGS, 'Algorithms allowed for access_token_signing_alg (JWT access tokens).'),
-    backchannelTokenDeliveryModesSupported: list(['poll', 'ping', 'push'], 'CIBA token delivery modes a client may register.'),
-    backchannelAuthenticationRequestSigningAlgValuesSupported: list(
+    backchannelTokenDeliveryModesSupported: published('backchannel_token_delivery_modes_supported', list(['poll', 'ping', 'push'], 'CIBA token delivery modes a client may register.'), 'unsupported'),
+    backchannelAuthenticationRequestSigningAlgValuesSupported: published('backchannel_authentication_request_signing_alg_values_supported', list(
       ASYMMETRIC_SIGNING_ALGS,
       'Algorithms allowed for backchannel_authentication_request_signing_alg (CIBA).',
-    ),
+    ), 'unsupported'),
     defaultSignatureAlgorithm: Type.String({ default: 'RS256', description: 'id_token_signed_response_alg given to a client that does not ask for one.' }),
-    scopesSupported: list(
+    scopesSupported: published('scopes_supported', list(
       ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'],
       'Scopes the server knows. Requested scopes outside this list are dropped from the registration.',
-    ),
-    claimsSupported: list(
+    ), 'unknown'),
+    claimsSupported: published('claims_supported', list(
       [
         'sub', 'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture',
         'website', 'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number',
         'phone_number_verified', 'address', 'updated_at',
       ],
       'Claims the server knows. Requested claims (Janssen `claims` member) outside this list are dropped.',
-    ),
-    acrValuesSupported: list([], 'ACR values a client may list in default_acr_values; empty accepts any value.'),
+    )),
+    acrValuesSupported: published('acr_values_supported', list([], 'ACR values a client may list in default_acr_values; empty accepts any value.')),
 
     // --- dynamic registration behaviour
     dynamicRegistrationEnabled: security(Type.Boolean({ default: true, description: 'Serve the registration endpoint; when false, POST answers 403 access_denied.' })),
@@ -223,7 +242,8 @@ export const ServerProperties = Type.Object(
           {
             type: Type.Literal('hydra'),
             adminUrl: Type.String({ pattern: '^https?://', description: "Hydra's admin API base URL (port 4445 by default)." }),
-            issuer: Type.String({ pattern: '^https?://', description: "Hydra's public issuer URL (its discovery is read from there)." }),
+            issuer: Type.String({ pattern: '^https?://', description: "Hydra's issuer (URLS_SELF_ISSUER)." }),
+            metadataUrl: Type.Optional(Type.String({ pattern: '^https?://', description: "Where Registrar reads Hydra's discovery document; default: under the issuer. Give Hydra's own public address when the issuer is a shared origin that routes discovery to Registrar." })),
           },
           { additionalProperties: false },
         ),
@@ -243,6 +263,7 @@ export const ServerProperties = Type.Object(
           {
             type: Type.Literal('oidc-provider'),
             issuer: Type.Optional(Type.String({ pattern: '^https?://', description: "The provider's issuer URL (its discovery is read from there)." })),
+            metadataUrl: Type.Optional(Type.String({ pattern: '^https?://', description: "Where Registrar reads the provider's discovery document; default: under the issuer." })),
           },
           { additionalProperties: false },
         ),
@@ -264,13 +285,13 @@ export const ServerProperties = Type.Object(
       minimum: 0,
       description: 'How often the reconciler brings the authorization server in line with the store (it also runs at start and on demand); 0: only at start and on demand.',
     }),
-    authorizationEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'authorization_endpoint published in discovery when no authorization server is connected.' }),
-    tokenEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'token_endpoint published in discovery when no authorization server is connected.' }),
-    jwksUri: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'jwks_uri published in discovery when no authorization server is connected.' }),
-    userInfoEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'userinfo_endpoint published in discovery when no authorization server is connected.' }),
-    endSessionEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'end_session_endpoint published in discovery when no authorization server is connected.' }),
-    revocationEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'revocation_endpoint published in discovery when no authorization server is connected.' }),
-    introspectionEndpoint: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()], { default: null, description: 'introspection_endpoint published in discovery when no authorization server is connected.' }),
+    authorizationEndpoint: endpoint('authorization_endpoint'),
+    tokenEndpoint: endpoint('token_endpoint'),
+    jwksUri: endpoint('jwks_uri'),
+    userInfoEndpoint: endpoint('userinfo_endpoint'),
+    endSessionEndpoint: endpoint('end_session_endpoint'),
+    revocationEndpoint: endpoint('revocation_endpoint'),
+    introspectionEndpoint: endpoint('introspection_endpoint'),
 
     // --- RFC 7592 management authorised otherwise than by the registration access token (open banking)
     dcrAuthorizationWithClientCredentials: security(Type.Boolean({
@@ -419,6 +440,23 @@ export const SECURITY_PROPERTIES: ReadonlySet<keyof ServerConfig> = new Set(
     .filter(([, schema]) => (schema as TSchema)['x-security'] === true)
     .map(([name]) => name as keyof ServerConfig),
 );
+
+/** A property published in discovery: its member, and for an enforced list what a server's document means without it. */
+export interface PublishedProperty {
+  member: string;
+  property: keyof ServerConfig;
+  /** Undefined: never narrowed by a connected server (endpoints, claims, ACR values). */
+  whenAbsent: WhenAbsent | undefined;
+  /** A list of signing algorithms (`none` is left out of discovery when rejectJwtWithNoneAlg). */
+  signing: boolean;
+}
+
+export const PUBLISHED_PROPERTIES: readonly PublishedProperty[] = Object.entries(ServerProperties.properties)
+  .filter(([, schema]) => typeof (schema as TSchema)['x-discovery'] === 'string')
+  .map(([name, schema]) => {
+    const member = (schema as TSchema)['x-discovery'] as string;
+    return { member, property: name as keyof ServerConfig, whenAbsent: (schema as TSchema)['x-absent'] as WhenAbsent | undefined, signing: member.endsWith('_signing_alg_values_supported') };
+  });
 
 export interface PropertyDoc {
   name: string;

@@ -1,4 +1,5 @@
-// Steps 5-6 of the registration flow, shared by POST and PUT: built-in validation and defaults,
+// Steps 5-6 of the registration flow, shared by POST and PUT: built-in validation and defaults
+// (against the configured lists as narrowed to what the connected authorization server supports),
 // the server's scope and claim decisions, then the policy hooks in the hook table's order
 // (isCertValidForClient, createClient / updateClient, modifyScopes, manageClaims), and last the
 // RFC 8705 binding of the final metadata to the presented certificate. Whatever policy returns
@@ -63,7 +64,9 @@ export interface Draft {
   context: HookContext;
 }
 
-export async function draftClient(input: DraftInput, services: RegistrationServices, config: ServerConfig, policy: RequestPolicy): Promise<Draft> {
+export async function draftClient(input: DraftInput, services: RegistrationServices, configured: Readonly<ServerConfig>, policy: RequestPolicy): Promise<Draft> {
+  // What a client may register is what the authorization server supports too (503 while that cannot be known).
+  const config = await services.authorizationServer.settledConfig(configured);
   const validated = await validateClientMetadata(input.request, config);
   const context: HookContext = {
     operation: input.operation,

@@ -3,11 +3,12 @@
 // reconciler repairs what changed behind Registrar's back.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { discoverAuthorizationServerMetadata, exchangeAuthorization, registerClient, startAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
 import { adminToken, startAdminServer } from '../helpers/admin.ts';
 import { available, clientCredentials, followsLifecycle, startHydra, type Hydra } from '../helpers/authorizationServers.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
-import { assertError, httpRequest } from '../helpers/server.ts';
+import { signInAtHydra } from '../helpers/signIn.ts';
+import { assertError, freePort, httpRequest } from '../helpers/server.ts';
+import { openidClient } from '../helpers/clientLibraries.ts';
 
 const skip = !available('hydra');
 
@@ -19,8 +20,10 @@ describe('Registrar connected to Ory Hydra', { skip: skip && 'no Hydra: run bash
   const hydraClient = (clientId: string) => httpRequest(`${hydra.adminUrl}/admin/clients/${encodeURIComponent(clientId)}`, 'GET');
 
   before(async () => {
-    hydra = await startHydra();
-    server = await startAdminServer({ properties: { authorizationServer: { type: 'hydra', adminUrl: hydra.adminUrl, issuer: hydra.issuer }, authorizationServerSyncIntervalSeconds: 0 } });
+    // As the README runs them: Hydra's discovery names Registrar's registration endpoint.
+    const port = await freePort();
+    hydra = await startHydra({ registrationEndpoint: `http://127.0.0.1:${port}/register` });
+    server = await startAdminServer({ port, properties: { authorizationServer: { type: 'hydra', adminUrl: hydra.adminUrl, issuer: hydra.issuer }, authorizationServerSyncIntervalSeconds: 0 } });
     admin = await adminToken(server.url);
     tokenEndpoint = `${hydra.issuer}/oauth2/token`;
   });
@@ -29,14 +32,44 @@ describe('Registrar connected to Ory Hydra', { skip: skip && 'no Hydra: run bash
     await hydra?.close();
   });
 
-  test('discovery carries Hydra endpoints with Registrar registration endpoint', async () => {
-    await server.registrar.reconciler.run('demand');
+  test("Hydra's discovery names Registrar: clients discover at Hydra's issuer, and Registrar's own document is its registration metadata", async () => {
     const document = (await server.request('GET', '/.well-known/oauth-authorization-server')).json;
-    assert.equal(document.token_endpoint, tokenEndpoint);
-    assert.equal(document.authorization_endpoint, `${hydra.issuer}/oauth2/auth`);
-    assert.equal(document.jwks_uri, `${hydra.issuer}/.well-known/jwks.json`);
-    assert.equal(document.issuer, hydra.issuer);
+    assert.equal(document.issuer, server.url);
     assert.equal(document.registration_endpoint, `${server.url}/register`);
+    // Hydra's endpoints issue tokens under Hydra's issuer: they are not Registrar's to publish.
+    assert.equal(document.token_endpoint, undefined);
+    assert.equal(document.authorization_endpoint, undefined);
+    const status = (await server.request('GET', '/admin/authorization-server', { token: admin })).json;
+    assert.equal(status.issuer, hydra.issuer);
+    assert.deepEqual(status.topology, { kind: 'server-discovery', issuer: hydra.issuer });
+  });
+
+  test("openid-client discovers at Hydra's issuer, registers at Registrar and gets tokens at Hydra", async () => {
+    await openidClient({ issuer: hydra.issuer, signIn: signInAtHydra(hydra.adminUrl), scope: 'offline' });
+  });
+
+  test('discovery advertises only what works at Hydra too, and registration refuses the rest before Hydra is asked', async () => {
+    const document = (await server.request('GET', '/.well-known/openid-configuration')).json;
+    assert.deepEqual([...document.token_endpoint_auth_methods_supported].sort(), ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt']);
+    assert.deepEqual([...document.grant_types_supported].sort(), ['authorization_code', 'client_credentials', 'implicit', 'refresh_token']);
+    assert.deepEqual(document.subject_types_supported, ['public']);
+    assert.equal(document.id_token_encryption_alg_values_supported, undefined);
+    // Hydra grants any scope a client holds: none it advertises (offline) is dropped, none of Registrar's either.
+    for (const scope of ['offline', 'offline_access', 'openid', 'profile']) assert.ok(document.scopes_supported.includes(scope), scope);
+    const calls = () => server.registrar.metrics.serverCalls.get().then((metric) => metric.values.filter((value) => value.labels.operation === 'create').reduce((sum, value) => sum + value.value, 0));
+    const before = await calls();
+    for (const [request, member] of [
+      [{ grant_types: ['client_credentials'], response_types: [], token_endpoint_auth_method: 'client_secret_jwt' }, /token_endpoint_auth_method "client_secret_jwt"/],
+      [{ grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], response_types: [] }, /device_code/],
+      [{ redirect_uris: ['https://client.example.org/cb'], subject_type: 'pairwise' }, /subject_type "pairwise"/],
+      [{ redirect_uris: ['https://client.example.org/cb'], id_token_encrypted_response_alg: 'RSA-OAEP' }, /id_token_encrypted_response_alg/],
+    ] as const) {
+      assertError(await server.register(request), 400, 'invalid_client_metadata', member);
+    }
+    assert.equal(await calls(), before, 'Hydra was asked');
+    const offline = await server.register({ grant_types: ['client_credentials'], response_types: [], scope: 'offline openid' });
+    assert.equal(offline.status, 201, offline.text);
+    assert.equal(offline.json.scope, 'offline openid');
   });
 
   test('a client_credentials client gets a token at Hydra with the credentials of the 201', async () => {
@@ -67,7 +100,7 @@ describe('Registrar connected to Ory Hydra', { skip: skip && 'no Hydra: run bash
     assert.equal(registered.status, 201, registered.text);
     const { client_id: clientId, client_secret: secret } = registered.json;
     const query = new URLSearchParams({ client_id: clientId, redirect_uri: redirect, response_type: 'code', scope: 'openid', state: 'state-0123456789', nonce: 'nonce-0123456789' });
-    const code = await authorizationCode(hydra, `${hydra.issuer}/oauth2/auth?${query}`, redirect);
+    const code = (await signInAtHydra(hydra.adminUrl)(`${hydra.issuer}/oauth2/auth?${query}`, redirect)).searchParams.get('code') ?? assert.fail('no code');
     const exchanged = await fetch(tokenEndpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
@@ -79,22 +112,6 @@ describe('Registrar connected to Ory Hydra', { skip: skip && 'no Hydra: run bash
     // A redirect URI that was not registered is refused by Hydra itself.
     const wrong = await fetch(`${hydra.issuer}/oauth2/auth?${new URLSearchParams({ client_id: clientId, redirect_uri: 'https://evil.example/cb', response_type: 'code', scope: 'openid', state: 'state-0123456789' })}`, { redirect: 'manual' });
     assert.doesNotMatch(wrong.headers.get('location') ?? '', /login_challenge/);
-  });
-
-  test('the MCP TypeScript SDK discovers, registers and completes its authorization at Hydra', async () => {
-    const metadata = await discoverAuthorizationServerMetadata(server.url);
-    assert.ok(metadata, 'the SDK found no metadata');
-    const redirectUrl = 'http://localhost:3000/callback';
-    const clientInformation = await registerClient(server.url, {
-      metadata,
-      clientMetadata: { redirect_uris: [redirectUrl], client_name: 'MCP client', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' },
-    });
-    assert.equal(clientInformation.client_secret, undefined);
-    const { authorizationUrl, codeVerifier } = await startAuthorization(server.url, { metadata, clientInformation, redirectUrl, scope: 'openid', state: 'state-0123456789' });
-    assert.equal(authorizationUrl.origin, hydra.issuer);
-    const code = await authorizationCode(hydra, authorizationUrl.href, redirectUrl);
-    const tokens = await exchangeAuthorization(server.url, { metadata, clientInformation, authorizationCode: code, codeVerifier, redirectUri: redirectUrl });
-    assert.equal(typeof tokens.access_token, 'string');
   });
 
   test('PUT changes redirect URIs and scope at Hydra; the token endpoint follows', async () => {
@@ -118,12 +135,16 @@ describe('Registrar connected to Ory Hydra', { skip: skip && 'no Hydra: run bash
     await followsLifecycle(server, admin, tokenEndpoint, { disabled: absent, deleted: absent });
   });
 
-  test('metadata Hydra refuses fails the registration with 502 and leaves nothing behind', async () => {
+  test('a representation Hydra refuses fails the registration with 502 and leaves nothing behind', async () => {
     const before = (await server.request('GET', '/admin/clients', { token: admin })).json.totalEntriesCount;
-    // Registrar allows pairwise subjects; this Hydra supports public ones only.
-    const refused = await server.register({ redirect_uris: ['https://client.example.org/cb'], subject_type: 'pairwise' });
-    assertError(refused, 502, 'server_error', /authorization server refused.*pairwise/);
-    assert.equal((await server.request('GET', '/admin/clients', { token: admin })).json.totalEntriesCount, before);
+    await server.put('hydra-refused', `export function modifyAuthorizationServerClient(serverClient) { serverClient.subject_type = 'pairwise'; return serverClient; }`);
+    try {
+      const refused = await server.register({ grant_types: ['client_credentials'], response_types: [] });
+      assertError(refused, 502, 'server_error', /authorization server refused.*pairwise/);
+      assert.equal((await server.request('GET', '/admin/clients', { token: admin })).json.totalEntriesCount, before);
+    } finally {
+      await server.drop('hydra-refused');
+    }
   });
 
   test('a script changes the representation Hydra receives (modifyAuthorizationServerClient)', async () => {
@@ -227,9 +248,11 @@ describe('Registrar connected to Ory Hydra', { skip: skip && 'no Hydra: run bash
     const status = await server.request('GET', '/admin/authorization-server', { token: admin });
     assert.equal(status.json.type, 'hydra');
     assert.equal(status.json.lastSync.outcome, 'ok');
-    // A second run finds nothing to do.
+    // A second run finds nothing to do, and asks Hydra for one page of clients.
     const again = (await server.request('POST', '/admin/authorization-server/sync', { token: admin })).json;
     assert.equal(again.created + again.updated + again.deleted, 0, JSON.stringify(again));
+    assert.equal(again.calls, 1, JSON.stringify(again));
+    assert.match((await server.request('GET', '/metrics')).text, /registrar_authorization_server_sync_last_run_calls 1/);
   });
 
   test('Hydra down: registration answers 503 with Retry-After and nothing is stored; readiness says so; the reconciler restores its clients after', async () => {
@@ -258,28 +281,3 @@ describe('Registrar connected to Ory Hydra', { skip: skip && 'no Hydra: run bash
     assert.equal((await server.request('GET', '/health/ready')).status, 200);
   });
 });
-
-/** The authorization-code flow at Hydra, with login and consent accepted through its admin API. */
-async function authorizationCode(hydra: Hydra, authorizationUrl: string, redirectUri: string): Promise<string> {
-  const cookies = new Map<string, string>();
-  const visit = async (url: string) => {
-    const response = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') } });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const at = pair!.indexOf('=');
-      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
-    assert.ok([302, 303].includes(response.status), `${url}: ${response.status} ${await response.text()}`);
-    return new URL(response.headers.get('location') ?? '', url);
-  };
-  const accept = async (kind: 'login' | 'consent', challenge: string, body: unknown) => {
-    const answer = await httpRequest(`${hydra.adminUrl}/admin/oauth2/auth/requests/${kind}/accept?${kind}_challenge=${encodeURIComponent(challenge)}`, 'PUT', { json: body });
-    assert.equal(answer.status, 200, answer.text);
-    return answer.json.redirect_to as string;
-  };
-  const login = await visit(authorizationUrl);
-  const consent = await visit(await accept('login', login.searchParams.get('login_challenge') ?? '', { subject: 'user-1' }));
-  const back = await visit(await accept('consent', consent.searchParams.get('consent_challenge') ?? '', { grant_scope: ['openid'] }));
-  assert.equal(`${back.origin}${back.pathname}`, redirectUri);
-  return back.searchParams.get('code') ?? assert.fail(`no code in ${back.href}`);
-}

@@ -3,47 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { adminToken, startAdminServer } from '../helpers/admin.ts';
-import { available, clientCredentials, followsLifecycle, startKeycloak, type Keycloak } from '../helpers/authorizationServers.ts';
+import { available, clientCredentials, followsLifecycle, KEYCLOAK_REALM, keycloakOk as ok, prepareKeycloakRealm, startKeycloak, type Keycloak } from '../helpers/authorizationServers.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
+import { signInAtKeycloak } from '../helpers/signIn.ts';
 import { assertError } from '../helpers/server.ts';
 
 const skip = !available('keycloak');
-const REALM = 'demo';
-const SERVICE_ACCOUNT = { id: 'registrar-admin', secret: 'registrar-admin-secret-0123456789' };
-const USER = { username: 'alice', password: 'alice-password-0123' };
-
-async function ok(response: Promise<Response>, what: string): Promise<any> {
-  const answer = await response;
-  const text = await answer.text();
-  assert.ok(answer.ok, `${what}: ${answer.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-/** The demo realm, a service-account client allowed to manage its clients, and a user who can sign in. */
-async function prepareRealm(keycloak: Keycloak): Promise<void> {
-  await ok(keycloak.admin('POST', '/realms', { realm: REALM, enabled: true }), 'realm');
-  await ok(
-    keycloak.admin('POST', `/realms/${REALM}/clients`, { clientId: SERVICE_ACCOUNT.id, secret: SERVICE_ACCOUNT.secret, serviceAccountsEnabled: true, publicClient: false, standardFlowEnabled: false }),
-    'service-account client',
-  );
-  const [client] = await ok(keycloak.admin('GET', `/realms/${REALM}/clients?clientId=${SERVICE_ACCOUNT.id}`), 'find client');
-  const user = await ok(keycloak.admin('GET', `/realms/${REALM}/clients/${client.id}/service-account-user`), 'service account user');
-  const [management] = await ok(keycloak.admin('GET', `/realms/${REALM}/clients?clientId=realm-management`), 'realm-management');
-  const roles = await Promise.all(['manage-clients', 'view-clients'].map((role) => ok(keycloak.admin('GET', `/realms/${REALM}/clients/${management.id}/roles/${role}`), role)));
-  await ok(keycloak.admin('POST', `/realms/${REALM}/users/${user.id}/role-mappings/clients/${management.id}`, roles), 'role mapping');
-  await ok(
-    keycloak.admin('POST', `/realms/${REALM}/users`, {
-      username: USER.username,
-      enabled: true,
-      email: 'alice@example.com',
-      emailVerified: true,
-      firstName: 'Alice',
-      lastName: 'Example',
-      credentials: [{ type: 'password', value: USER.password, temporary: false }],
-    }),
-    'user',
-  );
-}
+const { realm: REALM, serviceAccount: SERVICE_ACCOUNT, user: USER } = KEYCLOAK_REALM;
 
 describe('Registrar connected to Keycloak', { skip: skip && 'no Keycloak: run bash .ci/keycloak.sh' }, () => {
   let keycloak: Keycloak;
@@ -54,7 +20,7 @@ describe('Registrar connected to Keycloak', { skip: skip && 'no Keycloak: run ba
 
   before(async () => {
     keycloak = await startKeycloak();
-    await prepareRealm(keycloak);
+    await prepareKeycloakRealm(keycloak);
     server = await startAdminServer({
       properties: {
         authorizationServer: { type: 'keycloak', url: keycloak.url, realm: REALM, adminClientId: SERVICE_ACCOUNT.id, adminClientSecret: SERVICE_ACCOUNT.secret },
@@ -69,12 +35,21 @@ describe('Registrar connected to Keycloak', { skip: skip && 'no Keycloak: run ba
     await keycloak?.close();
   });
 
-  test('discovery carries the realm endpoints with Registrar registration endpoint', async () => {
-    await server.registrar.reconciler.run('demand');
+  test("discovery names Registrar's issuer and advertises only what works at the realm too", async () => {
     const document = (await server.request('GET', '/.well-known/openid-configuration')).json;
-    assert.equal(document.token_endpoint, tokenEndpoint);
-    assert.equal(document.issuer, `${keycloak.url}/realms/${REALM}`);
+    assert.equal(document.issuer, server.url);
     assert.equal(document.registration_endpoint, `${server.url}/register`);
+    assert.equal(document.token_endpoint, undefined);
+    // Keycloak lists no `none`, yet serves public clients; it does not list self-signed certificates.
+    assert.ok(document.token_endpoint_auth_methods_supported.includes('none'));
+    assert.ok(!document.token_endpoint_auth_methods_supported.includes('self_signed_tls_client_auth'));
+    // What this connection does not carry to Keycloak is not offered.
+    assert.deepEqual(document.subject_types_supported, ['public']);
+    assert.equal(document.id_token_encryption_alg_values_supported, undefined);
+    assertError(await server.register({ redirect_uris: ['https://client.example.org/cb'], token_endpoint_auth_method: 'self_signed_tls_client_auth' }), 400, 'invalid_client_metadata', /self_signed_tls_client_auth/);
+    const status = (await server.request('GET', '/admin/authorization-server', { token: admin })).json;
+    assert.equal(status.issuer, `${keycloak.url}/realms/${REALM}`);
+    assert.equal(status.topology.kind, 'split');
   });
 
   test('a client_credentials client gets a token from the realm with the credentials of the 201', async () => {
@@ -93,7 +68,8 @@ describe('Registrar connected to Keycloak', { skip: skip && 'no Keycloak: run ba
     const registered = await server.register({ redirect_uris: [redirect], grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile' });
     assert.equal(registered.status, 201, registered.text);
     const { client_id: clientId, client_secret: secret } = registered.json;
-    const code = await signIn(keycloak, clientId, redirect);
+    const query = new URLSearchParams({ client_id: clientId, redirect_uri: redirect, response_type: 'code', scope: 'openid', state: 'state-0123456789' });
+    const code = (await signInAtKeycloak(USER)(`${keycloak.url}/realms/${REALM}/protocol/openid-connect/auth?${query}`, redirect)).searchParams.get('code') ?? assert.fail('no code');
     const exchanged = await fetch(tokenEndpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}` },
@@ -187,32 +163,3 @@ describe('Registrar connected to Keycloak', { skip: skip && 'no Keycloak: run ba
     assert.equal((await server.request('GET', '/health/ready')).status, 503);
   });
 });
-
-/** Keycloak's login form, filled in as a browser would: the authorization code at the redirect URI. */
-async function signIn(keycloak: Keycloak, clientId: string, redirectUri: string): Promise<string> {
-  const cookies = new Map<string, string>();
-  const remember = (response: Response) => {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const at = pair!.indexOf('=');
-      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
-  };
-  const cookie = () => [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  const query = new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state: 'state-0123456789' });
-  const page = await fetch(`${keycloak.url}/realms/${REALM}/protocol/openid-connect/auth?${query}`);
-  remember(page);
-  const html = await page.text();
-  assert.equal(page.status, 200, html.slice(0, 500));
-  const action = /<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/.exec(html)?.[1] ?? assert.fail('no login form');
-  const posted = await fetch(action.replace(/&amp;/g, '&'), {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
-    body: new URLSearchParams({ username: USER.username, password: USER.password, credentialId: '' }).toString(),
-  });
-  assert.equal(posted.status, 302, (await posted.text()).slice(0, 500));
-  const back = new URL(posted.headers.get('location') ?? '');
-  assert.equal(`${back.origin}${back.pathname}`, redirectUri);
-  return back.searchParams.get('code') ?? assert.fail(`no code in ${back.href}`);
-}

@@ -29,6 +29,8 @@ export function available(what: 'hydra' | 'keycloak'): boolean {
 
 export interface Hydra {
   issuer: string;
+  /** Its public API as reached directly (the issuer, unless a proxy's origin was given). */
+  publicUrl: string;
   adminUrl: string;
   pid(): number | undefined;
   /** Stop and start the process (same ports; memory storage: clients are lost). */
@@ -37,13 +39,21 @@ export interface Hydra {
   close(): Promise<void>;
 }
 
-export const startHydra = (): Promise<Hydra> => onFreshPorts(startHydraOnce);
+export interface HydraOptions {
+  /** Its issuer when it is served behind a proxy's public origin (URLS_SELF_ISSUER); default: its own public port. */
+  issuer?: string;
+  /** The registration endpoint its discovery names (WEBFINGER_OIDC_DISCOVERY_CLIENT_REGISTRATION_URL). */
+  registrationEndpoint?: string;
+}
 
-async function startHydraOnce(): Promise<Hydra> {
+export const startHydra = (options: HydraOptions = {}): Promise<Hydra> => onFreshPorts(() => startHydraOnce(options));
+
+async function startHydraOnce(options: HydraOptions): Promise<Hydra> {
   const binary = hydraBinary();
   if (!binary) throw new Error('no Hydra: run bash .ci/hydra.sh');
   const [publicPort, adminPort] = [await freePort(), await freePort()];
-  const issuer = `http://127.0.0.1:${publicPort}`;
+  const publicUrl = `http://127.0.0.1:${publicPort}`;
+  const issuer = options.issuer ?? publicUrl;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const server = supervised({
     command: binary,
@@ -60,12 +70,13 @@ async function startHydraOnce(): Promise<Hydra> {
       URLS_CONSENT: `${issuer}/test-consent`,
       LOG_LEVEL: 'error',
       SQA_OPT_OUT: 'true',
+      ...(options.registrationEndpoint ? { WEBFINGER_OIDC_DISCOVERY_CLIENT_REGISTRATION_URL: options.registrationEndpoint } : {}),
     },
     ready: answers(`${adminUrl}/health/ready`),
     deadlineMs: 60_000,
   });
   await server.start();
-  return { issuer, adminUrl, ...server, close: server.stop };
+  return { issuer, publicUrl, adminUrl, ...server, close: server.stop };
 }
 
 export interface Keycloak {
@@ -82,9 +93,14 @@ export interface Keycloak {
   close(): Promise<void>;
 }
 
-export const startKeycloak = (): Promise<Keycloak> => onFreshPorts(startKeycloakOnce);
+export interface KeycloakOptions {
+  /** The public origin it is served under behind a proxy (--hostname): its issuers and pages name it. */
+  hostname?: string;
+}
 
-async function startKeycloakOnce(): Promise<Keycloak> {
+export const startKeycloak = (options: KeycloakOptions = {}): Promise<Keycloak> => onFreshPorts(() => startKeycloakOnce(options));
+
+async function startKeycloakOnce(options: KeycloakOptions): Promise<Keycloak> {
   const home = keycloakHome();
   if (!home) throw new Error('no Keycloak: run bash .ci/keycloak.sh');
   const [port, management] = [await freePort(), await freePort()];
@@ -94,7 +110,16 @@ async function startKeycloakOnce(): Promise<Keycloak> {
   const work = tempDir('registrar-keycloak-');
   const server = supervised({
     command: join(home, 'bin', 'kc.sh'),
-    args: ['start-dev', `--http-port=${port}`, '--http-host=127.0.0.1', `--http-management-port=${management}`, '--db=dev-mem', '--log-level=warn'],
+    args: [
+      'start-dev',
+      `--http-port=${port}`,
+      '--http-host=127.0.0.1',
+      `--http-management-port=${management}`,
+      '--db=dev-mem',
+      '--log-level=warn',
+      // Behind a proxy: every URL it makes names the public origin; its own admin API stays reachable here.
+      ...(options.hostname ? [`--hostname=${options.hostname}`] : []),
+    ],
     env: { KC_BOOTSTRAP_ADMIN_USERNAME: adminUsername, KC_BOOTSTRAP_ADMIN_PASSWORD: adminPassword, JAVA_OPTS_APPEND: `-Djava.io.tmpdir=${work}` },
     ready: answers(`${url}/realms/master/.well-known/openid-configuration`),
     deadlineMs: 180_000,
@@ -130,6 +155,48 @@ async function startKeycloakOnce(): Promise<Keycloak> {
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/** The realm the Keycloak suites use: a service-account client allowed to manage its clients, and a user who can sign in. */
+export const KEYCLOAK_REALM = {
+  realm: 'demo',
+  serviceAccount: { id: 'registrar-admin', secret: 'registrar-admin-secret-0123456789' },
+  user: { username: 'alice', password: 'alice-password-0123' },
+} as const;
+const { realm: REALM, serviceAccount: SERVICE_ACCOUNT, user: USER } = KEYCLOAK_REALM;
+
+/** An admin API answer that must be 2xx, its JSON body. */
+export async function keycloakOk(response: Promise<Response>, what: string): Promise<any> {
+  const answer = await response;
+  const text = await answer.text();
+  assert.ok(answer.ok, `${what}: ${answer.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** Creates KEYCLOAK_REALM. */
+export async function prepareKeycloakRealm(keycloak: Keycloak): Promise<void> {
+  await keycloakOk(keycloak.admin('POST', '/realms', { realm: REALM, enabled: true }), 'realm');
+  await keycloakOk(
+    keycloak.admin('POST', `/realms/${REALM}/clients`, { clientId: SERVICE_ACCOUNT.id, secret: SERVICE_ACCOUNT.secret, serviceAccountsEnabled: true, publicClient: false, standardFlowEnabled: false }),
+    'service-account client',
+  );
+  const [client] = await keycloakOk(keycloak.admin('GET', `/realms/${REALM}/clients?clientId=${SERVICE_ACCOUNT.id}`), 'find client');
+  const user = await keycloakOk(keycloak.admin('GET', `/realms/${REALM}/clients/${client.id}/service-account-user`), 'service account user');
+  const [management] = await keycloakOk(keycloak.admin('GET', `/realms/${REALM}/clients?clientId=realm-management`), 'realm-management');
+  const roles = await Promise.all(['manage-clients', 'view-clients'].map((role) => keycloakOk(keycloak.admin('GET', `/realms/${REALM}/clients/${management.id}/roles/${role}`), role)));
+  await keycloakOk(keycloak.admin('POST', `/realms/${REALM}/users/${user.id}/role-mappings/clients/${management.id}`, roles), 'role mapping');
+  await keycloakOk(
+    keycloak.admin('POST', `/realms/${REALM}/users`, {
+      username: USER.username,
+      enabled: true,
+      email: 'alice@example.com',
+      emailVerified: true,
+      firstName: 'Alice',
+      lastName: 'Example',
+      credentials: [{ type: 'password', value: USER.password, temporary: false }],
+    }),
+    'user',
+  );
 }
 
 /** A client_credentials token request with HTTP Basic client authentication. */

@@ -63,11 +63,11 @@ export async function httpRequest(url: string, method: string, options: RequestO
 }
 
 export async function startServer(
-  options: Partial<Omit<RegistrarOptions, 'settings'>> & { dataDir?: string; env?: Record<string, string> } = {},
+  options: Partial<Omit<RegistrarOptions, 'settings'>> & { dataDir?: string; env?: Record<string, string>; port?: number } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   mkdirSync(join(dataDir, 'scripts'), { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const settings = readSettings({
     PORT: String(port),
     DCR_HOST: '127.0.0.1',

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Agent, request as httpRequestRaw } from 'node:http';
+import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../core/store/index.ts';
 import { freePort, httpRequest, tempDir } from '../helpers/server.ts';
@@ -142,6 +143,31 @@ describe('the server process', () => {
       refused = true;
       agent.destroy();
       if (running.child.exitCode === null) running.child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGTERM while the reconciler waits on an authorization server that does not answer: the run is cut, the process exits at once', async () => {
+    // A server that accepts connections and never answers; each call would wait out its 60 s timeout.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const dataDir = tempDir();
+    const configFile = join(dataDir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ authorizationServer: { type: 'hydra', adminUrl: url, issuer: url }, authorizationServerTimeoutMs: 60_000 }));
+    try {
+      const running = await start({ PORT: String(await freePort()), DCR_HOST: '127.0.0.1', DCR_DATA_DIR: dataDir, DCR_CONFIG: configFile, DCR_SHUTDOWN_TIMEOUT_SECONDS: '30' });
+      // The metadata read and the reconciler's first call (the list of clients) are under way, each waiting on the silent server.
+      while (sockets.size < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      const started = performance.now();
+      assert.equal(await stop(running), 0);
+      // Far inside both the call timeout and the shutdown deadline: nothing waited for either.
+      assert.ok(performance.now() - started < 10_000, `stopping took ${performance.now() - started} ms`);
+      assert.doesNotMatch(running.stdout() + running.stderr(), /still open at the shutdown deadline/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
