@@ -90,7 +90,7 @@ function processTree(pid: number): number[] {
 }
 
 /** CPU milliseconds a process and its descendants have used so far (all threads), or NaN where /proc is not available. */
-function cpuMillis(pid: number | undefined): number {
+export function cpuMillis(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
   try {
     return processTree(pid).reduce((sum, each) => {
