@@ -38,6 +38,7 @@ async function measure(scripts: number): Promise<{ median: number; p99: number; 
       config: new ConfigHolder(buildConfig({})),
       clock: Date.now,
       keySets: new RemoteKeySets(() => ({ outbound: outboundPolicy(buildConfig({})), maxAgeMs: 0, cooldownMs: 0 })),
+      filesDir: join(dir, 'plugin-files'),
     }),
   });
   await host.loadAll();

@@ -4,7 +4,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import Router from '@koa/router';
 import type Koa from 'koa';
-import pino, { type Logger } from 'pino';
+import { createLogger, type Logger } from './log/index.ts';
 import { BUILTIN_PLUGINS } from '../plugins/index.ts';
 import { AuthorizationServerLink, Reconciler } from './authorization/index.ts';
 import { adminRouter, AdminTokens, replay, followStoredConfig, Metrics, seedAdminClient, settleConfiguration, type ScriptsState } from './admin/index.ts';
@@ -15,9 +15,9 @@ import { drainable, type Drainable } from './http/drain.ts';
 import { outboundPolicy } from './outbound/index.ts';
 import { pluginServices } from './plugin/index.ts';
 import type { PolicyEngine } from './policy/index.ts';
-import { DecisionWriter, purgeInactive, REGISTRATION_PATH, registrationRouter, type RegistrationServices } from './registration/index.ts';
+import { DecisionWriter, purgeInactive, recheckAddresses, REGISTRATION_PATH, registrationRouter, type RecheckReport, type RegistrationServices } from './registration/index.ts';
 import { ScriptHost, watchScripts } from './sandbox/index.ts';
-import { hkdfSync } from 'node:crypto';
+import { hkdfSync, randomUUID } from 'node:crypto';
 import { accessSync, constants, statSync } from 'node:fs';
 import { loadEncryptionKey, SecretBox } from './secrets/index.ts';
 import { EmbeddedStore, type ClientStore } from './store/index.ts';
@@ -57,6 +57,8 @@ export interface Registrar {
   listen(): Promise<Server>;
   /** Starts the purges and the reconciler (listen() does, except in a worker process). */
   runBackgroundJobs(): void;
+  /** Resolves the hosts of every stored client's dereferenced URIs again now (the background job does every addressRecheckIntervalSeconds). */
+  recheckAddresses(): Promise<RecheckReport>;
   /** Resolves when every decision record of finished requests is written. */
   flushDecisions(): Promise<void>;
   close(): Promise<void>;
@@ -67,7 +69,7 @@ const PURGE_INTERVAL_MS = 60_000;
 
 export function createRegistrar(options: RegistrarOptions): Registrar {
   const { settings } = options;
-  const logger = options.logger ?? pino({ level: settings.logLevel });
+  const logger = options.logger ?? createLogger(settings.logLevel);
   const fileProperties = options.properties ?? loadConfigFile(settings.configFile);
   const config = new ConfigHolder(buildConfig(fileProperties));
   const store = options.store ?? new EmbeddedStore(settings.dataDir);
@@ -86,7 +88,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     dir: settings.scriptsDir,
     logger,
     plugins: BUILTIN_PLUGINS,
-    services: pluginServices({ logger, store, config, clock, keySets }),
+    services: pluginServices({ logger, store, config, clock, keySets, filesDir: settings.pluginFilesDir }),
     onCall: ({ script, hook, ms }) => metrics.observeHook(script, hook, ms / 1000),
     onShadow: ({ script, hook, verdict }) => metrics.shadowDecisions.inc({ script, hook, verdict }),
     onPluginCall: ({ script, plugin, fn, outcome, ms }) => {
@@ -141,8 +143,9 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
 
   // Replay's scratch hosts: the same plugins over services that only read (no network).
   const refused = () => Promise.reject(new Error('network fetches are refused during a replay'));
-  const replayServices = { ...pluginServices({ logger, store, config, clock, keySets }), fetchJson: refused, keySets: { get: refused } };
-  const scratchHost = (dir: string) => new ScriptHost({ dir, logger: logger.child({ component: 'replay' }), plugins: BUILTIN_PLUGINS, services: replayServices });
+  const replayServices = { ...pluginServices({ logger, store, config, clock, keySets, filesDir: settings.pluginFilesDir }), fetchJson: refused, keySets: { get: refused } };
+  // Each scratch host has a scope of its own: plugins keep nothing it shares with the live scripts.
+  const scratchHost = (dir: string) => new ScriptHost({ dir, scope: `replay-${randomUUID()}`, logger: logger.child({ component: 'replay' }), plugins: BUILTIN_PLUGINS, services: replayServices });
 
   const router = new Router<RequestState>();
   const wellKnown = discovery(settings.issuer, registrationEndpoint, async () => {
@@ -171,19 +174,36 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   );
   const app = createHttpApp(logger, router, (route, method, status) => metrics.requests.inc({ route, method, status: String(status) }));
 
+  /** Aborted when the process stops: background work under way stops at its next step. */
+  const stopping = new AbortController();
   let drain: Drainable | undefined;
   let purge: NodeJS.Timeout | undefined;
   let watcher: ReturnType<typeof watchScripts> | undefined;
   let stopFollowing: (() => void) | undefined;
+  const recheck = async () => {
+    const report = await recheckAddresses(services, logger, stopping.signal);
+    metrics.observeRecheck(report);
+    return report;
+  };
   const runBackgroundJobs = () => {
     if (purge) return;
     // In the background: a server that is down at start must not keep Registrar from serving.
     reconciler.start(() => config.current.authorizationServerSyncIntervalSeconds);
+    let lastRecheck = clock();
+    let rechecking = false;
     purge = setInterval(() => {
       Promise.all([store.purgeExpired(clock()), store.purgeDecisions(clock()), purgeInactive(services, clock())]).then(
         ([, , inactive]) => inactive > 0 && logger.info({ deleted: inactive }, 'deleted clients unused for dynamicClientInactivityExpirationDays'),
         (err: unknown) => logger.warn({ err }, 'purging expired clients, inactive clients and decision records failed'),
       );
+      const every = config.current.addressRecheckIntervalSeconds * 1000;
+      if (every > 0 && !rechecking && clock() - lastRecheck >= every) {
+        rechecking = true;
+        lastRecheck = clock();
+        recheck()
+          .catch((err: unknown) => logger.warn({ err }, 're-checking the addresses of client URIs failed'))
+          .finally(() => (rechecking = false));
+      }
     }, PURGE_INTERVAL_MS).unref();
   };
   return {
@@ -235,8 +255,10 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       });
     },
     runBackgroundJobs,
+    recheckAddresses: recheck,
     async close() {
       clearInterval(purge);
+      stopping.abort();
       await reconciler.stop();
       stopFollowing?.();
       await watcher?.close();

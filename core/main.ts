@@ -2,7 +2,7 @@
 // processes: core/cluster). Prints one line with the URL it listens on; SIGTERM and SIGINT stop
 // accepting connections, let requests in flight finish, then close the store.
 import type { AddressInfo } from 'node:net';
-import pino, { type Logger } from 'pino';
+import { createLogger, type Logger } from './log/index.ts';
 import { isWorkerProcess, joinSupervisor, superviseWorkers } from './cluster/index.ts';
 import { readSettings, type Settings } from './config/index.ts';
 import { createRegistrar } from './index.ts';
@@ -46,7 +46,7 @@ function exitOnSignal(logger: Logger): (close: () => Promise<number>) => void {
 
 async function main(): Promise<void> {
   const settings = readSettings();
-  const logger = pino({ level: settings.logLevel });
+  const logger = createLogger(settings.logLevel);
   const closeWith = exitOnSignal(logger);
   const worker = isWorkerProcess();
   if (settings.workers > 1 && !worker) {

@@ -7,25 +7,15 @@ import type { Logger } from 'pino';
 import { SECURITY_PROPERTIES, type ServerConfig } from '../config/index.ts';
 import { InvalidRequest } from '../errors/index.ts';
 import { NO_STORE } from '../http/app.ts';
-import { newTimeOrderedId } from '../secrets/index.ts';
+import { maskSecrets, newTimeOrderedId } from '../secrets/index.ts';
 import type { ClientStore, ConfigChange } from '../store/index.ts';
-
-const SECRET = /secret|password/i;
-
-/** A copy of `value` with every member that names a secret masked. */
-function redact(value: unknown, name = ''): unknown {
-  if (SECRET.test(name) && value !== null && value !== undefined && value !== '') return '***';
-  if (Array.isArray(value)) return value.map((item) => redact(item));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, redact(inner, key)]));
-  return value;
-}
 
 /** Each property whose value differs, old and new (secrets masked). */
 function changesBetween(before: Record<string, unknown>, after: Record<string, unknown>): ConfigChange['changes'] {
   const names = new Set([...Object.keys(before), ...Object.keys(after)]);
   return [...names]
     .filter((name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]))
-    .map((property) => ({ property, old: redact(before[property], property), new: redact(after[property], property) }));
+    .map((property) => ({ property, old: maskSecrets(before[property], property), new: maskSecrets(after[property], property) }));
 }
 
 /** Keeps and logs one change; nothing when nothing changed. */

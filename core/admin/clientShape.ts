@@ -41,6 +41,10 @@ export const AdminClientSchema = Type.Object(
     inactivityExpirationDate: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
       description: 'When the client is deleted if it stays unused (dynamicClientInactivityExpirationDays); null: never.',
     }),
+    addressFinding: Type.Union(
+      [Type.Object({ at: Type.String({ format: 'date-time' }), member: Type.String(), host: Type.String() }), Type.Null()],
+      { description: 'The address re-check found this host of a URI servers dereference resolving to a private address; null: nothing found.' },
+    ),
     customAttributes: Type.Record(Type.String(), Type.Unknown(), { description: 'Configured custom and language-tagged members, by their wire names.' }),
   },
   { additionalProperties: false, $id: 'Client', description: 'A registered client (Janssen config-api Client shape).' },
@@ -65,6 +69,7 @@ export function toAdminClient(record: ClientRecord, inactivityDays = 0): Record<
   client.initialAccessTokenId = record.initialAccessTokenId ?? null;
   client.lastUsedAt = record.lastUsedAt === undefined ? null : iso(record.lastUsedAt);
   client.inactivityExpirationDate = inactivityDays > 0 ? iso((record.lastUsedAt ?? record.createdAt) + inactivityDays * 86_400_000) : null;
+  client.addressFinding = record.addressFinding ? { ...record.addressFinding, at: iso(record.addressFinding.at) } : null;
   client.customAttributes = customAttributes;
   return client;
 }

@@ -5,7 +5,7 @@
 import type { Context } from 'koa';
 import { InvalidRequest, OAuthError } from '../errors/index.ts';
 import { NO_STORE, type RequestState } from '../http/app.ts';
-import { conflict, deleteClient, needsSecret, type RegistrationServices } from '../registration/index.ts';
+import { deleteClient, needsSecret, replaceEarlier, reviseClient, type RegistrationServices } from '../registration/index.ts';
 import { hashToken, newClientSecret, newRegistrationAccessToken } from '../secrets/index.ts';
 import type { ClientFilter, ClientRecord } from '../store/index.ts';
 import { toAdminClient } from './clientShape.ts';
@@ -39,14 +39,7 @@ export function clientAdmin(services: RegistrationServices) {
   }
 
   /** Writes a change at the authorization server and in the store, both or neither. */
-  async function save(ctx: AdminContext, record: ClientRecord, change: Partial<ClientRecord>): Promise<ClientRecord> {
-    const next = { ...record, ...change, revision: record.revision + 1, updatedAt: clock() };
-    const written = await services.authorizationServer.commit({ operation: 'admin', requestId: ctx.state.requestId, before: record, after: next, policy: services.policy.forRequest({ requestId: ctx.state.requestId }) }, () =>
-      store.replace(next, record.revision),
-    );
-    if (!written) throw conflict();
-    return next;
-  }
+  const save = (ctx: AdminContext, record: ClientRecord, change: Partial<ClientRecord>) => reviseClient(services, record, change, ctx.state.requestId);
 
   const shown = (record: ClientRecord) => toAdminClient(record, services.config.current.dynamicClientInactivityExpirationDays);
 
@@ -85,6 +78,8 @@ export function clientAdmin(services: RegistrationServices) {
       if (record.metadata.client_status !== 'pending') throw new OAuthError('invalid_request', 'the client is not waiting for approval', { status: 409 });
       const saved = await save(ctx, record, { metadata: { ...record.metadata, client_status: 'active' } });
       ctx.state.log.info({ clientId: record.clientId, admin: true }, 'registration approved');
+      // Approved, it replaces what its software's earlier registrations held (dynamicRegistrationDuplicatePolicy `replace`).
+      await replaceEarlier(services, saved, ctx.state.requestId, ctx.state.log);
       send(ctx, shown(saved));
     },
     /** A pending registration is refused: the client is deleted. */

@@ -10,8 +10,10 @@ import type { Logger } from 'pino';
 import { buildConfig, type ConfigHolder } from '../config/index.ts';
 import { Conflict, InvalidRequest } from '../errors/index.ts';
 import { checkDepth, readRawBody } from '../http/body.ts';
+import { describeJsonError } from '../validation/index.ts';
 import { NO_STORE } from '../http/app.ts';
 import { recordChange } from './audit.ts';
+import { maskSecrets, unmaskSecrets } from '../secrets/index.ts';
 import type { ClientStore } from '../store/index.ts';
 
 const { applyPatch, JsonPatchError } = fastJsonPatch;
@@ -24,7 +26,7 @@ function readPatch(text: string): fastJsonPatch.Operation[] {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new InvalidRequest('the patch is not valid JSON');
+    throw new InvalidRequest(`the patch is not valid JSON: ${describeJsonError(text)}`);
   }
   if (!Array.isArray(parsed)) throw new InvalidRequest('a JSON Patch is an array of operations');
   checkDepth(parsed, 'the patch');
@@ -37,10 +39,13 @@ function readPatch(text: string): fastJsonPatch.Operation[] {
   });
 }
 
+/** The configuration as the API shows it: secrets are write-only (masked for every reader, as in the audit trail). */
+const shown = (config: ConfigHolder) => maskSecrets(config.current);
+
 export function getConfig(config: ConfigHolder) {
   return (ctx: Context) => {
     ctx.set({ ...NO_STORE, ETag: `"${config.revision}"` });
-    ctx.body = config.current;
+    ctx.body = shown(config);
   };
 }
 
@@ -53,7 +58,9 @@ export function patchConfig(config: ConfigHolder, store: ClientStore, clock: () 
     const operations = readPatch((await readRawBody(ctx, 256 * 1024)).toString('utf8'));
     let patched: Record<string, unknown>;
     try {
-      patched = applyPatch(structuredClone(config.current) as Record<string, unknown>, operations, true, false).newDocument;
+      // The patch applies to the document as the API shows it; a masked secret left as it was read keeps its value.
+      const applied = applyPatch(shown(config) as Record<string, unknown>, operations, true, false).newDocument;
+      patched = unmaskSecrets(applied, config.current) as Record<string, unknown>;
     } catch (err) {
       const reason = err instanceof JsonPatchError ? `${err.name}: ${err.message.split('\n')[0]} (operation ${err.index ?? '?'})` : (err as Error).message;
       throw new InvalidRequest(`the patch cannot be applied: ${reason}`);
@@ -76,7 +83,7 @@ export function patchConfig(config: ConfigHolder, store: ClientStore, clock: () 
     const actor = (ctx.state as { admin?: { clientId: string } }).admin?.clientId ?? 'unknown';
     await recordChange(store, ctx.state.log, { actor, revision: config.revision, at, before, after: config.current as Record<string, unknown> });
     ctx.set({ ...NO_STORE, ETag: `"${config.revision}"` });
-    ctx.body = config.current;
+    ctx.body = shown(config);
   };
 }
 

@@ -21,13 +21,14 @@ export interface DryRunResult {
 
 /**
  * A registration as POST /register would make it, stored nowhere: the built-in rules, the policy's
- * hooks and the response policy; throws the OAuthError the request would answer.
+ * hooks and the response policy; throws the OAuthError the request would answer. `offline`: no
+ * network at all (replay).
  */
-export async function simulateRegistration(services: RegistrationServices, policy: RequestPolicy, body: Record<string, unknown>, requestId: string) {
+export async function simulateRegistration(services: RegistrationServices, policy: RequestPolicy, body: Record<string, unknown>, requestId: string, options: { offline?: boolean } = {}) {
   const config = services.config.current;
   const clientId = randomUUID();
   const { client, context } = await draftClient(
-    { operation: 'create', request: pickMetadata(body, config, 'client'), clientId, stored: undefined, requestId, statement: undefined, signedRequest: undefined, certificate: undefined },
+    { operation: 'create', request: pickMetadata(body, config, 'client'), clientId, stored: undefined, requestId, statement: undefined, signedRequest: undefined, certificate: undefined, offline: options.offline },
     services,
     config,
     policy,

@@ -117,7 +117,6 @@ export function adminRouter({ services, scripts, tokens, metrics, reconciler, de
 
   router.post('/admin/scripts/:name/replay', scope(SCOPES.scriptsWrite), async (ctx: Context & { params: Record<string, string> }) => {
     const name = ctx.params.name ?? '';
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new NotFound();
     const body = await readJsonObject(ctx, 1024 * 1024);
     if (!validReplay(body)) throw new InvalidRequest(describeErrors(validReplay.errors, 'body', (member) => `unknown member "${member}"`).join('; '));
     const since = body.since === undefined ? undefined : typeof body.since === 'number' ? body.since : Date.parse(body.since);

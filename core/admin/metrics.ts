@@ -4,6 +4,7 @@
 // process metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SyncReport } from '../authorization/index.ts';
+import type { RecheckReport } from '../registration/index.ts';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -63,6 +64,12 @@ export class Metrics {
     labelNames: ['script', 'hook', 'verdict'],
     registers: [this.registry],
   });
+  readonly privateAddressClients = new Gauge({
+    name: 'registrar_clients_private_address',
+    help: 'Clients whose dereferenced URIs resolved to a private address at the last address re-check.',
+    aggregator: 'max',
+    registers: [this.registry],
+  });
   readonly restarts = new Counter({ name: 'registrar_sandbox_restarts_total', help: 'Isolates rebuilt after a time or memory limit, by script.', labelNames: ['script'], registers: [this.registry] });
 
   readonly #hookTimers = new Map<string, { observe(value: number): void }>();
@@ -87,6 +94,10 @@ export class Metrics {
     for (const change of ['created', 'updated', 'deleted', 'failed'] as const) if (report[change] > 0) this.syncChanges.inc({ change }, report[change]);
     this.syncCalls.set(report.calls);
     this.syncLastRun.set(Date.parse(report.finishedAt) / 1000);
+  }
+
+  observeRecheck(report: RecheckReport): void {
+    this.privateAddressClients.set(report.flagged);
   }
 
   /** Per (script, hook) child kept, so a call does not hash its labels again. */

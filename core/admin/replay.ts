@@ -3,8 +3,10 @@
 // and once with the candidate in place of the named script; each recorded registration request
 // (POST, as kept by decisionLogStoreRequests) runs through the built-in rules and every active
 // script's hooks on both, and the report says where the outcome or the resulting client
-// changed. Nothing is stored, and the scratch hosts' plugins only read: network fetches (the
-// http and jwks plugins) are refused, so a script that depends on them shows its error path.
+// changed. Nothing is stored, nothing goes to the network (the built-in rules do not resolve or
+// fetch a client's URLs; the http and jwks plugins are refused, so a script that depends on them
+// shows its error path), plugins keep nothing the live scripts share (a scope of its own), and a
+// replay ends by REPLAY_DEADLINE_MS whatever it replays.
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -68,6 +70,8 @@ export interface ReplayReport {
   changed: number;
   /** Recorded registrations without a kept request (not replayable). */
   skipped: number;
+  /** The replay reached its deadline before the last registration: the rest are left out. */
+  truncated: boolean;
   records: ReplayRecord[];
 }
 
@@ -93,7 +97,7 @@ function scratchFolder(from: string, name: string, candidate?: { source: string;
 async function evaluate(services: RegistrationServices, policyEngine: PolicyEngine, body: Record<string, unknown>): Promise<Outcome> {
   const requestId = `replay-${randomUUID()}`;
   try {
-    const { response } = await simulateRegistration(services, policyEngine.forRequest({ requestId }), body, requestId);
+    const { response } = await simulateRegistration(services, policyEngine.forRequest({ requestId }), body, requestId, { offline: true });
     const { client_id: _id, client_id_issued_at: _issued, client_secret_expires_at: _expires, registration_client_uri: _uri, ...shown } = response;
     return { outcome: 'accepted', client: shown as ClientMetadata };
   } catch (err) {
@@ -115,20 +119,36 @@ function difference(before: Outcome, after: Outcome): ReplayRecord['diff'] {
   return diff;
 }
 
+/** A replay's name: what a script file may be called, and short (it names files). */
+export const REPLAYABLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** Longest a replay runs; registrations it has not reached by then are left out (`truncated`). */
+export const REPLAY_DEADLINE_MS = 30_000;
+
 export async function replay(services: RegistrationServices, scriptsDir: string, scratch: ScratchHostFactory, name: string, request: ReplayRequest): Promise<ReplayReport> {
+  if (!REPLAYABLE_NAME.test(name)) throw new InvalidRequest('a script name is 1 to 100 letters, digits, dots, dashes or underscores, starting with a letter or digit');
   const last = Math.min(request.last ?? 100, 1000);
   const recorded: DecisionRecord[] = await services.store.listDecisions({ operation: 'create', limit: last, ...(request.since === undefined ? {} : { since: request.since }) });
-  const folders = [scratchFolder(scriptsDir, name), scratchFolder(scriptsDir, name, { source: request.source, settings: request.settings })];
-  const [current, candidate] = folders.map((dir) => scratch(dir)) as [ScratchHost, ScratchHost];
+  const deadline = performance.now() + REPLAY_DEADLINE_MS;
+  // Every folder and host made is undone on every path, a failure half-way included.
+  const folders: string[] = [];
+  const hosts: ScratchHost[] = [];
   try {
+    folders.push(scratchFolder(scriptsDir, name));
+    folders.push(scratchFolder(scriptsDir, name, { source: request.source, settings: request.settings }));
+    const [current, candidate] = folders.map((dir) => scratch(dir)) as [ScratchHost, ScratchHost];
+    hosts.push(current, candidate);
     await Promise.all([current.loadAll(), candidate.loadAll()]);
     const loaded = candidate.status().find((entry) => entry.name === name);
     if (!loaded || loaded.state !== 'active') {
       const reason = (loaded?.lastError as { message?: string } | undefined)?.message ?? 'it was not loaded';
       throw new InvalidRequest(`the candidate cannot be loaded: ${reason}`);
     }
-    const report: ReplayReport = { script: name, total: 0, changed: 0, skipped: 0, records: [] };
+    const report: ReplayReport = { script: name, total: 0, changed: 0, skipped: 0, truncated: false, records: [] };
     for (const decision of recorded) {
+      if (performance.now() > deadline) {
+        report.truncated = true;
+        break;
+      }
       if (!decision.request) {
         report.skipped += 1;
         continue;
@@ -142,7 +162,7 @@ export async function replay(services: RegistrationServices, scriptsDir: string,
     }
     return report;
   } finally {
-    await Promise.all([current.close(), candidate.close()]);
+    await Promise.all(hosts.map((host) => host.close()));
     for (const dir of folders) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -119,48 +119,63 @@ function credentials(ctx: Context, form: URLSearchParams): { clientId: string; s
   return clientId && secret ? { clientId, secret } : undefined;
 }
 
-/** Failed client authentications allowed per address per minute before the endpoint answers 429. */
+/** Failed client authentications allowed per minute before the endpoint answers 429: per address, per client_id, and in all. */
 export const MAX_FAILED_AUTHENTICATIONS = 10;
+export const MAX_FAILED_AUTHENTICATIONS_PER_CLIENT = 20;
+export const MAX_FAILED_AUTHENTICATIONS_IN_ALL = 200;
+const EVERYONE = '\0all';
+const MINUTE = 60_000;
 /** Secret verifications (scrypt, on the thread pool) running at once, server-wide; more answer 429. */
 export const MAX_VERIFICATIONS = 4;
 
 export function tokenEndpoint(tokens: AdminTokens, store: ClientStore, config: ConfigHolder, clock: () => number = Date.now) {
   // Secrets are checked with scrypt (deliberately slow), so the endpoint must be neither a password
-  // oracle nor a way to burn the server's CPU or starve the thread pool (DNS lookups share it): an
-  // attempt is counted against its address before the check and taken back only when it succeeds,
-  // and few checks run at once. An unknown client_id costs the same check as a known one.
+  // oracle nor a way to burn the server's CPU: an attempt is counted against its address, its
+  // client_id and the endpoint as a whole before the check and taken back only when it succeeds
+  // (many addresses cannot add up to more guesses than the whole allows), and few checks run at
+  // once. An unknown client_id costs the same check as a known one.
   const attempts = new FixedWindowCounter(clock);
   let verifying = 0;
+  const over = (key: string, limit: number, what: string) => {
+    const { count, retryAfterSeconds } = attempts.hit(key, MINUTE);
+    if (count > limit) throw new TooManyRequests(`too many failed authentications ${what}`, retryAfterSeconds);
+  };
   return async (ctx: Context): Promise<void> => {
     const address = clientAddress(ctx, config.current.trustedProxies);
     if (ctx.request.type !== 'application/x-www-form-urlencoded') {
       ctx.req.resume();
       throw new InvalidRequest('the token request must be application/x-www-form-urlencoded');
     }
-    const { count, retryAfterSeconds } = attempts.hit(address, 60_000);
-    if (count > MAX_FAILED_AUTHENTICATIONS) {
-      ctx.req.resume();
-      throw new TooManyRequests('too many failed authentications from this address', retryAfterSeconds);
-    }
-    if (verifying >= MAX_VERIFICATIONS) {
-      attempts.undo(address);
-      ctx.req.resume();
-      throw new TooManyRequests('too many client authentications at once', 1);
-    }
-    verifying += 1;
+    const counted: string[] = [];
+    const count = (key: string, limit: number, what: string) => {
+      counted.push(key);
+      over(key, limit, what);
+    };
     let client: Awaited<ReturnType<ClientStore['findAdminClient']>>;
     let form: URLSearchParams;
     try {
+      count(`address ${address}`, MAX_FAILED_AUTHENTICATIONS, 'from this address');
+      count(EVERYONE, MAX_FAILED_AUTHENTICATIONS_IN_ALL, 'at this endpoint; retry later');
+      if (verifying >= MAX_VERIFICATIONS) throw new TooManyRequests('too many client authentications at once', 1);
       form = new URLSearchParams((await readRawBody(ctx, 16 * 1024)).toString('utf8'));
       const presented = credentials(ctx, form);
       if (!presented) throw invalidClient(ctx);
-      client = await store.findAdminClient(presented.clientId);
-      const valid = await verifySecret(presented.secret, client?.secretHash ?? (await decoyHash()));
-      if (!client || !valid) throw invalidClient(ctx);
-    } finally {
-      verifying -= 1;
+      count(`client ${presented.clientId}`, MAX_FAILED_AUTHENTICATIONS_PER_CLIENT, 'for this client');
+      verifying += 1;
+      try {
+        client = await store.findAdminClient(presented.clientId);
+        const valid = await verifySecret(presented.secret, client?.secretHash ?? (await decoyHash()));
+        if (!client || !valid) throw invalidClient(ctx);
+      } finally {
+        verifying -= 1;
+      }
+    } catch (err) {
+      // Refused before the check (a limit, a malformed request): that attempt does not count.
+      if (!(err instanceof OAuthError && err.error === 'invalid_client')) for (const key of counted) attempts.undo(key);
+      ctx.req.resume();
+      throw err;
     }
-    attempts.undo(address);
+    for (const key of counted) attempts.undo(key);
     if (form.get('grant_type') !== 'client_credentials') {
       throw new OAuthError('unsupported_grant_type', 'only the client_credentials grant is supported here');
     }

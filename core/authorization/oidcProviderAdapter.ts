@@ -7,7 +7,7 @@
 //   import { registrarAdapter } from 'registrar/oidc-provider';
 //   const adapter = registrarAdapter({ dataDir: '/var/lib/registrar' });
 //   const provider = new Provider('https://op.example.com', { adapter, features: { clientCredentials: { enabled: true } } });
-import pino from 'pino';
+import { createLogger } from '../log/index.ts';
 import { markUsed } from '../registration/usage.ts';
 import { loadEncryptionKey, parseKey, SecretBox } from '../secrets/index.ts';
 import { EmbeddedStore, MongoStore, type ClientStore } from '../store/index.ts';
@@ -72,7 +72,7 @@ export function registrarAdapter(options: RegistrarAdapterOptions): ProviderAdap
   let opened: Promise<ClientStore> | undefined;
   const store = () =>
     (opened ??= options.mongodbUri
-      ? MongoStore.connect({ uri: options.mongodbUri, database: options.database ?? 'registrar', logger: pino({ level: 'warn' }) })
+      ? MongoStore.connect({ uri: options.mongodbUri, database: options.database ?? 'registrar', logger: createLogger('warn') })
       : Promise.resolve(new EmbeddedStore(options.dataDir ?? '')));
 
   const resolver = options.metadataDocuments ? metadataDocumentResolver(options.metadataDocuments) : undefined;

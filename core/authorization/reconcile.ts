@@ -92,6 +92,9 @@ export class Reconciler {
       report[change === 'failed' ? 'failed' : change]++;
       if (report.changes.length < LISTED_CHANGES) report.changes.push({ clientId, change, ...(error ? { error } : {}) });
     };
+    // The server's discovery document is read again beside the run, not in it: nothing here needs
+    // it, and a stop must not wait on a read the run cannot cut short.
+    if (link.server) void link.refreshMetadata();
     const { calls } = await link.scoped(this.#stopping.signal, () => this.#reconcile(report, note));
     report.calls = calls;
     report.finishedAt = new Date(clock()).toISOString();
@@ -106,9 +109,6 @@ export class Reconciler {
   async #reconcile(report: SyncReport, note: (clientId: string, change: SyncChange, error?: string) => void): Promise<void> {
     const { link, store, policy, clock } = this.#options;
     const server = link.server;
-    // The server's discovery document is read again beside the run, not before it: nothing here needs
-    // it, and a stop must not wait on a read the run cannot cut short.
-    if (server) void link.refreshMetadata();
     if (!server?.pushes) {
       report.outcome = 'skipped';
     } else {

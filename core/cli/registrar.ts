@@ -12,7 +12,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import pino from 'pino';
+import { createLogger } from '../log/index.ts';
 import { AdminClientSchema, dryRun, SCOPES } from '../admin/index.ts';
 import { readSettings } from '../config/index.ts';
 import { createRegistrar } from '../index.ts';
@@ -48,7 +48,7 @@ async function offlineHost(dir: string) {
   const scratch = mkdtempSync(join(tmpdir(), 'registrar-cli-'));
   const registrar = createRegistrar({
     settings: { ...readSettings(), dataDir: scratch, scriptsDir: dir, encryptionKey: undefined },
-    logger: pino({ level: 'silent' }),
+    logger: createLogger('silent'),
     watch: false,
   });
   await registrar.scripts.loadAll();

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { describeJsonError } from '../validation/index.ts';
 import { parseCidr } from '../net/index.ts';
 import { describeErrors, schemaValidator } from '../validation/index.ts';
 import { ServerProperties, type ServerConfig } from './properties.ts';
@@ -24,6 +25,8 @@ export interface Settings {
   dataDir: string;
   /** Interception scripts folder (DCR_SCRIPTS_DIR, default ./scripts). */
   scriptsDir: string;
+  /** The one folder plugins read files from, e.g. trust anchors (DCR_PLUGIN_FILES_DIR, default ./plugin-files). */
+  pluginFilesDir: string;
   /** 32-byte key for client secrets at rest, base64 or hex (DCR_ENCRYPTION_KEY). */
   encryptionKey: string | undefined;
   /** pino level (DCR_LOG_LEVEL, default info). */
@@ -57,6 +60,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_CONFIG', default: '(none)', description: 'Path to a JSON file of server configuration properties (table below).' },
   { name: 'DCR_DATA_DIR', default: './data', description: 'Directory of the embedded store (`registrar.db`) and the generated dev key.' },
   { name: 'DCR_SCRIPTS_DIR', default: './scripts', description: 'Folder of interception scripts, watched and hot-reloaded.' },
+  { name: 'DCR_PLUGIN_FILES_DIR', default: './plugin-files', description: "The only folder plugins read files from (the directory plugin's `trustAnchorsFile`), named relative to it: regular files only, at most 1 MiB, never through a symbolic link." },
   { name: 'DCR_ENCRYPTION_KEY', default: '(generated dev key)', description: '32-byte AES-256-GCM key for client secrets at rest, base64 or hex. Required with MONGODB_URI; on the embedded store a dev key is generated in DCR_DATA_DIR, with a warning, when it is absent.' },
   { name: 'DCR_LOG_LEVEL', default: 'info', description: 'Log level (`fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`).' },
   { name: 'DCR_ADMIN_CLIENT_ID', default: '(none)', description: 'client_id of the first administration client (like Janssen\'s config-api client); it gets every administration scope.' },
@@ -94,6 +98,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     configFile: env.DCR_CONFIG || undefined,
     dataDir: resolve(env.DCR_DATA_DIR || 'data'),
     scriptsDir: resolve(env.DCR_SCRIPTS_DIR || 'scripts'),
+    pluginFilesDir: resolve(env.DCR_PLUGIN_FILES_DIR || 'plugin-files'),
     encryptionKey: env.DCR_ENCRYPTION_KEY || undefined,
     logLevel: env.DCR_LOG_LEVEL || 'info',
     adminClient: readAdminClient(env),
@@ -220,8 +225,8 @@ export function loadConfigFile(path: string | undefined): Record<string, unknown
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (err) {
-    throw new TypeError(`DCR_CONFIG: ${path} is not valid JSON: ${(err as Error).message}`);
+  } catch {
+    throw new TypeError(`DCR_CONFIG: ${path} is not valid JSON: ${describeJsonError(text)}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new TypeError(`DCR_CONFIG: ${path} must hold a JSON object of configuration properties`);

@@ -186,7 +186,7 @@ export const ServerProperties = Type.Object(
     dynamicRegistrationDuplicatePolicy: Type.Union([Type.Literal('allow'), Type.Literal('refuse'), Type.Literal('replace')], {
       default: 'allow',
       description:
-        'A registration whose software_id is already registered within the same organisation (org_id), or else with the same initial access token: `allow`; `refuse` (400 invalid_client_metadata, the existing client not named); `replace` (the earlier clients are deleted once the new one exists).',
+        'A registration whose software_id is already registered within the same organisation (org_id), or else with the same initial access token: `allow`; `refuse` (400 invalid_client_metadata, the existing client not named); `replace` (the earlier clients are deleted once the new one exists, and only those with the same verified owner: the same initial access token, or a software statement from the same trusted issuer; a registration nobody vouches for replaces nothing, one waiting for approval replaces only once approved).',
     }),
     dynamicClientInactivityExpirationDays: Type.Integer({
       default: 0,
@@ -422,6 +422,26 @@ export const ServerProperties = Type.Object(
       description: 'Allow server-side fetches to private, loopback and link-local addresses (checked after DNS resolution).',
     })),
     outboundTimeoutMs: Type.Integer({ default: 5000, minimum: 100, description: 'Timeout for one server-side fetch, in milliseconds.' }),
+    dnsServers: security(list(
+      [],
+      "Name servers that resolve the hosts clients give (`1.1.1.1`, `[2001:db8::1]:53`), for the registration address check and server-side fetches of client URLs; empty: the system's. Queried on Registrar's own resolver (c-ares), never the thread pool; the hosts file is read too.",
+    )),
+    dnsTimeoutMs: Type.Integer({
+      default: 250,
+      minimum: 10,
+      description:
+        "Longest wait for a client's host to resolve (both address families); a registration waits at most this long for the client's DNS. No complete answer in time refuses the registration (invalid_client_metadata); an answer is kept for its TTL.",
+    }),
+    addressRecheckIntervalSeconds: Type.Integer({
+      default: 3600,
+      minimum: 0,
+      description:
+        'How often the hosts of every stored client URI that servers dereference (jwks_uri, sector_identifier_uri, request_uris, back-channel URIs) are resolved again: a host that now resolves to a private address is recorded on the client, logged and counted; 0: never.',
+    }),
+    addressRecheckDisablesClients: security(Type.Boolean({
+      default: false,
+      description: 'A client the re-check finds pointing at a private address is also disabled (at the authorization server too), until an administrator enables it.',
+    })),
     outboundMaxResponseBytes: Type.Integer({ default: 262144, minimum: 1024, description: 'Largest response body a server-side fetch accepts.' }),
   },
   { additionalProperties: false },

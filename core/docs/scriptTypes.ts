@@ -7,7 +7,7 @@ import type { Plugin } from '../plugin/index.ts';
 import { HOOK_NAMES, HOOKS, REJECTION_CODES, type HookDeclaration } from '../policy/index.ts';
 import { CONTEXT_SCHEMAS } from '../policy/context.ts';
 import { MATCHABLE_HOOKS, MatchSchema } from '../sandbox/match.ts';
-import { WEB_GLOBALS } from '../sandbox/runtime/web.ts';
+import { WEB_GLOBAL_KINDS } from '../sandbox/runtime/webGlobalKinds.ts';
 import { doc, members, signatureOf, typeOf } from './typescript.ts';
 
 const pascal = (name: string) => name[0]!.toUpperCase() + name.slice(1);
@@ -34,11 +34,10 @@ function hostInterface(plugins: ReadonlyArray<Plugin>): string {
   return `/** Host capabilities: \`host.<plugin>.<function>\`, for the plugins granted in the script's settings. */\nexport interface Host {\n${lines.join('')}}\n`;
 }
 
-const isClass = (value: unknown) => typeof value === 'function' && /^class\b/.test(Function.prototype.toString.call(value));
 
 function webGlobals(): string {
-  return Object.entries(WEB_GLOBALS)
-    .map(([name, value]) => `  var ${name}: typeof Web.${name};\n${isClass(value) ? `  type ${name} = Web.${name};\n` : ''}`)
+  return Object.entries(WEB_GLOBAL_KINDS)
+    .map(([name, kind]) => `  var ${name}: typeof Web.${name};\n${kind === 'class' ? `  type ${name} = Web.${name};\n` : ''}`)
     .join('');
 }
 

@@ -5,6 +5,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import { MethodNotAllowed, NotFound } from '../errors/index.ts';
 import { errorHandler } from './errors.ts';
+import { connectionErrorLog } from './log.ts';
 import { requestId } from './requestId.ts';
 import type { RequestState } from './state.ts';
 
@@ -14,7 +15,8 @@ export type RequestObserver = (route: string, method: string, status: number) =>
 export function createHttpApp(logger: Logger, router: Router<RequestState>, observe?: RequestObserver): Koa<RequestState> {
   const app = new Koa<RequestState>();
   app.silent = true;
-  app.on('error', (err: unknown) => logger.error({ err }, 'unhandled koa error'));
+  // Koa reports here what happens outside a request's handling: mostly clients that send garbage or go away.
+  app.on('error', connectionErrorLog((fields, message) => logger.warn(fields, message)));
   if (observe) {
     app.use(async (ctx, next) => {
       try {

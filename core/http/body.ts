@@ -2,6 +2,7 @@
 // registration endpoint speaks, and a JSON object or nothing.
 import type { Context } from 'koa';
 import { InvalidRequest, PayloadTooLarge } from '../errors/index.ts';
+import { describeJsonError } from '../validation/index.ts';
 
 export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> {
   const declared = Number(ctx.get('Content-Length'));
@@ -11,13 +12,20 @@ export async function readRawBody(ctx: Context, limit: number): Promise<Buffer> 
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      ctx.req.resume();
-      throw new PayloadTooLarge(limit);
+  try {
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        ctx.req.resume();
+        throw new PayloadTooLarge(limit);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    if (err instanceof PayloadTooLarge) throw err;
+    // A body that breaks off or is not valid HTTP (a malformed chunk): the client's fault; what it
+    // sent (headers, credentials and all, in the parser's error) is not repeated anywhere.
+    throw new InvalidRequest('the request body could not be read (malformed or cut off)', { cause: { code: (err as NodeJS.ErrnoException).code } });
   }
   return Buffer.concat(chunks);
 }
@@ -36,21 +44,6 @@ export function checkDepth(value: unknown, what = 'the request'): void {
   }
 }
 
-/** Where JSON.parse stopped, as line and column (what the parser says, without the text). */
-function jsonErrorOf(text: string): string {
-  try {
-    JSON.parse(text);
-    return 'unknown error';
-  } catch (err) {
-    const message = (err as Error).message;
-    const at = /position (\d+)/.exec(message);
-    if (!at) return message.replace(/, "[^"]*"/, '');
-    const before = text.slice(0, Number(at[1]));
-    const line = before.split('\n').length;
-    return `${message.split(' in JSON')[0]} at line ${line} column ${before.length - before.lastIndexOf('\n')}`;
-  }
-}
-
 function parseObject(text: string): Record<string, unknown> {
   let parsed: unknown;
   try {
@@ -65,7 +58,7 @@ function parseObject(text: string): Record<string, unknown> {
     } catch {
       parsed = undefined;
     }
-    if (parsed === undefined) throw new InvalidRequest(`the request body is not valid JSON: ${jsonErrorOf(text)}`);
+    if (parsed === undefined) throw new InvalidRequest(`the request body is not valid JSON: ${describeJsonError(text)}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new InvalidRequest('the request body must be a JSON object');

@@ -2,6 +2,7 @@
 // that may not be shown becomes server_error with the request id; its details go to the log.
 import type { Context, Middleware } from 'koa';
 import { OAuthError } from '../errors/index.ts';
+import { serializeError } from '../log/index.ts';
 import type { RequestState } from './state.ts';
 
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
@@ -21,7 +22,7 @@ export function writeError(ctx: Context & { state: RequestState }, err: unknown)
     body = { error: 'invalid_request', error_description: err.message };
   }
   if (status >= 500) ctx.state.log.error({ err }, 'request failed');
-  else if ((err as { cause?: unknown })?.cause) ctx.state.log.info({ error: body.error, description: body.error_description, cause: String((err as { cause: Error }).cause?.message ?? (err as { cause: unknown }).cause) }, 'request refused');
+  else if ((err as { cause?: unknown })?.cause) ctx.state.log.info({ error: body.error, description: body.error_description, cause: serializeError((err as { cause: unknown }).cause) }, 'request refused');
   else ctx.state.log.debug({ error: body.error, description: body.error_description }, 'request refused');
   ctx.status = status;
   ctx.set({ ...NO_STORE, ...headers });

@@ -10,13 +10,13 @@ import { checkShape } from './shape.ts';
 
 export { ClientMetadataSchema, FIELDS, REQUEST_ONLY, type ClientMetadata, type KnownClientMetadata } from './fields.ts';
 export { pickMetadata, languageTagged, type MemberOrigin } from './members.ts';
-export { keyedWithClientSecret, scopeList, type RuleContext } from './rules/index.ts';
+export { dereferencedHosts, keyedWithClientSecret, scopeList, type RuleContext } from './rules/index.ts';
 
-/** Type checks, defaults, then every rule. Returns a new object; the input is not changed. */
-export async function validateClientMetadata(metadata: ClientMetadata, config: ServerConfig): Promise<ClientMetadata> {
+/** Type checks, defaults, then every rule. Returns a new object; the input is not changed. `offline`: rules do not resolve or fetch the client's URLs. */
+export async function validateClientMetadata(metadata: ClientMetadata, config: ServerConfig, { offline = false } = {}): Promise<ClientMetadata> {
   // A JSON copy: metadata is JSON by construction, depth is bounded, and this is faster than structuredClone.
   const draft = JSON.parse(JSON.stringify(metadata)) as ClientMetadata;
-  const context: RuleContext = { config, outbound: outboundPolicy(config) };
+  const context: RuleContext = { config, outbound: outboundPolicy(config), offline };
   checkShape(draft, config);
   applyDefaults(draft, config);
   for (const rule of RULES) await rule(draft, context);

@@ -1,6 +1,6 @@
 // IP addresses: lists of networks (trusted proxies), and the addresses a server-side fetch must
-// not reach by default: loopback, private, link-local,
-// carrier-grade NAT, multicast, reserved and the IPv6 equivalents (RFC 6890 special purpose).
+// not reach by default: loopback, private, link-local, carrier-grade NAT, multicast, reserved and
+// the IPv6 equivalents (RFC 6890 special purpose, and the deprecated site-local fec0::/10).
 import { BlockList, isIP, isIPv4 } from 'node:net';
 
 const blocked = new BlockList();
@@ -30,6 +30,7 @@ for (const [network, prefix] of [
   ['2001:db8::', 32],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10],
   ['ff00::', 8],
 ] as const) {
   blocked.addSubnet(network, prefix, 'ipv6');
@@ -63,8 +64,9 @@ const ipv4Of = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low
 
 /**
  * The IPv4 address an IPv6 address carries, judged in its place: IPv4-mapped (::ffff:0:0/96),
- * IPv4-compatible (::/96), NAT64 (64:ff9b::/96) and 6to4 (2002::/16). Teredo (2001::/32) hides
- * its client address behind an XOR and a relay: it is refused outright.
+ * IPv4-translated (SIIT, ::ffff:0:0:0/96), IPv4-compatible (::/96), NAT64 (64:ff9b::/96) and
+ * 6to4 (2002::/16). Teredo (2001::/32) hides its client address behind an XOR and a relay: it is
+ * refused outright.
  */
 function embeddedIPv4(address: string): string | 'refused' | undefined {
   const groups = hextets(address);
@@ -72,6 +74,7 @@ function embeddedIPv4(address: string): string | 'refused' | undefined {
   const [g0, g1, g2, g3, g4, g5, g6, g7] = groups as [number, number, number, number, number, number, number, number];
   const zeros = (...values: number[]) => values.every((value) => value === 0);
   if (zeros(g0, g1, g2, g3, g4) && (g5 === 0xffff || (g5 === 0 && (g6 !== 0 || g7 > 1)))) return ipv4Of(g6, g7);
+  if (zeros(g0, g1, g2, g3, g5) && g4 === 0xffff) return ipv4Of(g6, g7);
   if (g0 === 0x64 && g1 === 0xff9b && zeros(g2, g3, g4, g5)) return ipv4Of(g6, g7);
   if (g0 === 0x2002) return ipv4Of(g1, g2);
   if (g0 === 0x2001 && g1 === 0) return 'refused';

@@ -1,13 +1,14 @@
 // Every fetch the server makes goes through here (sector_identifier_uri, JWKS, directories, the
 // scripts' http plugin): https only unless allowed, a timeout, a size cap,
 // redirects never followed, and no private, loopback or link-local destination unless allowed.
-// The address check runs on the resolved addresses inside the socket's own DNS lookup, so a
-// name that resolves to a private address (or re-resolves to one) is refused.
+// The address check runs on the resolved addresses inside the socket's own lookup, so a name that
+// resolves to a private address (or re-resolves to one) is refused; those names are resolved on
+// Registrar's own resolver, never the thread pool.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { isPrivateAddress } from '../net/index.ts';
+import { clientNames, isPrivateAddress } from '../net/index.ts';
 import type { OutboundPolicy } from './policy.ts';
 
 export { outboundPolicy, trustedServerPolicy, type OutboundPolicy } from './policy.ts';
@@ -22,6 +23,24 @@ export type OutboundFailure =
   | 'http_status'
   | 'invalid_json'
   | 'network';
+
+const PUBLIC_REASONS: Record<OutboundFailure, string> = {
+  invalid_url: 'it is not an absolute URL',
+  address_not_allowed: 'it points at an address this server may not fetch',
+  scheme_not_allowed: 'only https may be fetched',
+  timeout: 'no answer in time',
+  too_large: 'the answer is too large',
+  redirect: 'redirects are not followed',
+  http_status: 'it answered an error status',
+  invalid_json: 'the answer is not JSON',
+  network: 'it could not be reached',
+};
+
+/** What a client may be told of a failed fetch of its URL: the kind of failure, never what the resolver or the network said. */
+export function publicReason(err: unknown): string {
+  if (!(err instanceof OutboundError)) return PUBLIC_REASONS.network;
+  return err.reason === 'http_status' ? err.message : PUBLIC_REASONS[err.reason];
+}
 
 export class OutboundError extends Error {
   readonly reason: OutboundFailure;
@@ -38,21 +57,28 @@ export interface OutboundResponse {
   body: Buffer;
 }
 
-/** Resolves like dns.lookup, but fails when any resolved address is private (unless allowed). */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+/**
+ * The socket's lookup. Where private addresses are refused, names are resolved by Registrar's own
+ * resolver (no thread pool, a bounded wait, cached answers) and fail when any address they resolve
+ * to is private; where they are allowed (servers the operator named), by the system's.
+ */
+function guardedLookup(policy: OutboundPolicy): LookupFunction {
+  if (policy.allowPrivateAddresses) return dnsLookup as unknown as LookupFunction;
+  const resolver = clientNames.configure(policy.dns);
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
-      if (err) return callback(err, '', 0);
-      const blocked = allowPrivate ? undefined : addresses.find((a) => isPrivateAddress(a.address));
-      if (blocked) {
-        const denial = new OutboundError('address_not_allowed', `${hostname} resolves to a non-public address (${blocked.address})`);
-        return callback(denial as NodeJS.ErrnoException, '', 0);
-      }
-      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-      const first = addresses[0];
-      if (!first) return callback(new Error(`${hostname} has no address`) as NodeJS.ErrnoException, '', 0);
+    const fail = (err: Error) => callback(err as NodeJS.ErrnoException, '', 0);
+    resolver.resolve(hostname).then((resolution) => {
+      if (resolution.kind === 'none') return fail(Object.assign(new Error(`${hostname} does not resolve`), { code: 'ENOTFOUND' }));
+      if (resolution.kind === 'unknown') return fail(new OutboundError(resolution.reason === 'timeout' ? 'timeout' : 'network', `${hostname} could not be resolved (${resolution.reason})`));
+      const addresses: LookupAddress[] = resolution.addresses.map((address) => ({ address, family: isIP(address) }));
+      const blocked = addresses.find((a) => isPrivateAddress(a.address));
+      if (blocked) return fail(new OutboundError('address_not_allowed', `${hostname} resolves to a non-public address`));
+      const wanted = addresses.filter((a) => !options.family || a.family === options.family);
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, wanted);
+      const first = wanted[0];
+      if (!first) return fail(Object.assign(new Error(`${hostname} has no address of that family`), { code: 'ENOTFOUND' }));
       callback(null, first.address, first.family);
-    });
+    }, fail);
   };
 }
 
@@ -92,7 +118,7 @@ export function send(target: string, policy: OutboundPolicy, { method = 'GET', h
       url,
       {
         method,
-        lookup: guardedLookup(policy.allowPrivateAddresses),
+        lookup: guardedLookup(policy),
         headers: { accept: 'application/json', 'user-agent': 'registrar', ...headers, ...length },
         timeout: policy.timeoutMs,
         agent: agent ?? false,

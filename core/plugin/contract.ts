@@ -1,7 +1,8 @@
 // The plugin contract: trusted TypeScript that offers async functions to scripts as
 // host.<plugin>.<fn>(...). A plugin declares its configuration schema (validated when a script
 // that is granted the plugin loads) and its functions. It reaches the server only through the
-// narrow PluginServices the composition root builds (services.ts): never the store.
+// narrow PluginServices the composition root builds (services.ts): never the store, and files
+// only in the plugin files folder.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { ClientMetadata } from '../metadata/index.ts';
@@ -29,11 +30,19 @@ export interface PluginServices {
   fetchJson(url: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<unknown>;
   /** The server's shared cache of remote key sets; rejects with a KeySetError. */
   keySets: { get(url: string): Promise<JSONWebKeySet> };
+  /** A regular file of the plugin files folder (DCR_PLUGIN_FILES_DIR), by a name relative to it, as text; rejects with a PluginCallError. */
+  readFile(name: string, maxBytes?: number): Promise<string>;
 }
 
 /** One call from a script. */
 export interface PluginCall<Config = Record<string, unknown>> {
   script: string;
+  /**
+   * The script host the call comes from (`live`, or a replay's own): what a plugin keeps for a
+   * script (a cache, a counter) it keeps per scope and script, so a replay never sees or changes
+   * what the live script keeps.
+   */
+  scope: string;
   requestId: string | undefined;
   /** The plugin's configuration from the script's settings, validated against the plugin's schema. */
   config: Config;
@@ -63,8 +72,8 @@ export interface Plugin<Config = any> {
   /** Shapes its signatures name (schemas marked `x-ts`), declared in the generated script types. */
   types?: TSchema[];
   functions: Record<string, PluginFunctionDeclaration<Config>>;
-  /** The script is gone (removed or disabled): release what the plugin keeps for it. */
-  forget?(script: string): void;
+  /** The script is gone (removed or disabled) from a scope: release what the plugin keeps for it there. */
+  forget?(script: string, scope: string): void;
 }
 
 /**

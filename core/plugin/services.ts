@@ -5,6 +5,7 @@ import { getJson, outboundPolicy } from '../outbound/index.ts';
 import type { ClientStore } from '../store/index.ts';
 import type { RemoteKeySets } from '../trust/index.ts';
 import type { PluginServices } from './contract.ts';
+import { pluginFiles } from './files.ts';
 
 export interface ServerServices {
   logger: Logger;
@@ -12,10 +13,13 @@ export interface ServerServices {
   config: ConfigHolder;
   clock: () => number;
   keySets: RemoteKeySets;
+  /** DCR_PLUGIN_FILES_DIR. */
+  filesDir: string;
 }
 
-export function pluginServices({ logger, store, config, clock, keySets }: ServerServices): PluginServices {
+export function pluginServices({ logger, store, config, clock, keySets, filesDir }: ServerServices): PluginServices {
   return {
+    readFile: pluginFiles(filesDir),
     logger,
     clock,
     clients: {

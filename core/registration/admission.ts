@@ -36,6 +36,30 @@ async function takePlace(store: ClientStore, quota: string, holder: string, limi
   return freed && store.claimPlace(quota, holder, limit, now);
 }
 
+/**
+ * Who vouches for a client's software_id: the initial access token it registered with, or the
+ * trusted issuer of its software statement; undefined when only the client itself says so.
+ */
+function verifiedOwner(record: ClientRecord): string | undefined {
+  if (record.initialAccessTokenId) return `token:${record.initialAccessTokenId}`;
+  if (record.statementIssuer) return `statement:${record.statementIssuer}`;
+  return undefined;
+}
+
+/**
+ * The earlier clients a registration replaces (`replace`): those of the same software with the same
+ * verified owner. A registration nobody vouches for replaces nothing (anyone can claim a
+ * software_id), nor does one waiting for approval until it is approved.
+ */
+export async function replacedBy(record: ClientRecord, store: ClientStore, config: ServerConfig, now: number): Promise<ClientRecord[]> {
+  if (config.dynamicRegistrationDuplicatePolicy !== 'replace' || record.metadata.client_status === 'pending') return [];
+  const owner = verifiedOwner(record);
+  const software = sameSoftware(record);
+  if (!owner || !software) return [];
+  const earlier = await store.query(software.filter, now, 100);
+  return earlier.filter((client) => client.clientId !== record.clientId && verifiedOwner(client) === owner);
+}
+
 export interface Admission {
   /** Earlier clients of the same software to delete once this one is stored (`replace`). */
   replaces: ClientRecord[];
@@ -62,16 +86,14 @@ export async function admit(record: ClientRecord, token: InitialAccessTokenRecor
     if (cap > 0 && !(await claim(CLIENTS_QUOTA, cap, true))) {
       throw new RegistrationLimitReached(`this server takes at most ${cap} registered clients`, 'dynamicRegistrationMaxClients', cap);
     }
-    const software = config.dynamicRegistrationDuplicatePolicy === 'allow' ? undefined : sameSoftware(record);
-    let replaces: ClientRecord[] = [];
+    const software = config.dynamicRegistrationDuplicatePolicy === 'refuse' ? sameSoftware(record) : undefined;
     if (software) {
       const earlier = (await store.query(software.filter, now, 100)).filter((client) => client.clientId !== record.clientId);
-      if (config.dynamicRegistrationDuplicatePolicy === 'refuse' && (earlier.length > 0 || !(await claim(software.quota, 1, true)))) {
+      if (earlier.length > 0 || !(await claim(software.quota, 1, true))) {
         throw new InvalidClientMetadata(`a client of software_id ${String(record.metadata.software_id)} is already registered here`);
       }
-      replaces = earlier;
     }
-    return { replaces, release };
+    return { replaces: await replacedBy(record, store, config, now), release };
   } catch (err) {
     await release();
     throw err;

@@ -6,7 +6,7 @@
 // and a batch that cannot be written is logged.
 import type { Middleware } from 'koa';
 import { OAuthError } from '../errors/index.ts';
-import { newTimeOrderedId } from '../secrets/index.ts';
+import { newTimeOrderedId, withoutSecrets } from '../secrets/index.ts';
 import type { RequestState } from '../http/state.ts';
 import type { Logger } from 'pino';
 import type { Operation, RequestPolicy } from '../policy/index.ts';
@@ -18,13 +18,10 @@ const OPERATIONS: Record<string, Operation> = { POST: 'create', GET: 'read', HEA
 const FLUSH_MS = 20;
 /** Largest request kept in a decision record (its JSON); a larger one is not kept, so it cannot be replayed. */
 const REQUEST_BYTES = 16 * 1024;
-/** Members never kept: credentials a client may send back (RFC 7592 update). */
-const WITHHELD = new Set(['client_secret', 'registration_access_token']);
-
-/** The request as it may be kept: credentials removed, and nothing at all when it is too large. */
+/** The request as it may be kept: credentials and private key members removed at any depth, and nothing at all when it is too large. */
 function keptRequest(body: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!body) return undefined;
-  const kept = Object.fromEntries(Object.entries(body).filter(([member]) => !WITHHELD.has(member)));
+  const kept = withoutSecrets(body);
   return Buffer.byteLength(JSON.stringify(kept)) <= REQUEST_BYTES ? kept : undefined;
 }
 const BATCH = 200;

@@ -56,6 +56,8 @@ export interface DraftInput {
   certificate: ClientCertificate | undefined;
   initialAccessToken?: InitialAccessTokenRecord | undefined;
   metadataDocument?: { url: string; fetchedAt: number } | undefined;
+  /** Nothing goes to the network (a replay): the authorization server's last known lists, no resolution or fetch of the client's URLs. */
+  offline?: boolean | undefined;
 }
 
 export interface Draft {
@@ -66,8 +68,9 @@ export interface Draft {
 
 export async function draftClient(input: DraftInput, services: RegistrationServices, configured: Readonly<ServerConfig>, policy: RequestPolicy): Promise<Draft> {
   // What a client may register is what the authorization server supports too (503 while that cannot be known).
-  const config = await services.authorizationServer.settledConfig(configured);
-  const validated = await validateClientMetadata(input.request, config);
+  const config = input.offline ? services.authorizationServer.supportedConfig(configured) : await services.authorizationServer.settledConfig(configured);
+  const validate = (metadata: ClientMetadata) => validateClientMetadata(metadata, config, { offline: input.offline === true });
+  const validated = await validate(input.request);
   const context: HookContext = {
     operation: input.operation,
     requestId: input.requestId,
@@ -85,7 +88,7 @@ export async function draftClient(input: DraftInput, services: RegistrationServi
   if (input.certificate) await policy.isCertValidForClient(input.certificate, context);
 
   const decided = await policy.decideClient(input.operation === 'create' ? 'createClient' : 'updateClient', context);
-  if (decided) context.client = await validateClientMetadata(pickMetadata(decided, config, 'policy'), config);
+  if (decided) context.client = await validate(pickMetadata(decided, config, 'policy'));
   context.client.scope = (await policy.decideList('modifyScopes', scopeList(context.client.scope), context)).join(' ');
   const claims = await policy.decideList('manageClaims', context.client.claims ?? [], context);
   if (claims.length > 0) context.client.claims = claims;

@@ -25,6 +25,9 @@ export { clientInformation } from './response.ts';
 export { deleteClient } from './remove.ts';
 export { registrationsMade } from './admission.ts';
 export { markUsed, purgeInactive } from './usage.ts';
+export { reviseClient } from './revise.ts';
+export { replaceEarlier } from './replace.ts';
+export { recheckAddresses, type RecheckReport } from './addressRecheck.ts';
 export { resolveMetadataDocument } from './metadataDocument.ts';
 
 export function registrationRouter(

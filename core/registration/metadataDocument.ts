@@ -10,7 +10,7 @@
 import type { ServerConfig } from '../config/index.ts';
 import { InvalidRequest, OAuthError } from '../errors/index.ts';
 import { pickMetadata, type ClientMetadata } from '../metadata/index.ts';
-import { get, OutboundError } from '../outbound/index.ts';
+import { get, OutboundError, outboundPolicy } from '../outbound/index.ts';
 import type { RequestPolicy } from '../policy/index.ts';
 import { hashToken, newRegistrationAccessToken } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
@@ -90,12 +90,7 @@ function freshFor(cacheControl: string | undefined, config: ServerConfig): numbe
 }
 
 async function fetchDocument(url: string, config: ServerConfig): Promise<{ document: unknown; cacheControl: string | undefined }> {
-  const policy = {
-    allowHttp: config.outboundAllowHttp,
-    allowPrivateAddresses: config.outboundAllowPrivateAddresses,
-    timeoutMs: config.clientIdMetadataDocumentTimeoutMs,
-    maxResponseBytes: config.clientIdMetadataDocumentMaxBytes,
-  };
+  const policy = { ...outboundPolicy(config), timeoutMs: config.clientIdMetadataDocumentTimeoutMs, maxResponseBytes: config.clientIdMetadataDocumentMaxBytes };
   let response;
   try {
     response = await get(url, policy);

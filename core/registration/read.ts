@@ -1,5 +1,6 @@
 // GET registration_client_uri: RFC 7592 §2.1. The answer carries the registration access token:
-// the one presented, or its replacement when tokens rotate, stored only once the answer is ready.
+// the one presented, or its replacement when tokens rotate, stored only once the answer is ready
+// (HEAD, whose answer has no body, never rotates).
 import { storedClientContext } from '../policy/index.ts';
 import { authenticate } from './authenticate.ts';
 import { clientInformation } from './response.ts';
@@ -11,7 +12,8 @@ export function read(services: RegistrationServices) {
   return async (ctx: RegistrationContext): Promise<void> => {
     const config = services.config.current;
     const { record: current, token } = await authenticate(ctx, services);
-    const { tokenHash, registrationAccessToken } = nextToken(config, current, token);
+    // A HEAD answer has no body to deliver a new token in: it never rotates.
+    const { tokenHash, registrationAccessToken } = ctx.method === 'HEAD' ? { tokenHash: current.registrationAccessTokenHash, registrationAccessToken: token } : nextToken(config, current, token);
     const rotated = tokenHash !== current.registrationAccessTokenHash;
     const record = rotated ? { ...current, registrationAccessTokenHash: tokenHash, revision: current.revision + 1, updatedAt: services.clock() } : current;
     const clientSecret =

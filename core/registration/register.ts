@@ -6,8 +6,8 @@ import { clientExpiry, needsSecret } from './credentials.ts';
 import { admit } from './admission.ts';
 import { draftClient } from './draft.ts';
 import { readInitialAccessToken } from './initialAccess.ts';
-import { deleteClient } from './remove.ts';
 import { newRecord } from './record.ts';
+import { replaceEarlier } from './replace.ts';
 import { readRegistrationRequest } from './request.ts';
 import { clientInformation } from './response.ts';
 import { sendClientResponse } from './send.ts';
@@ -51,6 +51,7 @@ export function register(services: RegistrationServices) {
       now,
     );
     if (initialAccessToken) record.initialAccessTokenId = initialAccessToken.id;
+    if (statement?.trusted) record.statementIssuer = String(statement.claims.iss);
 
     // 8. Response policy; its place (token, cap, duplicates); then the authorization server and the
     //    store (both or neither), then 201.
@@ -65,13 +66,7 @@ export function register(services: RegistrationServices) {
       await admission.release();
       throw err;
     }
-    for (const earlier of admission.replaces) {
-      // The new client exists: an earlier one that cannot be deleted now is logged, not a failed registration.
-      await deleteClient(services, earlier, ctx.state.requestId).then(
-        () => ctx.state.log.info({ clientId: earlier.clientId, replacedBy: clientId }, 'client replaced by a registration of the same software'),
-        (err: unknown) => ctx.state.log.warn({ clientId: earlier.clientId, err: (err as Error).message }, 'deleting a replaced client failed'),
-      );
-    }
+    await replaceEarlier(services, record, ctx.state.requestId, ctx.state.log, admission.replaces);
     ctx.state.log.info({ clientId, operation: 'create' }, 'client registered');
     sendClientResponse(ctx, 201, response);
   };

@@ -17,6 +17,8 @@ export type { ScriptEvent };
 
 export interface ScriptHostOptions {
   dir: string;
+  /** What plugins keep for this host's scripts is kept apart under this name (default `live`; a replay's scratch host has its own). */
+  scope?: string;
   logger: Logger;
   /** The plugins scripts may be granted (the composition root hands in the built-in ones). */
   plugins: ReadonlyArray<Plugin>;
@@ -48,7 +50,7 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
     this.dir = options.dir;
     this.#logger = options.logger.child({ component: 'scripts' });
     this.#logs = new ScriptLogs(this.#logger);
-    this.#plugins = new PluginGrants(options.plugins, options.services, this.#logs, options.onPluginCall);
+    this.#plugins = new PluginGrants(options.plugins, options.services, this.#logs, options.onPluginCall, options.scope ?? 'live');
     this.#registry = new ScriptRegistry({ dir: options.dir, logger: this.#logger, logs: this.#logs, onCall: options.onCall, plugins: this.#plugins });
     for (const event of EVENTS) this.#registry.on(event, (details: ScriptEvent) => this.emit(event, details));
     this.#policy = new ScriptPolicy({

@@ -60,8 +60,10 @@ export class PluginGrants {
   readonly #onCall: PluginCallObserver | undefined;
   readonly #inFlight = new Map<string, number>();
   readonly #stats = new Map<string, Map<string, PluginStats>>();
+  readonly #scope: string;
 
-  constructor(plugins: ReadonlyArray<Plugin>, services: PluginServices, logs: ScriptLogs, onCall?: PluginCallObserver) {
+  constructor(plugins: ReadonlyArray<Plugin>, services: PluginServices, logs: ScriptLogs, onCall: PluginCallObserver | undefined, scope: string) {
+    this.#scope = scope;
     this.#plugins = new Map(
       plugins.map((plugin) => [
         plugin.name,
@@ -114,6 +116,7 @@ export class PluginGrants {
           const result = await this.#withinBudget(settings.timeoutMs, `host.${plugin}.${fn}`, (signal) =>
             declared.run(args, {
               script,
+              scope: this.#scope,
               requestId,
               config,
               services: this.#services,
@@ -175,6 +178,6 @@ export class PluginGrants {
   forget(script: string): void {
     this.#stats.delete(script);
     this.#inFlight.delete(script);
-    for (const { plugin } of this.#plugins.values()) plugin.forget?.(script);
+    for (const { plugin } of this.#plugins.values()) plugin.forget?.(script, this.#scope);
   }
 }

@@ -1,16 +1,68 @@
 // The in-isolate runtime's source (runtime/*.ts): type-checked with the project, stripped of its
-// types once per process, compiled into every script isolate.
+// types once per process, compiled into every script isolate. Beside it, whatwg-url (the URL
+// Standard's reference implementation, with tr46's UTS #46 mapping) is bundled from its CommonJS
+// files into one module, `whatwgUrl.js`, so a script's URL parses hosts as Node and browsers do.
 import { readdirSync, readFileSync } from 'node:fs';
-import { stripTypeScriptTypes } from 'node:module';
+import { createRequire, stripTypeScriptTypes } from 'node:module';
+import { dirname, relative } from 'node:path';
 
 const folder = new URL('./runtime/', import.meta.url);
 
 /** The module every script isolate imports first. */
 export const RUNTIME_ROOT = 'runtime.ts';
 
+/**
+ * One ES module defining `entry` and every file it requires, as CommonJS modules in a table, run
+ * when the module is evaluated; `names` are exported from the entry's exports. `globals` are
+ * imported from runtime modules and seen by the CommonJS code as globals (TextEncoder, ...).
+ */
+export function bundleCommonJs(entry: string, names: readonly string[], globals: Record<string, string> = {}): string {
+  const ids = new Map<string, number>();
+  const definitions: string[] = [];
+  const root = dirname(createRequire(import.meta.url).resolve('whatwg-url/package.json'));
+  const add = (file: string): number => {
+    const known = ids.get(file);
+    if (known !== undefined) return known;
+    const id = ids.size;
+    ids.set(file, id);
+    const source = readFileSync(file, 'utf8');
+    const requireOf = createRequire(file);
+    const links: Record<string, number> = {};
+    if (!file.endsWith('.json')) {
+      for (const [, specifier] of source.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)) links[specifier!] = add(requireOf.resolve(specifier!));
+    }
+    const body = file.endsWith('.json') ? `module.exports = ${source};` : source;
+    definitions[id] = `// ${relative(root, file)}\n[${JSON.stringify(links)}, function (module, exports, require) {\n${body}\n}]`;
+    return id;
+  };
+  const start = add(createRequire(import.meta.url).resolve(entry));
+  const imports = Object.entries(globals).map(([module, bindings]) => `import { ${bindings} } from './${module}';`);
+  return `${imports.join('\n')}
+const definitions = [
+${definitions.join(',\n')}
+];
+const loaded = new Map();
+function load(id) {
+  let module = loaded.get(id);
+  if (module) return module.exports;
+  module = { exports: {} };
+  loaded.set(id, module);
+  const [links, define] = definitions[id];
+  define.call(module.exports, module, module.exports, (specifier) => {
+    if (!(specifier in links)) throw new Error('the bundle holds no module ' + specifier);
+    return load(links[specifier]);
+  });
+  return module.exports;
+}
+const entry = load(${start});
+${names.map((name) => `export const ${name} = entry.${name};`).join('\n')}
+`;
+}
+
 /** File name → JavaScript, for every runtime module. */
-export const RUNTIME_MODULES: ReadonlyMap<string, string> = new Map(
-  readdirSync(folder)
-    .filter((file) => file.endsWith('.ts'))
-    .map((file) => [file, stripTypeScriptTypes(readFileSync(new URL(file, folder), 'utf8'))]),
-);
+export const RUNTIME_MODULES: ReadonlyMap<string, string> = new Map([
+  ...readdirSync(folder)
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+    .map((file): [string, string] => [file, stripTypeScriptTypes(readFileSync(new URL(file, folder), 'utf8'))]),
+  ['whatwgUrl.js', bundleCommonJs('whatwg-url', ['URL', 'URLSearchParams'], { 'encoding.ts': 'TextEncoder, TextDecoder' })],
+]);

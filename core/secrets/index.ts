@@ -7,6 +7,7 @@ import { prepareDataDir } from '../config/index.ts';
 import { freshRandomBytes } from './random.ts';
 
 export { freshRandomBytes };
+export { MASK, maskSecrets, unmaskSecrets, withoutSecrets } from './redact.ts';
 import { join } from 'node:path';
 
 /** A UUID v4 from the CSPRNG (122 random bits), Janssen's client_id shape. */

@@ -23,10 +23,14 @@ export interface ClientRecord {
   disabled?: boolean;
   /** The initial access token the registration presented (its id). */
   initialAccessTokenId?: string;
+  /** The issuer of the trusted software statement the registration carried: it vouches for the software_id. */
+  statementIssuer?: string;
   /** When the client was last used (ms), recorded at most once an hour; inactivity expiry counts from it. */
   lastUsedAt?: number;
   /** A client from a client ID metadata document (its client_id is the URL): when it was fetched, when to fetch again, when it is stale for good (ms). */
   metadataDocument?: { fetchedAt: number; refreshAt: number; hardExpiresAt: number };
+  /** What the address re-check found: a host of a URI servers dereference that resolved to a private address, when (ms). */
+  addressFinding?: { at: number; member: string; host: string } | undefined;
 }
 
 /** Read-only lookups offered to scripts (plugins/clients). All given members must match. */

@@ -5,7 +5,7 @@
 // refetch, never more often than the cool-down, so a stream of unknown kids cannot hammer the
 // remote.
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose';
-import { get, OutboundError, type OutboundPolicy } from '../outbound/index.ts';
+import { get, OutboundError, publicReason, type OutboundPolicy } from '../outbound/index.ts';
 
 export type { JSONWebKeySet } from 'jose';
 
@@ -125,7 +125,8 @@ export class RemoteKeySets {
         entry.fetchedAt = this.#clock();
         if (err instanceof OutboundError && REFUSED.has(err.reason) && !entry.jwks) this.#forget(url);
         if (err instanceof KeySetError) throw err;
-        throw new KeySetError(`the key set at ${url} could not be fetched: ${err instanceof OutboundError ? err.message : String(err)}`, { cause: err });
+        // What went wrong on the network stays in the cause (the log); the message may reach the client.
+        throw new KeySetError(`the key set at ${url} could not be fetched: ${publicReason(err)}`, { cause: err });
       } finally {
         entry.pending = undefined;
         this.#evict(policy);

@@ -26,6 +26,11 @@ export interface VerifiedStatement extends VerifiedJwt {
   token: string;
   /** Scopes the statement's issuer grants automatically (builtin: trustedSsaIssuers). */
   grantedScopes: string[];
+  /**
+   * Whether an issuer the operator trusts vouches for it (builtin: a trusted issuer's keys; script:
+   * keys the operator's policy gave); false when it was not verified, or with keys it carried itself.
+   */
+  trusted: boolean;
 }
 
 type SsaConfig = ServerConfig['dcrSsaValidationConfigs'][number];
@@ -132,7 +137,8 @@ export async function verifySoftwareStatement(token: unknown, context: TrustCont
     claims = { ...claims, scope: claims.scope.split(' ').filter((scope) => entryScopes.includes(scope)).join(' ') };
   }
   const grantedScopes = config.softwareStatementValidationType === 'builtin' ? (config.trustedSsaIssuers[String(claims.iss)]?.automaticallyGrantedScopes ?? []) : [];
-  return { token, header: verified.header as Record<string, unknown>, claims, grantedScopes };
+  const trusted = config.softwareStatementValidationType === 'builtin' || config.softwareStatementValidationType === 'script';
+  return { token, header: verified.header as Record<string, unknown>, claims, grantedScopes, trusted };
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

@@ -1,5 +1,5 @@
 // JSON Schema validation for the whole server: one Ajv per option set, made here and nowhere
-// else, and one way of saying what is wrong.
+// else, and one way of saying what is wrong; and where a text that should be JSON is not.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 
 export type { ErrorObject, ValidateFunction };
@@ -56,3 +56,4 @@ export function describeErrors(errors: ErrorObject[] | null | undefined, root: s
         : `${memberPath(error, root)} ${error.message ?? 'is invalid'}`,
     );
 }
+export { describeJsonError } from './json.ts';

@@ -1,5 +1,6 @@
 // host.cache.get/set/delete: a per-script key-value store with a time to live, kept in memory
-// across reloads of the same script and released when the script goes. Each script's share is
+// across reloads of the same script and released when the script goes; a replay's scratch scripts
+// have their own (scope). Each script's share is
 // bounded in entries and bytes; the least recently used go first.
 import { Type } from '@sinclair/typebox';
 import { definePlugin, Nothing, PluginCallError } from '../../core/plugin/index.ts';
@@ -49,11 +50,14 @@ class ScriptCache {
   }
 }
 
+/** By scope and script: a replay's scratch script never sees the live script's cache. */
 const caches = new Map<string, ScriptCache>();
+const keyOf = (scope: string, script: string) => `${scope}\0${script}`;
 
-function cacheOf(script: string): ScriptCache {
-  let cache = caches.get(script);
-  if (!cache) caches.set(script, (cache = new ScriptCache()));
+function cacheOf(call: { scope: string; script: string }): ScriptCache {
+  const key = keyOf(call.scope, call.script);
+  let cache = caches.get(key);
+  if (!cache) caches.set(key, (cache = new ScriptCache()));
   return cache;
 }
 
@@ -75,7 +79,7 @@ export const cache = definePlugin(
       description: 'The value stored under `key`, or undefined when there is none or it expired.',
       params: { key: Key },
       returns: Type.Unknown(),
-      run: async ([key], call) => cacheOf(call.script).get(key as string, call.services.clock()),
+      run: async ([key], call) => cacheOf(call).get(key as string, call.services.clock()),
     },
     set: {
       description: 'Stores a JSON value (at most 64 KiB) for `ttlSeconds` (default defaultTtlSeconds).',
@@ -86,7 +90,7 @@ export const cache = definePlugin(
         const bytes = JSON.stringify(value).length + (key as string).length;
         if (bytes > MAX_VALUE_BYTES) throw new PluginCallError(`cached values are limited to ${MAX_VALUE_BYTES} bytes`);
         const expires = call.services.clock() + ((ttl as number | undefined) ?? call.config.defaultTtlSeconds) * 1000;
-        cacheOf(call.script).set(key as string, { value, expires, bytes }, call.config.maxEntries, call.config.maxBytes);
+        cacheOf(call).set(key as string, { value, expires, bytes }, call.config.maxEntries, call.config.maxBytes);
         return undefined;
       },
     },
@@ -95,10 +99,10 @@ export const cache = definePlugin(
       params: { key: Key },
       returns: Nothing,
       async run([key], call) {
-        cacheOf(call.script).delete(key as string);
+        cacheOf(call).delete(key as string);
         return undefined;
       },
     },
   },
-  { forget: (script) => caches.delete(script) },
+  { forget: (script, scope) => caches.delete(keyOf(scope, script)) },
 );

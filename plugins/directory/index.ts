@@ -3,16 +3,16 @@
 // with validity and extended-key-usage checks; status lookups in the software directory over
 // the server's outbound rules, cached for cacheTtlSeconds. Another directory's client is another
 // plugin beside this one (docs/plugins.md). Bundles are split in linear time and bounded in size;
-// the status cache is bounded too.
+// the status cache is bounded too. What it keeps (anchors, answers, lists) it keeps per scope, so a
+// replay neither reads nor fills the live scripts' copies.
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { definePlugin, OutboundError, PluginCallError, type PluginCall } from '../../core/plugin/index.ts';
 
 const Config = Type.Object(
   {
     trustAnchors: Type.Optional(Type.String({ description: 'PEM bundle of the directory CAs (inline).' })),
-    trustAnchorsFile: Type.Optional(Type.String({ description: 'File holding the PEM bundle of the directory CAs.' })),
+    trustAnchorsFile: Type.Optional(Type.String({ description: 'File holding the PEM bundle of the directory CAs, named relative to the plugin files folder (DCR_PLUGIN_FILES_DIR).' })),
     statusUrl: Type.Optional(
       Type.String({ description: 'Status lookup URL with {org_id} and {software_id} placeholders; answers JSON with a `status` member.' }),
     ),
@@ -80,18 +80,14 @@ function remember<V>(cache: Map<string, V>, key: string, value: V, max: number):
   }
 }
 
-function anchors(config: DirectoryConfig): X509Certificate[] {
-  const key = `${config.trustAnchorsFile ?? ''}|${config.trustAnchors ?? ''}`;
+/** The trust anchors: the inline bundle and the file's (read through the plugin files folder, off the event loop), parsed once per scope. */
+async function anchors(call: PluginCall<DirectoryConfig>): Promise<X509Certificate[]> {
+  const { config } = call;
+  const key = `${call.scope}|${config.trustAnchorsFile ?? ''}|${config.trustAnchors ?? ''}`;
   let found = anchorCache.get(key);
   if (!found) {
     let bundle = config.trustAnchors ?? '';
-    if (config.trustAnchorsFile) {
-      try {
-        bundle += readFileSync(config.trustAnchorsFile, 'utf8');
-      } catch (err) {
-        throw new PluginCallError(`the directory trust anchors cannot be read: ${(err as Error).message}`);
-      }
-    }
+    if (config.trustAnchorsFile) bundle += await call.services.readFile(config.trustAnchorsFile, MAX_BUNDLE);
     found = splitPem(bundle);
     if (found.length === 0) throw new PluginCallError('no directory trust anchors are configured');
     remember(anchorCache, key, found, MAX_ANCHOR_BUNDLES);
@@ -105,8 +101,10 @@ function withinValidity(certificate: X509Certificate, now: number): boolean {
 
 const issuedBy = (child: X509Certificate, parent: X509Certificate) => child.checkIssued(parent) && child.verify(parent.publicKey);
 
-function validateChain(args: unknown[], call: PluginCall<DirectoryConfig>): { valid: boolean; reason?: string; anchor?: string } {
+async function validateChain(args: unknown[], call: PluginCall<DirectoryConfig>): Promise<{ valid: boolean; reason?: string; anchor?: string }> {
   const now = call.services.clock();
+  // The anchors first: a configuration that cannot work says so whatever the certificate.
+  const trusted = await anchors(call);
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(args[0] as string);
@@ -119,7 +117,6 @@ function validateChain(args: unknown[], call: PluginCall<DirectoryConfig>): { va
   } catch {
     return { valid: false, reason: 'the intermediates are not certificates' };
   }
-  const trusted = anchors(call.config);
   if (!withinValidity(leaf, now)) return { valid: false, reason: `the certificate is not valid now (${leaf.validFrom} - ${leaf.validTo})` };
   const usages = (leaf as X509Certificate & { extKeyUsage?: string[] }).extKeyUsage ?? leaf.keyUsage;
   if (call.config.requireClientAuthUsage && Array.isArray(usages) && !usages.includes(CLIENT_AUTH)) {
@@ -149,7 +146,7 @@ async function status(args: unknown[], call: PluginCall<DirectoryConfig>): Promi
   if (!call.config.statusUrl) throw new PluginCallError('no directory statusUrl is configured');
   const url = call.config.statusUrl.replace('{org_id}', encodeURIComponent(orgId)).replace('{software_id}', encodeURIComponent(softwareId));
   const now = call.services.clock();
-  const cached = statusCache.get(url);
+  const cached = statusCache.get(`${call.scope}|${url}`);
   if (cached && cached.expires > now) return cached.value;
   let value: unknown;
   try {
@@ -162,7 +159,7 @@ async function status(args: unknown[], call: PluginCall<DirectoryConfig>): Promi
       return cached.value;
     } else throw new PluginCallError(`the directory status lookup failed: ${(err as Error).message}`);
   }
-  remember(statusCache, url, { value, expires: now + call.config.cacheTtlSeconds * 1000 }, MAX_STATUS_ENTRIES);
+  remember(statusCache, `${call.scope}|${url}`, { value, expires: now + call.config.cacheTtlSeconds * 1000 }, MAX_STATUS_ENTRIES);
   return value;
 }
 
@@ -182,7 +179,7 @@ async function keptList(
   headers: Record<string, string> = {},
 ): Promise<{ entries: Map<string, Record<string, unknown>>; ageSeconds: number }> {
   const now = call.services.clock();
-  let list = lists.get(url);
+  let list = lists.get(`${call.scope}|${url}`);
   if (!list || now - list.fetchedAt >= refreshSeconds * 1000) {
     try {
       const entries = new Map<string, Record<string, unknown>>();
@@ -191,7 +188,7 @@ async function keptList(
         if (typeof id === 'string') entries.set(id, entry as Record<string, unknown>);
       }
       list = { entries, fetchedAt: now };
-      remember(lists, url, list, MAX_ANCHOR_BUNDLES);
+      remember(lists, `${call.scope}|${url}`, list, MAX_ANCHOR_BUNDLES);
     } catch (err) {
       if (!list) throw new PluginCallError(`the directory list ${url} cannot be had and none was fetched before: ${(err as Error).message}`);
       call.services.logger.warn({ url, err: (err as Error).message }, 'refreshing a directory list failed; the last good copy is used');

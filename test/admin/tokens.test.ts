@@ -4,9 +4,10 @@ import { hkdfSync } from 'node:crypto';
 import { decodeJwt, SignJWT } from 'jose';
 import { loadEncryptionKey } from '../../core/secrets/index.ts';
 import { SCOPES } from '../../core/admin/index.ts';
+import { MAX_FAILED_AUTHENTICATIONS_IN_ALL, MAX_FAILED_AUTHENTICATIONS_PER_CLIENT } from '../../core/admin/tokens.ts';
 import { ADMIN_ID, ADMIN_SECRET, adminToken, startAdminServer, tokenRequest } from '../helpers/admin.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
-import { assertError } from '../helpers/server.ts';
+import { assertError, httpRequest } from '../helpers/server.ts';
 
 describe('administration token endpoint', () => {
   let server: ScriptServer;
@@ -80,6 +81,36 @@ describe('administration token endpoint', () => {
       for (const answer of answers.filter((a) => a.status === 429)) assert.ok(Number(answer.headers.get('retry-after')) > 0);
     } finally {
       await guessed.close();
+    }
+  });
+
+  it('many addresses add up: the budget per client_id and the budget of the endpoint as a whole hold against guesses spread over addresses', async () => {
+    let now = Date.now();
+    // Loopback is a trusted proxy here, so X-Forwarded-For makes every guess come from another address.
+    const spread = await startAdminServer({ clock: () => now, properties: { trustedProxies: ['127.0.0.1'] } });
+    const from = (i: number) => ({ 'x-forwarded-for': `198.51.${(i >> 8) & 255}.${i & 255}` });
+    const guess = (i: number, clientId: string) =>
+      httpRequest(`${spread.url}/token`, 'POST', {
+        body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:guess-${i}`).toString('base64')}`, ...from(i) },
+      });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 25; i++) statuses.push((await guess(i, ADMIN_ID)).status);
+      assert.deepEqual(statuses.filter((status) => status === 401).length, MAX_FAILED_AUTHENTICATIONS_PER_CLIENT, String(statuses));
+      assertError(await guess(100, ADMIN_ID), 429, 'invalid_request', /for this client/);
+      // Other client_ids, each from its own address: the endpoint's whole budget runs out.
+      let limited;
+      for (let i = 0; i < MAX_FAILED_AUTHENTICATIONS_IN_ALL && !limited; i++) {
+        const answer = await guess(1000 + i, `nobody-${i}`);
+        if (answer.status === 429) limited = answer;
+      }
+      assert.ok(limited, 'the endpoint never refused');
+      assertError(limited, 429, 'invalid_request', /at this endpoint/);
+      now += 60_000;
+      assert.equal((await tokenRequest(spread.url, { grant_type: 'client_credentials' })).status, 200);
+    } finally {
+      await spread.close();
     }
   });
 

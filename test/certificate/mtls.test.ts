@@ -285,12 +285,12 @@ describe('client certificates', () => {
         },
       );
       cpSync(new URL('../../scripts/open-banking.js', import.meta.url).pathname, join(server.scriptsDir, 'open-banking.js'));
-      writeFileSync(join(server.scriptsDir, 'ca.pem'), pki.directoryCa.cert);
+      writeFileSync(join(server.dataDir, 'plugin-files', 'directory-ca.pem'), pki.directoryCa.cert);
       writeFileSync(
         join(server.scriptsDir, 'open-banking.json'),
         JSON.stringify({
           priority: 1,
-          plugins: { log: {}, directory: { trustAnchorsFile: join(server.scriptsDir, 'ca.pem'), statusUrl: `${directory.url}/organisations/{org_id}/software/{software_id}`, cacheTtlSeconds: 0 } },
+          plugins: { log: {}, directory: { trustAnchorsFile: 'directory-ca.pem', statusUrl: `${directory.url}/organisations/{org_id}/software/{software_id}`, cacheTtlSeconds: 0 } },
           properties: { scopesForRoles: { AISP: ['accounts'], PISP: ['payments'] } },
         }),
       );

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { readSettings } from '../../core/config/index.ts';
 import { createRegistrar, type Registrar, type RegistrarOptions } from '../../core/index.ts';
+import { sharedDnsServer } from './dns.ts';
 
 export interface TestServer {
   url: string;
@@ -67,6 +68,7 @@ export async function startServer(
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   mkdirSync(join(dataDir, 'scripts'), { recursive: true });
+  mkdirSync(join(dataDir, 'plugin-files'), { recursive: true });
   const port = options.port ?? (await freePort());
   const settings = readSettings({
     PORT: String(port),
@@ -74,13 +76,18 @@ export async function startServer(
     DCR_ISSUER: `http://127.0.0.1:${port}`,
     DCR_DATA_DIR: dataDir,
     DCR_SCRIPTS_DIR: join(dataDir, 'scripts'),
+    DCR_PLUGIN_FILES_DIR: join(dataDir, 'plugin-files'),
     ...options.env,
   });
+  // Clients' hosts resolve at this process's DNS server, not the machine's (unless a test names its own).
+  const dns = (await sharedDnsServer()).address;
+  const properties = options.properties ? { dnsServers: [dns], ...options.properties } : options.properties;
   const registrar = createRegistrar({
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    properties: {},
+    properties: { dnsServers: [dns] },
     watch: false,
     ...options,
+    ...(properties ? { properties } : {}),
     settings,
   });
   await registrar.listen();

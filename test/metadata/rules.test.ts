@@ -28,6 +28,25 @@ const REFUSED: Case[] = [
   ['CR LF in a redirect URI', { redirect_uris: ['https://client.example.org/cb\r\nX-Injected: 1'] }, 'invalid_redirect_uri', /control characters/],
   ['backslash in a redirect URI', { redirect_uris: ['https://client.example.org\\@evil.example/cb'] }, 'invalid_redirect_uri', /backslashes/],
   ['userinfo in a redirect URI', { redirect_uris: ['https://user:pass@client.example.org/cb'] }, 'invalid_redirect_uri', /user information/],
+  // a URI in another form than browsers will use (they map it, so a string match would miss it)
+  ...([
+    ['fullwidth letters', 'https://ｃｌｉｅｎｔ.example.org/cb'],
+    ['a soft hyphen', 'https://cli\u00adent.example.org/cb'],
+    ['an ideographic full stop', 'https://client\u3002example.org/cb'],
+    ['upper case', 'https://Client.Example.org/cb'],
+    ['the default port', 'https://client.example.org:443/cb'],
+    ['dot segments', 'https://client.example.org/a/../cb'],
+    ['a percent-encoded host', 'https://client.exa%6Dple.org/cb'],
+    ['U+2028', 'https://client.example.org/c\u2028b'],
+    ['U+202E', 'https://client.example.org/\u202Ebc'],
+  ] as const).map(([what, uri]): Case => [`a redirect URI with ${what}`, { redirect_uris: [uri] }, 'invalid_redirect_uri', /as browsers read it/]),
+  ...(['https://10.1.2.3/logo.png', 'https://localhost/logo.png', 'http://169.254.169.254/logo.png', 'https://[::1]/logo.png'] as const).map(
+    (uri): Case => [`a logo_uri inside: ${uri}`, { redirect_uris: [cb], logo_uri: uri }, 'invalid_client_metadata', /logo_uri must not point at a loopback, private or link-local address/],
+  ),
+  ['the form browsers use, named', { redirect_uris: ['https://Client.example.org/cb'] }, 'invalid_redirect_uri', /"https:\/\/client\.example\.org\/cb"/],
+  ...(['view-source:https://client.example.org/', 'chrome://settings', 'jar:https://client.example.org/a.jar!/cb'] as const).map(
+    (uri): Case => [`the browser's own scheme ${uri.split(':')[0]}:`, { redirect_uris: [uri], application_type: 'native' }, 'invalid_redirect_uri', /scheme/],
+  ),
   ['userinfo with an empty password', { redirect_uris: ['https://client.example.org:@evil.example/cb'] }, 'invalid_redirect_uri', /user information/],
   ['one slash after the scheme', { redirect_uris: ['https:/client.example.org/cb'] }, 'invalid_redirect_uri', /scheme:\/\/host/],
   ['a space in a redirect URI', { redirect_uris: ['https://client.example.org/c b'] }, 'invalid_redirect_uri', /whitespace/],

@@ -4,7 +4,7 @@ import { isPrivateAddress } from '../../core/net/index.ts';
 import { get, getJson, OutboundError, type OutboundPolicy } from '../../core/outbound/index.ts';
 import { json, startHttpHost, type HttpHost } from '../helpers/httpHost.ts';
 
-const OPEN: OutboundPolicy = { allowHttp: true, allowPrivateAddresses: true, timeoutMs: 1000, maxResponseBytes: 1024 };
+const OPEN: OutboundPolicy = { allowHttp: true, allowPrivateAddresses: true, timeoutMs: 1000, maxResponseBytes: 1024, dns: { servers: [], timeoutMs: 250 } };
 
 async function failure(promise: Promise<unknown>): Promise<OutboundError> {
   try {

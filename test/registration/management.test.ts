@@ -191,6 +191,8 @@ describe('RFC 7592 options', () => {
     const server = await startServer({ properties: { rotateClientRegistrationAccessTokenOnUsage: true } });
     try {
       const client = (await server.register(WEB_CLIENT)).json;
+      // HEAD answers no body, so it delivers no new token: it rotates nothing, and the token still works.
+      assert.equal((await server.request('HEAD', pathOf(client), { token: client.registration_access_token })).status, 200);
       const read = await server.request('GET', pathOf(client), { token: client.registration_access_token });
       assert.equal(read.status, 200);
       const second = read.json.registration_access_token;

@@ -7,6 +7,7 @@ import { purgeInactive } from '../../core/registration/index.ts';
 import { adminToken, startAdminServer } from '../helpers/admin.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
 import { assertError } from '../helpers/server.ts';
+import { jwksOf, signWith, testKey } from '../helpers/keys.ts';
 
 const MACHINE = { grant_types: ['client_credentials'], response_types: [] };
 
@@ -158,13 +159,48 @@ describe('duplicates of a software_id', () => {
     });
   });
 
-  test('replace: the earlier client is deleted when the new one exists', async () => {
-    await withAdmin({ dynamicRegistrationDuplicatePolicy: 'replace' }, async (server) => {
-      const first = (await server.register({ ...MACHINE, software_id: 'app-2' })).json;
-      const second = await server.register({ ...MACHINE, software_id: 'app-2' });
+  test('replace: a registration of the same software with the same verified owner deletes the earlier client once it exists', async () => {
+    const directory = await testKey('ES256');
+    const properties = {
+      dynamicRegistrationDuplicatePolicy: 'replace',
+      softwareStatementValidationType: 'builtin',
+      dcrSsaValidationConfigs: [{ id: 'directory', type: 'SSA', issuers: ['https://directory.example.com'], jwks: jwksOf(directory) }],
+    };
+    await withAdmin(properties, async (server, admin) => {
+      const gone = (client: { client_id: string; registration_access_token: string }) => server.request('GET', `/register/${client.client_id}`, { token: client.registration_access_token });
+      // The same initial access token vouches for the software_id: the earlier client goes.
+      const token = (await issue(server, admin)).token;
+      const first = (await registerWith(server, token, { ...MACHINE, software_id: 'app-2' })).json;
+      const second = await registerWith(server, token, { ...MACHINE, software_id: 'app-2' });
       assert.equal(second.status, 201);
+      assertError(await gone(first), 401, 'invalid_token');
+      assert.equal((await gone(second.json)).status, 200);
+
+      // Anonymous registrations claiming that software_id (also with a self-asserted org_id) replace nothing.
+      for (const claim of [{ software_id: 'app-2' }, { software_id: 'app-2', org_id: 'victim-org' }]) {
+        assert.equal((await server.register({ ...MACHINE, ...claim })).status, 201);
+        assert.equal((await gone(second.json)).status, 200, JSON.stringify(claim));
+      }
+
+      // A trusted directory's statement vouches too: the same software under the same issuer replaces.
+      const statement = () => signWith({ iss: 'https://directory.example.com', software_id: 'app-3', grant_types: ['client_credentials'], response_types: [] }, directory);
+      const viaStatement = (await server.register({ software_statement: await statement() })).json;
+      assert.equal((await server.register({ software_statement: await statement() })).status, 201);
+      assertError(await gone(viaStatement), 401, 'invalid_token');
+    });
+  });
+
+  test('replace: a registration waiting for approval replaces nothing until it is approved', async () => {
+    await withAdmin({ dynamicRegistrationDuplicatePolicy: 'replace' }, async (server, admin) => {
+      const token = (await issue(server, admin)).token;
+      const first = (await registerWith(server, token, { ...MACHINE, software_id: 'app-4' })).json;
+      await server.put('queue-all', `export function createClient(context) { context.client.client_status = 'pending'; return true; }`);
+      const pending = (await registerWith(server, token, { ...MACHINE, software_id: 'app-4' })).json;
+      await server.drop('queue-all');
+      assert.equal(pending.client_status, 'pending');
+      assert.equal((await server.request('GET', `/register/${first.client_id}`, { token: first.registration_access_token })).status, 200);
+      assert.equal((await server.request('POST', `/admin/clients/${pending.client_id}/approve`, { token: admin })).status, 200);
       assertError(await server.request('GET', `/register/${first.client_id}`, { token: first.registration_access_token }), 401, 'invalid_token');
-      assert.equal((await server.request('GET', `/register/${second.json.client_id}`, { token: second.json.registration_access_token })).status, 200);
     });
   });
 });

@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
+import { certificateAuthority } from '../helpers/certificates.ts';
 import { startHttpHost, type HttpHost } from '../helpers/httpHost.ts';
 import { scriptStatus, startScriptServer, type ScriptServer } from '../helpers/scripts.ts';
 import { WEB_CLIENT } from '../helpers/server.ts';
@@ -43,6 +44,7 @@ describe('containment of plugin calls', () => {
 
   it('directory: a megabyte of unterminated PEM markers is refused at the door; a bundle at the cap is split in linear time', async () => {
     const junk = (size: number) => '-----BEGIN CERTIFICATE-----'.repeat(Math.ceil(size / 27)).slice(0, size);
+    const anchor = await certificateAuthority('Directory CA');
     await server.put(
       'pem-bomb',
       `export async function modifyPostResponse(response, context) {
@@ -51,7 +53,7 @@ describe('containment of plugin calls', () => {
         catch (error) { response.chain = error.message; }
         return true;
       }`,
-      { plugins: { directory: { trustAnchors: '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----' } } },
+      { plugins: { directory: { trustAnchors: anchor.cert } } },
     );
     const huge = server.register({ ...WEB_CLIENT, client_name: String(1024 * 1024) });
     const capped = server.register({ ...WEB_CLIENT, client_name: String(256 * 1024) });

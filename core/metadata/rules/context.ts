@@ -5,4 +5,6 @@ import type { OutboundPolicy } from '../../outbound/index.ts';
 export interface RuleContext {
   config: ServerConfig;
   outbound: OutboundPolicy;
+  /** No network: the rules that resolve or fetch a client's URLs judge what they can without (a replay). */
+  offline: boolean;
 }

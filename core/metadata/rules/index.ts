@@ -34,5 +34,6 @@ export const RULES: ReadonlyArray<Rule> = [
 
 export type { RuleContext } from './context.ts';
 export { scopeList } from './scope.ts';
+export { dereferencedHosts } from './addresses.ts';
 export { isLoopbackHost } from './redirectUris.ts';
 export { keyedWithClientSecret } from './keys.ts';

@@ -1,9 +1,9 @@
-// The web globals a script isolate gets (V8 alone has none of them): URL, URLSearchParams,
-// TextEncoder, TextDecoder, atob, btoa and structuredClone, installed as a browser has them
-// (writable, configurable, not enumerable).
+// The web globals a script isolate gets (V8 alone has none of them): URL and URLSearchParams
+// (whatwg-url, bundled), TextEncoder, TextDecoder, atob, btoa and structuredClone, installed as a
+// browser has them (writable, configurable, not enumerable).
 import { atob, btoa, TextDecoder, TextEncoder } from './encoding.ts';
-import { URLSearchParams } from './searchParams.ts';
-import { URL } from './url.ts';
+import { URL, URLSearchParams } from './whatwgUrl.js';
+import type { WEB_GLOBAL_KINDS } from './webGlobalKinds.ts';
 
 /** The error structuredClone throws for what cannot be cloned (a DOMException named DataCloneError in browsers). */
 const dataCloneError = (what: string) => Object.assign(new Error(`${what} could not be cloned`), { name: 'DataCloneError' });
@@ -60,7 +60,7 @@ export function structuredClone<T>(value: T): T {
   return clone(value) as T;
 }
 
-export const WEB_GLOBALS = { URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, structuredClone } as const;
+export const WEB_GLOBALS = { URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, structuredClone } as const satisfies Record<keyof typeof WEB_GLOBAL_KINDS, unknown>;
 
 export function installWebGlobals(target: object): void {
   for (const [name, value] of Object.entries(WEB_GLOBALS)) {
