@@ -5,17 +5,20 @@
 // registration and read with two worker processes (DCR_WORKERS=2) and on the MongoDB store (a
 // wire server: MONGODB_URI, or FerretDB when built; its CPU time reported beside Registrar's); a
 // typical registration with Ory Hydra connected (each client created at Hydra in the request;
-// Hydra's CPU time per request reported beside Registrar's). Then Registrar's hot-reload latency (file write -> first response
-// served by the new version; median and p95 over RELOADS reloads) and the failed requests
-// while reloading under load.   Run: npm run bench
+// Hydra's CPU time per request reported beside Registrar's); the Janssen page's request (with a
+// jwks_uri the address check resolves) with this machine's DNS and with a resolver answering in
+// 200 ms. Then Registrar's hot-reload latency (file write -> first response served by the new
+// version; median and p95 over RELOADS reloads) and the failed requests while reloading under
+// load.   Run: npm run bench   (BENCH_SCENARIOS=text: only the scenarios whose name holds it)
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { available, startHydra, type Hydra } from '../test/helpers/authorizationServers.ts';
+import { startDnsServer } from '../test/helpers/dns.ts';
 import { startWireServer, wireServerAvailable, type WireServer } from '../test/helpers/mongo.ts';
 import { httpRequest, tempDir } from '../test/helpers/server.ts';
 import { CONNECTIONS, DURATION, postJson, ROUNDS, row, Samples, startPeer, startRegistrar, stop, type Running, type Sample } from './harness.ts';
-import { BODY, read, register, registerEveryHook } from './loads.ts';
+import { BODY, read, register, registerEveryHook, registerJanssen } from './loads.ts';
 
 const RELOADS = Number(process.env.BENCH_RELOADS ?? 50);
 const PEER = 'node-oidc-provider';
@@ -43,6 +46,22 @@ const scenarios: Array<{ scenario: string; runs: Array<{ label: string; start: (
     ],
   },
 ];
+
+// The Janssen page's request carries a jwks_uri whose host the address check resolves: with this
+// machine's DNS (the name does not resolve), and with a local resolver that answers in 200 ms.
+const slowDns = await startDnsServer();
+slowDns.names.set('client.example.org', { addresses: ['93.184.216.34'], ttl: 60, delayMs: 200 });
+const slowDnsConfig = join(tempDir('registrar-bench-dns-'), 'dns.json');
+writeFileSync(slowDnsConfig, JSON.stringify({ dnsServers: [slowDns.address] }));
+scenarios.push({
+  scenario: "register (the Janssen page's request, with jwks_uri)",
+  runs: [
+    { label: 'Registrar, no scripts, typical body', start: () => startRegistrar('none'), load: register },
+    { label: "Registrar, no scripts, this machine's DNS", start: () => startRegistrar('none'), load: registerJanssen },
+    { label: 'Registrar, no scripts, a resolver answering in 200 ms', start: () => startRegistrar('none', { DCR_CONFIG: slowDnsConfig }), load: registerJanssen },
+    { label: PEER, start: startPeer, load: registerJanssen },
+  ],
+});
 
 const TWO_WORKERS = { DCR_WORKERS: '2' };
 scenarios.push(
@@ -114,6 +133,9 @@ if (available('hydra')) {
   console.log('Ory Hydra is not built (bash .ci/hydra.sh): the scenario with Hydra connected is left out.');
 }
 
+const only = process.env.BENCH_SCENARIOS;
+if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter(({ scenario }) => scenario.includes(only)));
+
 const samples = new Samples();
 for (let round = 0; round < ROUNDS; round += 1) {
   for (const { scenario, runs } of scenarios) {
@@ -130,6 +152,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
 }
 await hydra?.close();
 await wire?.close();
+await slowDns.close();
 if (ROUNDS > 0) {
   console.log(`${CONNECTIONS} connections, ${DURATION} s per run, median of ${ROUNDS} alternating rounds, loopback (node ${process.version})`);
   console.table(

@@ -1,6 +1,7 @@
 // The loads the benchmarks drive, each a function of a running server (and optionally the
-// autocannon options to change, such as connections): a typical registration, one that every
-// sample hook applies to, and a read of a registered client.
+// autocannon options to change, such as connections): a typical registration, the one Janssen's
+// documentation shows (with a key set URL), one that every sample hook applies to, and a read of a
+// registered client.
 import type autocannon from 'autocannon';
 import { httpRequest } from '../test/helpers/server.ts';
 import { drive, postJson, type Running, type Sample } from './harness.ts';
@@ -14,9 +15,22 @@ export const BODY = JSON.stringify({
   scope: 'openid',
 });
 
+/**
+ * The registration request Janssen's documentation shows: the typical one with a key set URL, which
+ * the address check resolves (its host is the client's, and its DNS is the client's too).
+ */
+export const JANSSEN_BODY = JSON.stringify({
+  ...JSON.parse(BODY),
+  logo_uri: 'https://client.example.org/logo.png',
+  jwks_uri: 'https://client.example.org/my_public_keys.jwks',
+  contacts: ['ve7jtb@example.org', 'mary@example.org'],
+});
+
 export type Load = (server: Running, options?: autocannon.Options | object) => Promise<Sample>;
 
 export const register: Load = (server, options = {}) => drive(server, { ...postJson(server.registration, BODY), ...options });
+
+export const registerJanssen: Load = (server, options = {}) => drive(server, { ...postJson(server.registration, JANSSEN_BODY), ...options });
 
 // A registration every sample hook applies to: both listed redirect URIs (add-scope,
 // trusted-client) and a software_id (abuse-guard counts its clients), fresh on each request so the
@@ -39,4 +53,4 @@ export const read: Load = async (server, options = {}) => {
   return drive(server, { url: created.json.registration_client_uri, method: 'GET', headers: { authorization: `Bearer ${created.json.registration_access_token}` }, ...options });
 };
 
-export const LOADS: Record<string, Load> = { register, 'register-every-hook': registerEveryHook, read };
+export const LOADS: Record<string, Load> = { register, 'register-janssen': registerJanssen, 'register-every-hook': registerEveryHook, read };
