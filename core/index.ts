@@ -16,11 +16,11 @@ import { outboundPolicy } from './outbound/index.ts';
 import { pluginServices } from './plugin/index.ts';
 import type { PolicyEngine } from './policy/index.ts';
 import { DecisionWriter, purgeInactive, recheckAddresses, REGISTRATION_PATH, registrationRouter, type RecheckReport, type RegistrationServices } from './registration/index.ts';
-import { ScriptHost, watchScripts } from './sandbox/index.ts';
+import { MemoryBudget, ScriptHost, watchScripts } from './sandbox/index.ts';
 import { hkdfSync, randomUUID } from 'node:crypto';
 import { accessSync, constants, statSync } from 'node:fs';
 import { loadEncryptionKey, SecretBox } from './secrets/index.ts';
-import { EmbeddedStore, type ClientStore } from './store/index.ts';
+import { embeddedStore, type ClientStore } from './store/index.ts';
 import { RemoteKeySets } from './trust/index.ts';
 
 export interface RegistrarOptions {
@@ -57,11 +57,20 @@ export interface Registrar {
   listen(): Promise<Server>;
   /** Starts the purges and the reconciler (listen() does, except in a worker process). */
   runBackgroundJobs(): void;
+  /** Deletes now what the background job deletes every minute: expired clients, clients unused too long, decision records older than decisionLogRetentionDays. */
+  purge(): Promise<PurgeReport>;
   /** Resolves the hosts of every stored client's dereferenced URIs again now (the background job does every addressRecheckIntervalSeconds). */
   recheckAddresses(): Promise<RecheckReport>;
   /** Resolves when every decision record of finished requests is written. */
   flushDecisions(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What one purge deleted. */
+export interface PurgeReport {
+  expiredClients: number;
+  inactiveClients: number;
+  decisionRecords: number;
 }
 
 /** How often expired clients are purged from the store (they are refused before that too). */
@@ -72,7 +81,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   const logger = options.logger ?? createLogger(settings.logLevel);
   const fileProperties = options.properties ?? loadConfigFile(settings.configFile);
   const config = new ConfigHolder(buildConfig(fileProperties));
-  const store = options.store ?? new EmbeddedStore(settings.dataDir);
+  const store = options.store ?? embeddedStore(settings, logger);
   const key = loadEncryptionKey(settings.encryptionKey, settings.dataDir, (message) => logger.warn(message));
   const clock = options.clock ?? Date.now;
   const registrationEndpoint = `${settings.issuer}${REGISTRATION_PATH}`;
@@ -84,8 +93,12 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     maxBytes: config.current.jwksCacheMaxBytes,
   }), clock);
   const metrics = new Metrics();
+  // Every script host of the process (the live one, replays' scratch ones) shares one isolate heap budget.
+  const sandboxMemory = new MemoryBudget(settings.sandboxMemoryMb);
   const scripts = new ScriptHost({
     dir: settings.scriptsDir,
+    holdMs: settings.scriptsHoldMs,
+    memory: sandboxMemory,
     logger,
     plugins: BUILTIN_PLUGINS,
     services: pluginServices({ logger, store, config, clock, keySets, filesDir: settings.pluginFilesDir }),
@@ -145,7 +158,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   const refused = () => Promise.reject(new Error('network fetches are refused during a replay'));
   const replayServices = { ...pluginServices({ logger, store, config, clock, keySets, filesDir: settings.pluginFilesDir }), fetchJson: refused, keySets: { get: refused } };
   // Each scratch host has a scope of its own: plugins keep nothing it shares with the live scripts.
-  const scratchHost = (dir: string) => new ScriptHost({ dir, scope: `replay-${randomUUID()}`, logger: logger.child({ component: 'replay' }), plugins: BUILTIN_PLUGINS, services: replayServices });
+  const scratchHost = (dir: string) => new ScriptHost({ dir, scope: `replay-${randomUUID()}`, memory: sandboxMemory, logger: logger.child({ component: 'replay' }), plugins: BUILTIN_PLUGINS, services: replayServices });
 
   const router = new Router<RequestState>();
   const wellKnown = discovery(settings.issuer, registrationEndpoint, async () => {
@@ -185,6 +198,16 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     metrics.observeRecheck(report);
     return report;
   };
+  // Retention is judged now, by the setting in force now: lowering it takes effect at the next purge.
+  const purgeNow = async (): Promise<PurgeReport> => {
+    const now = clock();
+    const [expiredClients, decisionRecords, inactiveClients] = await Promise.all([
+      store.purgeExpired(now),
+      store.purgeDecisions(now - config.current.decisionLogRetentionDays * 86_400_000),
+      purgeInactive(services, now),
+    ]);
+    return { expiredClients, inactiveClients, decisionRecords };
+  };
   const runBackgroundJobs = () => {
     if (purge) return;
     // In the background: a server that is down at start must not keep Registrar from serving.
@@ -192,8 +215,8 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     let lastRecheck = clock();
     let rechecking = false;
     purge = setInterval(() => {
-      Promise.all([store.purgeExpired(clock()), store.purgeDecisions(clock()), purgeInactive(services, clock())]).then(
-        ([, , inactive]) => inactive > 0 && logger.info({ deleted: inactive }, 'deleted clients unused for dynamicClientInactivityExpirationDays'),
+      purgeNow().then(
+        ({ inactiveClients }) => inactiveClients > 0 && logger.info({ deleted: inactiveClients }, 'deleted clients unused for dynamicClientInactivityExpirationDays'),
         (err: unknown) => logger.warn({ err }, 'purging expired clients, inactive clients and decision records failed'),
       );
       const every = config.current.addressRecheckIntervalSeconds * 1000;
@@ -216,6 +239,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     metrics,
     logger,
     flushDecisions: () => decisions.settle(),
+    purge: purgeNow,
     async listen() {
       if (!options.properties) {
         await settleConfiguration(store, config, fileProperties, settings.configFile !== undefined, clock, logger);

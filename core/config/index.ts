@@ -23,6 +23,10 @@ export interface Settings {
   configFile: string | undefined;
   /** Embedded store directory (DCR_DATA_DIR, default ./data). */
   dataDir: string;
+  /** Start on an embedded store that shows it lost data (DCR_ACCEPT_STORE_LOSS=true). */
+  acceptStoreLoss: boolean;
+  /** The embedded store refuses writes while its disk has less room (DCR_STORE_MIN_FREE_MB, default 64). */
+  storeMinFreeMb: number;
   /** Interception scripts folder (DCR_SCRIPTS_DIR, default ./scripts). */
   scriptsDir: string;
   /** The one folder plugins read files from, e.g. trust anchors (DCR_PLUGIN_FILES_DIR, default ./plugin-files). */
@@ -37,6 +41,10 @@ export interface Settings {
   scriptsPolling: boolean;
   /** Start without a scripts folder, on purpose (DCR_SCRIPTS_OPTIONAL=true); otherwise a missing one stops the start. */
   scriptsOptional: boolean;
+  /** How long a save that removes policy must stand still before it applies (DCR_SCRIPTS_HOLD_SECONDS, default 2). */
+  scriptsHoldMs: number;
+  /** The isolate heap all scripts of the process may hold together (DCR_SANDBOX_MEMORY_MB, default 4096). */
+  sandboxMemoryMb: number;
   /** How long a stop waits for requests in flight before cutting them (DCR_SHUTDOWN_TIMEOUT_SECONDS, default 10). */
   shutdownTimeoutMs: number;
   /** Longest time to receive a whole request, headers and body (DCR_REQUEST_TIMEOUT_SECONDS, default 30). */
@@ -58,7 +66,9 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_HOST', default: '0.0.0.0', description: 'Listen address (`127.0.0.1` to accept local connections only, `::` for IPv6).' },
   { name: 'DCR_ISSUER', default: 'http://localhost:PORT', description: 'Public base URL; endpoint URLs in discovery and responses are built from it. With the HTTPS listener (DCR_TLS_*) the default is https://localhost:PORT.' },
   { name: 'DCR_CONFIG', default: '(none)', description: 'Path to a JSON file of server configuration properties (table below).' },
-  { name: 'DCR_DATA_DIR', default: './data', description: 'Directory of the embedded store (`registrar.db`) and the generated dev key.' },
+  { name: 'DCR_DATA_DIR', default: './data', description: 'Directory of the embedded store (`registrar.db`, `store.json` naming the store it holds) and the generated dev key.' },
+  { name: 'DCR_ACCEPT_STORE_LOSS', default: 'false', description: '`true` to start on an embedded store that shows it lost data: a database emptied or replaced (its identity is not the one `store.json` records), or a write-ahead log gone after an unclean stop. Otherwise such a start is refused with what was found; see [storage.md](storage.md).' },
+  { name: 'DCR_STORE_MIN_FREE_MB', default: '64', description: "The embedded store refuses writes (503) while the data folder's file system has less room than this, and readiness says so; a write that fails for want of room does the same until one succeeds again." },
   { name: 'DCR_SCRIPTS_DIR', default: './scripts', description: 'Folder of interception scripts, watched and hot-reloaded.' },
   { name: 'DCR_PLUGIN_FILES_DIR', default: './plugin-files', description: "The only folder plugins read files from (the directory plugin's `trustAnchorsFile`), named relative to it: regular files only, at most 1 MiB, never through a symbolic link." },
   { name: 'DCR_ENCRYPTION_KEY', default: '(generated dev key)', description: '32-byte AES-256-GCM key for client secrets at rest, base64 or hex. Required with MONGODB_URI; on the embedded store a dev key is generated in DCR_DATA_DIR, with a warning, when it is absent.' },
@@ -73,6 +83,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_TLS_CA_FILE', default: '(none)', description: 'PEM bundle of the client-certificate CAs the listener advertises.' },
   { name: 'DCR_WORKERS', default: '1', description: 'Server processes sharing the port, each with its own script isolates and folder watcher, all on the same store; `auto` runs one per available core. With more than one, a supervising process starts them one after the other, replaces one that dies, gathers their metrics for `/metrics`, and has one of them run the background jobs (purges, the reconciler). Rate limits are counted per process.' },
   { name: 'DCR_SCRIPTS_OPTIONAL', default: 'false', description: '`true` when running without a scripts folder is intended (readiness then says `scripts: none`); otherwise a missing or unreadable DCR_SCRIPTS_DIR stops the start, so a typo cannot silently remove every policy.' },
+  { name: 'DCR_SCRIPTS_HOLD_SECONDS', default: '2', description: "A save that removes policy (a script's file gone, or a version exporting fewer hooks than the one in force) applies only once the script's files have stood still this long; the version in force serves meanwhile, so a save caught half-way never opens a deny policy. Other saves apply at once. 0: no hold." },
+  { name: 'DCR_SANDBOX_MEMORY_MB', default: '4096', description: "The isolate heap every script of the process may hold together: each isolate takes its `memoryLimitMb` from it while it lives (versions in force, versions draining, rebuilds, replays). An isolate that does not fit is not built: the new version is refused (the one in force keeps serving)." },
   { name: 'DCR_SCRIPTS_POLLING', default: 'false', description: '`true` to poll the scripts folder (bind mounts, network file systems) instead of using file-system events.' },
   { name: 'DCR_REQUEST_TIMEOUT_SECONDS', default: '30', description: 'Longest time a client may take to send a whole request, headers and body; a slower one gets 408 and its connection is closed.' },
   { name: 'DCR_SHUTDOWN_TIMEOUT_SECONDS', default: '10', description: 'On SIGTERM or SIGINT: no new connections, requests in flight answered (with `Connection: close`), idle connections closed, decision records flushed; what is still open after this many seconds is cut.' },
@@ -97,6 +109,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     issuer,
     configFile: env.DCR_CONFIG || undefined,
     dataDir: resolve(env.DCR_DATA_DIR || 'data'),
+    acceptStoreLoss: env.DCR_ACCEPT_STORE_LOSS === 'true',
+    storeMinFreeMb: megabytes('DCR_STORE_MIN_FREE_MB', env.DCR_STORE_MIN_FREE_MB, 64, 0),
     scriptsDir: resolve(env.DCR_SCRIPTS_DIR || 'scripts'),
     pluginFilesDir: resolve(env.DCR_PLUGIN_FILES_DIR || 'plugin-files'),
     encryptionKey: env.DCR_ENCRYPTION_KEY || undefined,
@@ -109,6 +123,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     mongodbDatabase: env.DCR_MONGODB_DATABASE || 'registrar',
     mongodbRevisionClaims: readRevisionClaims(env.DCR_MONGODB_REVISION_CLAIMS),
     scriptsOptional: env.DCR_SCRIPTS_OPTIONAL === 'true',
+    scriptsHoldMs: seconds('DCR_SCRIPTS_HOLD_SECONDS', env.DCR_SCRIPTS_HOLD_SECONDS, 2) * 1000,
+    sandboxMemoryMb: megabytes('DCR_SANDBOX_MEMORY_MB', env.DCR_SANDBOX_MEMORY_MB, 4096, 8),
     workers: readWorkers(env.DCR_WORKERS),
     tls,
   });
@@ -126,6 +142,13 @@ function seconds(name: string, value: string | undefined, fallback: number): num
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed < 0) throw new TypeError(`${name} must be a number of seconds, not "${value}"`);
+  return parsed;
+}
+
+function megabytes(name: string, value: string | undefined, fallback: number, minimum: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < minimum) throw new TypeError(`${name} must be a whole number of megabytes (${minimum} or more), not "${value}"`);
   return parsed;
 }
 

@@ -232,7 +232,7 @@ export const ServerProperties = Type.Object(
     decisionLogRetentionDays: Type.Integer({
       default: 30,
       minimum: 1,
-      description: 'Days a registration decision record (one per registration request) is kept in the store.',
+      description: 'Days a registration decision record (one per registration request) is kept in the store, judged at each purge (every minute) by the value then in force: lowering it deletes older records at the next purge. The embedded store gives the freed space back to the file system.',
     }),
 
     // --- the authorization server the registered clients are for

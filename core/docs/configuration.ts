@@ -9,9 +9,11 @@ import { signatureOf } from './typescript.ts';
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
 function schemaRows(schema: TSchema): string[] {
+  const required = new Set<string>((schema.required as string[] | undefined) ?? []);
+  const defaultOf = (name: string, field: TSchema) =>
+    field.default !== undefined ? `\`${cell(JSON.stringify(field.default))}\`` : required.has(name) ? '(required)' : '(none)';
   return Object.entries(schema.properties as Record<string, TSchema>).map(
-    ([name, field]) =>
-      `| \`${name}\` | ${field.default === undefined ? '(required)' : `\`${cell(JSON.stringify(field.default))}\``} | ${cell(String(field.description))} |`,
+    ([name, field]) => `| \`${name}\` | ${defaultOf(name, field)} | ${cell(String(field.description))} |`,
   );
 }
 

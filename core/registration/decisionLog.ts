@@ -104,7 +104,6 @@ export function decisionLog(
         outcome,
         scripts: state.policy.decisions,
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
-        expiresAt: at + services.config.current.decisionLogRetentionDays * 86_400_000,
       };
       const request = services.config.current.decisionLogStoreRequests ? keptRequest(ctx.state.requestBody) : undefined;
       if (request) record.request = request;

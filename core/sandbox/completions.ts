@@ -15,10 +15,10 @@ interface Awaiting {
   fail?: (err: ScriptError) => void;
 }
 
-/** What a call threw inside the isolate, as an Error with the isolate's stack (for file and line). */
+/** What a call threw inside the isolate, as an Error with the isolate's stack (for file and line) and the code of a limit it hit. */
 export function thrownError(result: unknown): Error | undefined {
-  const thrown = (result as { thrown?: { message: string; stack: string } } | null | undefined)?.thrown;
-  return thrown ? Object.assign(new Error(thrown.message), { stack: thrown.stack }) : undefined;
+  const thrown = (result as { thrown?: { message: string; stack: string; code?: string } } | null | undefined)?.thrown;
+  return thrown ? Object.assign(new Error(thrown.message), { stack: thrown.stack, ...(thrown.code ? { code: thrown.code } : {}) }) : undefined;
 }
 
 export class Completions {

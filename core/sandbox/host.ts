@@ -10,6 +10,7 @@ import { inShadow, ScriptPolicy, type ShadowObserver } from './decisions.ts';
 import { scriptNameOf } from './files.ts';
 import type { CallObserver } from './invoke.ts';
 import { ScriptLogs } from './logs.ts';
+import { MemoryBudget } from './memory.ts';
 import { PluginGrants, type PluginCallObserver } from './plugins.ts';
 import { ScriptRegistry, type ScriptEvent } from './registry.ts';
 
@@ -19,6 +20,10 @@ export interface ScriptHostOptions {
   dir: string;
   /** What plugins keep for this host's scripts is kept apart under this name (default `live`; a replay's scratch host has its own). */
   scope?: string;
+  /** How long a change that removes policy must stand still before it applies (default 2000 ms; see registry.ts). */
+  holdMs?: number;
+  /** The isolate heap budget, shared by every script host of the process (default: one of 4096 MB for this host alone). */
+  memory?: MemoryBudget;
   logger: Logger;
   /** The plugins scripts may be granted (the composition root hands in the built-in ones). */
   plugins: ReadonlyArray<Plugin>;
@@ -51,7 +56,7 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
     this.#logger = options.logger.child({ component: 'scripts' });
     this.#logs = new ScriptLogs(this.#logger);
     this.#plugins = new PluginGrants(options.plugins, options.services, this.#logs, options.onPluginCall, options.scope ?? 'live');
-    this.#registry = new ScriptRegistry({ dir: options.dir, logger: this.#logger, logs: this.#logs, onCall: options.onCall, plugins: this.#plugins });
+    this.#registry = new ScriptRegistry({ dir: options.dir, logger: this.#logger, logs: this.#logs, onCall: options.onCall, plugins: this.#plugins, holdMs: options.holdMs ?? 2000, memory: options.memory ?? new MemoryBudget(4096) });
     for (const event of EVENTS) this.#registry.on(event, (details: ScriptEvent) => this.emit(event, details));
     this.#policy = new ScriptPolicy({
       active: (hook, only) => this.#registry.active(hook, only),
@@ -118,6 +123,7 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
           inFlight: version?.inFlight ?? 0,
           crossings: version?.instance.crossings ?? 0,
           restarts: entry.restarts,
+          cpuMsLastSecond: Math.round(entry.cpu.lastSecond() * 10) / 10,
           lastError: entry.lastError,
           notice: entry.notice,
           // Limits this script ran into: it is being contained, and its author should know.

@@ -6,3 +6,4 @@ export { scriptNameOf } from './files.ts';
 export { watchScripts } from './watcher.ts';
 export { ScriptError, type ScriptFailure } from './errors.ts';
 export { ScriptSettingsSchema, type ScriptSettings } from './settings.ts';
+export { MemoryBudget } from './memory.ts';

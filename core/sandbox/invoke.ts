@@ -35,20 +35,24 @@ function describeOutcome(outcome: CallOutcome): string {
   return typeof value === 'object' ? 'object' : String(value);
 }
 
+/** Times a call that failed only because of other calls is made again, alone, on a fresh isolate. */
+const COLLATERAL_ATTEMPTS = 3;
+
 /**
- * One call, made again once, alone, on a fresh isolate when it failed only because of another
- * call (a runaway sharing its crossing, an isolate that ran out of memory): every call gets a
- * verdict of its own.
+ * One call, made again, alone, on a fresh isolate when it failed only because of another call (a
+ * runaway sharing its crossing, an isolate that ran out of memory): every call gets a verdict of
+ * its own. The culprit, made again alone, gets its verdict then; a call that dies beside it once
+ * more (it shared the fresh isolate) is made again once more.
  */
 async function callOnce(options: InvokerOptions, entry: ScriptEntry, version: ScriptVersion, hook: HookName, args: unknown[], requestId: string | undefined): Promise<CallOutcome> {
   const timeoutMs = version.settings.timeoutMs;
-  const first = options.instanceOf(version, entry);
-  try {
-    return await (first instanceof ScriptIsolate ? first : await first).call(hook, args, timeoutMs, requestId);
-  } catch (err) {
-    if (!(err instanceof ScriptError && err.collateral)) throw err;
-    const fresh = options.instanceOf(version, entry);
-    return (fresh instanceof ScriptIsolate ? fresh : await fresh).call(hook, args, timeoutMs, requestId, true);
+  for (let attempt = 1; ; attempt++) {
+    const instance = options.instanceOf(version, entry);
+    try {
+      return await (instance instanceof ScriptIsolate ? instance : await instance).call(hook, args, timeoutMs, requestId, attempt > 1);
+    } catch (err) {
+      if (!(err instanceof ScriptError && err.collateral) || attempt >= COLLATERAL_ATTEMPTS) throw err;
+    }
   }
 }
 
@@ -78,6 +82,10 @@ export async function invoke(
   }
   if (version.inFlight >= settings.maxInFlight) {
     throw new ScriptError('overloaded', name, hook, `${settings.maxInFlight} calls already in flight`);
+  }
+  const cpuMs = entry.cpu.lastSecond();
+  if (cpuMs >= settings.maxCpuMsPerSecond) {
+    throw new ScriptError('overloaded', name, hook, `the script used ${Math.round(cpuMs)} ms of CPU in the last second (maxCpuMsPerSecond ${settings.maxCpuMsPerSecond})`);
   }
   let decision = 'none';
   version.inFlight += 1;

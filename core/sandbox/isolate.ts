@@ -9,8 +9,13 @@ import { Completions, thrownError, type Completion } from './completions.ts';
 import { locate, ScriptError, type ScriptFailure } from './errors.ts';
 import { RUNTIME_MODULES, RUNTIME_ROOT } from './runtimeSource.ts';
 
-/** Largest JSON a hook may return. */
+/** What a hook may return (judged inside the isolate, before anything is copied out): JSON bytes, nesting, members and items in all. */
 export const MAX_RESULT_BYTES = 256 * 1024;
+export const MAX_RESULT_DEPTH = 32;
+export const MAX_RESULT_MEMBERS = 10_000;
+
+/** The share of a cut crossing's time one call must have taken to be held the runaway. */
+const RUNAWAY_SHARE = 0.9;
 
 export type Dispatch = (plugin: string, fn: string, argsJson: string, requestId: string | undefined) => Promise<string | undefined>;
 
@@ -22,9 +27,13 @@ export interface IsolateOptions {
   timeoutMs: number;
   /** Plugin name → function names the script may call as host.<plugin>.<fn>. */
   granted: Record<string, string[]>;
+  /** What one hook call may spend on plugin calls: calls, and bytes sent and received. */
+  pluginBudget: { calls: number; bytes: number };
   dispatch: Dispatch;
   /** Told once the isolate is gone (disposed by its owner, after retiring, or by the memory limit). */
   onDisposed?: () => void;
+  /** Told the CPU time (ms) the isolate used since the last report, after each crossing and each completion. */
+  onCpu?: (ms: number) => void;
 }
 
 /** Console lines the script wrote: [request id, level, message]. */
@@ -91,6 +100,9 @@ export class ScriptIsolate {
   readonly #awaiting = new Completions();
   /** Handles released before the isolate is disposed, so no finalizer runs against a dead isolate. */
   readonly #handles: Array<{ release(): void }>;
+  readonly #runningIndex: Int32Array;
+  #cpuReported = 0n;
+  readonly #runningSince: Float64Array;
   #dead = false;
   /** Takes no new calls; disposed once the calls in flight are done (a hung or runaway call happened here, or the owner replaced it). */
   #retiring = false;
@@ -101,8 +113,11 @@ export class ScriptIsolate {
     entry: EntryReferences,
     info: { exported: string[]; uses: string[] },
     handles: Array<{ release(): void }>,
+    progress: SharedArrayBuffer,
   ) {
     this.#handles = handles;
+    this.#runningIndex = new Int32Array(progress, 0, 1);
+    this.#runningSince = new Float64Array(progress, 8, 1);
     this.#options = options;
     this.#isolate = isolate;
     this.#entry = entry;
@@ -116,6 +131,8 @@ export class ScriptIsolate {
     // Every handle made here is released before the isolate goes, so no finalizer runs against a dead isolate.
     const handles: Array<{ release(): void }> = [];
     const held = <T extends { release(): void }>(handle: T): T => (handles.push(handle), handle);
+    // Which call of a crossing runs, and since when: written by the runtime, read here when a crossing is cut.
+    const progress = new SharedArrayBuffer(16);
     try {
       const context = held(await isolate.createContext());
       // The request id travels with each call into the isolate and back with each plugin call,
@@ -134,6 +151,11 @@ export class ScriptIsolate {
       await context.global.set('__registrarDispatch', dispatch);
       await context.global.set('__registrarComplete', complete);
       await context.global.set('__registrarGranted', JSON.stringify(options.granted));
+      await context.global.set('__registrarProgress', new ivm.ExternalCopy(progress).copyInto({ release: true }));
+      await context.global.set(
+        '__registrarLimits',
+        JSON.stringify({ pluginCalls: options.pluginBudget.calls, pluginBytes: options.pluginBudget.bytes, resultBytes: MAX_RESULT_BYTES, resultDepth: MAX_RESULT_DEPTH, resultMembers: MAX_RESULT_MEMBERS }),
+      );
       const fail = (message: string, text?: string) => new ScriptError('compile_error', options.name, undefined, message, locate(options.file, text));
       let script: ivm.Module;
       try {
@@ -162,8 +184,11 @@ export class ScriptIsolate {
         callMany: held(await api.get('callMany', { reference: true })),
         matchOf: held(await api.get('matchOf', { reference: true })),
       };
-      const instance = new ScriptIsolate(options, isolate, entryRefs, info, handles);
-      receiver.receive = (callId, completion) => instance.#awaiting.receive(callId, completion);
+      const instance = new ScriptIsolate(options, isolate, entryRefs, info, handles, progress);
+      receiver.receive = (callId, completion) => {
+        instance.#chargeCpu();
+        instance.#awaiting.receive(callId, completion);
+      };
       return instance;
     } catch (err) {
       releaseAll(handles);
@@ -272,6 +297,7 @@ export class ScriptIsolate {
       return;
     }
     this.#crossings += 1;
+    const sentAt = Date.now();
     let pending: Promise<unknown>;
     try {
       pending = this.#entry.callMany.apply(undefined, [batch.map((queued) => queued.call)], { arguments: { copy: true }, result: { copy: true }, timeout: timeoutMs });
@@ -279,18 +305,51 @@ export class ScriptIsolate {
       pending = Promise.reject(err);
     }
     pending.then(
-      (results) => batch.forEach((queued, index) => this.#settle(queued, (results as unknown[])[index])),
+      (results) => {
+        this.#chargeCpu();
+        batch.forEach((queued, index) => this.#settle(queued, (results as unknown[])[index]));
+      },
       (err: unknown) => {
+        this.#chargeCpu();
         const failure = this.#classify(err);
         if (failure.code === 'memory_limit') this.dispose();
         else if (failure.code === 'timeout') this.retire();
-        for (const queued of batch) {
+        const culprit = batch.length === 1 ? 0 : failure.code === 'timeout' ? this.#runaway(batch.length, sentAt) : -1;
+        batch.forEach((queued, index) => {
           const hook = queued.call[0];
-          if (batch.length === 1) queued.reject(new ScriptError(failure.code, name, hook, failure.message, locate(this.#options.file, failure.stack), err));
+          // The isolate was gone (another call ran it out of memory) before this crossing ran: nothing here failed.
+          if (failure.code === 'unloaded') queued.reject(new ScriptError('unloaded', name, hook, 'the isolate went away under the call (another call exceeded a limit)', undefined, err, true));
+          else if (index === culprit) queued.reject(new ScriptError(failure.code, name, hook, failure.message, locate(this.#options.file, failure.stack), err));
           else queued.reject(new ScriptError('unloaded', name, hook, `another call sharing the crossing failed (${failure.code})`, undefined, err, true));
-        }
+        });
       },
     );
+  }
+
+  /**
+   * The call of a cut crossing that ran away, or -1 when it cannot be told: the one running when
+   * the crossing was cut, if it had taken nearly all of the crossing's time. It gets its verdict
+   * at once; the others are made again, so a runaway costs its time once, not twice.
+   */
+  #runaway(size: number, sentAt: number): number {
+    const index = this.#runningIndex[0]!;
+    if (index < 0 || index >= size) return -1;
+    const elapsed = Date.now() - sentAt;
+    return Date.now() - this.#runningSince[0]! >= elapsed * RUNAWAY_SHARE ? index : -1;
+  }
+
+  /** Reports the isolate's CPU time since the last report (none once it is gone). */
+  #chargeCpu(): void {
+    if (!this.#options.onCpu || this.#isolate.isDisposed) return;
+    let now: bigint;
+    try {
+      now = this.#isolate.cpuTime;
+    } catch {
+      return;
+    }
+    const ms = Number(now - this.#cpuReported) / 1e6;
+    this.#cpuReported = now;
+    if (ms > 0) this.#options.onCpu(ms);
   }
 
   #settle(queued: QueuedCall, result: unknown): void {
@@ -303,6 +362,9 @@ export class ScriptIsolate {
     if (err instanceof ScriptError) return { code: err.code, message: err.message };
     const message = (err as Error)?.message ?? String(err);
     const stack = (err as Error)?.stack;
+    if ((err as { code?: unknown })?.code === 'output_too_large') return { code: 'output_too_large', message, ...(stack ? { stack } : {}) };
+    // isolated-vm's words for a call made on an isolate already gone, as opposed to the one that ran it out of memory.
+    if (/isolate is disposed/i.test(message) && !/memory limit/i.test(message)) return { code: 'unloaded', message };
     if (/timed out/i.test(message)) return { code: 'timeout', message: `the call exceeded its CPU time limit` };
     if ((this.#isolate.isDisposed && !this.#dead) || /memory limit|allocation failed|heap/i.test(message)) {
       return { code: 'memory_limit', message: `the script exceeded its memory limit of ${this.#options.memoryLimitMb} MB` };
@@ -316,8 +378,8 @@ export class ScriptIsolate {
     this.#dead = true;
     releaseAll(this.#handles);
     if (!this.#isolate.isDisposed) this.#isolate.dispose();
-    // Asynchronous calls still waiting will get no completion now: end them.
-    this.#awaiting.failAll(() => new ScriptError('unloaded', this.#options.name, undefined, 'the script isolate was stopped while the call was in flight'));
+    // Asynchronous calls still waiting will get no completion now: end them, as collateral (they are made again, alone, on a fresh isolate).
+    this.#awaiting.failAll(() => new ScriptError('unloaded', this.#options.name, undefined, 'the script isolate was stopped while the call was in flight', undefined, undefined, true));
     this.#options.onDisposed?.();
   }
 }

@@ -124,8 +124,13 @@ export class PluginGrants {
               log: (level, message, fields) => this.#logs.write(script, requestId, level, message, fields, 'script'),
             }),
           );
+          const json = result === undefined ? undefined : JSON.stringify(result);
+          // An answer larger than a hook call's whole plugin budget would be spent on arrival: it is not sent.
+          if (json !== undefined && json.length > settings.maxPluginBytesPerHook) {
+            throw new PluginRefusal(`host.${plugin}.${fn} answered more than the ${settings.maxPluginBytesPerHook} bytes a hook call may receive (maxPluginBytesPerHook)`);
+          }
           outcome = 'ok';
-          return result === undefined ? undefined : JSON.stringify(result);
+          return json;
         } finally {
           this.#inFlight.set(script, (this.#inFlight.get(script) ?? 1) - 1);
         }

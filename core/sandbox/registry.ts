@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HOOK_NAMES, type HookName } from '../policy/index.ts';
 import { ScriptError } from './errors.ts';
-import { readScriptSource, readSettingsText } from './files.ts';
+import { filesState, readScriptSource, readSettingsText } from './files.ts';
 import type { CallScope, InvokerOptions } from './invoke.ts';
 import { invoke } from './invoke.ts';
 import { ScriptIsolate, type CallOutcome } from './isolate.ts';
 import { compileMatch } from './match.ts';
+import { CpuMeter } from './cpu.ts';
+import type { MemoryBudget } from './memory.ts';
 import type { PluginGrants } from './plugins.ts';
 import { parseSettings, type ScriptSettings } from './settings.ts';
 import { byPriority, type ScriptEntry, type ScriptVersion } from './versions.ts';
@@ -22,6 +24,21 @@ export type ScriptEvent = { name: string; generation: number };
 export interface RegistryOptions extends Pick<InvokerOptions, 'logger' | 'logs' | 'onCall'> {
   dir: string;
   plugins: PluginGrants;
+  /**
+   * How long a change that removes policy (the script's file gone, or a version exporting fewer
+   * hooks) must stand still before it applies; the version in force serves meanwhile.
+   */
+  holdMs: number;
+  /** The isolate heap every script host of the process shares. */
+  memory: MemoryBudget;
+}
+
+/** A change that removes policy, held until the script's files have stood still for holdMs. */
+interface Held {
+  /** The script's files when the change was first seen (size, modification time, inode). */
+  files: string;
+  since: number;
+  timer: NodeJS.Timeout;
 }
 
 export class ScriptRegistry extends EventEmitter {
@@ -36,12 +53,17 @@ export class ScriptRegistry extends EventEmitter {
   readonly #queues = new Map<string, Promise<void>>();
   /** Active versions by hook, in priority order; cleared whenever a version comes or goes. */
   readonly #activeByHook = new Map<HookName, ScriptVersion[]>();
+  readonly #holdMs: number;
+  readonly #held = new Map<string, Held>();
+  readonly #memory: MemoryBudget;
 
   constructor(options: RegistryOptions) {
     super();
     this.dir = options.dir;
     this.#logger = options.logger;
     this.#plugins = options.plugins;
+    this.#holdMs = options.holdMs;
+    this.#memory = options.memory;
     this.#invoker = {
       logger: options.logger,
       logs: options.logs,
@@ -77,6 +99,7 @@ export class ScriptRegistry extends EventEmitter {
     const source = await readScriptSource(this.dir, name);
     const settingsText = await readSettingsText(this.dir, name);
     if (!source) {
+      if (entry.version && (await this.#holding(entry, 'the file is gone'))) return;
       if (entry.version || entry.state !== 'removed') this.#retire(entry, 'removed');
       return;
     }
@@ -104,8 +127,9 @@ export class ScriptRegistry extends EventEmitter {
     }
     const hash = createHash('sha256').update(source.text).update('\0').update(settingsText ?? '').digest('hex');
     if (entry.version?.hash === hash && entry.state === 'active') {
-      // The file is back to the active version (a failed save undone): its failure is history.
+      // The file is back to the active version (a failed save undone): its failure is history, and a held change is void.
       entry.lastError = undefined;
+      this.#release(name);
       return;
     }
 
@@ -119,6 +143,12 @@ export class ScriptRegistry extends EventEmitter {
       candidate.instance.dispose(); // superseded while building
       return;
     }
+    const dropped = entry.version ? [...entry.version.hooks].filter((hook) => !candidate.hooks.has(hook)) : [];
+    if (dropped.length > 0 && (await this.#holding(entry, `the new version no longer exports ${dropped.join(', ')}`))) {
+      candidate.instance.dispose();
+      return;
+    }
+    this.#release(name);
     const old = entry.version;
     entry.version = candidate;
     this.#activeByHook.clear();
@@ -132,6 +162,42 @@ export class ScriptRegistry extends EventEmitter {
     this.emit('loaded', { name, generation } satisfies ScriptEvent);
   }
 
+  /**
+   * Whether a change that removes policy waits: until the script's files have stood still for
+   * holdMs, so a save caught half-way (a file truncated, then written again; moved aside, then
+   * written anew) never leaves the script's registrations unguarded. True while it waits (the
+   * version in force serves; the change is tried again when the time is up), false once it may
+   * apply.
+   */
+  async #holding(entry: ScriptEntry, why: string): Promise<boolean> {
+    if (this.#holdMs <= 0) return false;
+    const { name } = entry;
+    const files = await filesState(this.dir, name);
+    const held = this.#held.get(name);
+    if (held && held.files === files && Date.now() - held.since >= this.#holdMs) {
+      this.#release(name);
+      this.#logger.warn({ script: name, heldMs: Date.now() - held.since, why }, 'a change that removes policy applies: the files stood still');
+      return false;
+    }
+    if (held?.files === files) return true;
+    if (held) clearTimeout(held.timer);
+    const timer = setTimeout(() => void this.reload(name), this.#holdMs + 10);
+    timer.unref();
+    this.#held.set(name, { files, since: Date.now(), timer });
+    entry.notice = `a change that removes policy is held until the files stand still for ${this.#holdMs} ms: ${why}`;
+    if (!held) this.#logger.warn({ script: name, why, holdMs: this.#holdMs }, 'a change that removes policy is held; the version in force keeps serving');
+    return true;
+  }
+
+  #release(name: string): void {
+    const held = this.#held.get(name);
+    if (!held) return;
+    clearTimeout(held.timer);
+    this.#held.delete(name);
+    const entry = this.entries.get(name);
+    if (entry?.notice?.startsWith('a change that removes policy is held')) entry.notice = undefined;
+  }
+
   /** A new version, built, its grants and match conditions checked and its init run. Throws a ScriptError. */
   async #candidate(entry: ScriptEntry, generation: number, source: { file: string; text: string }, settings: ScriptSettings, hash: string): Promise<ScriptVersion> {
     const { name } = entry;
@@ -139,6 +205,10 @@ export class ScriptRegistry extends EventEmitter {
     const instance = await this.#build(name, source.file, code, settings);
     try {
       const hooks = new Set(HOOK_NAMES.filter((hook) => instance.exported.includes(hook)));
+      const missing = (settings.hooks ?? []).filter((hook) => !hooks.has(hook));
+      if (missing.length > 0) {
+        throw new ScriptError('compile_error', name, undefined, `the script does not export ${missing.join(', ')}, which ${name}.json "hooks" declares`, { file: source.file });
+      }
       const ungranted = instance.uses.filter((plugin) => !(plugin in settings.plugins));
       if (ungranted.length > 0) {
         throw new ScriptError('capability_denied', name, undefined, `the script uses ${ungranted.join(', ')}, not granted in ${name}.json "plugins"`, { file: source.file });
@@ -166,7 +236,14 @@ export class ScriptRegistry extends EventEmitter {
   }
 
   async #build(name: string, file: string, code: string, settings: ScriptSettings): Promise<ScriptIsolate> {
-    const instance = await ScriptIsolate.create({
+    const memory = this.#memory;
+    const mb = settings.memoryLimitMb;
+    if (!memory.take(mb)) {
+      throw new ScriptError('memory_limit', name, undefined, `the sandbox memory budget (DCR_SANDBOX_MEMORY_MB, ${memory.limitMb} MB) cannot hold another ${mb} MB isolate: ${memory.heldMb} MB are held`);
+    }
+    let instance: ScriptIsolate;
+    try {
+      instance = await ScriptIsolate.create({
       name,
       file,
       code,
@@ -174,8 +251,17 @@ export class ScriptRegistry extends EventEmitter {
       timeoutMs: settings.timeoutMs,
       granted: this.#plugins.grants(name, settings),
       dispatch: this.#plugins.dispatcher(name, settings),
-      onDisposed: () => this.#isolates.delete(instance),
+      pluginBudget: { calls: settings.maxPluginCallsPerHook, bytes: settings.maxPluginBytesPerHook },
+      onCpu: (ms) => this.entries.get(name)?.cpu.charge(ms),
+      onDisposed: () => {
+        this.#isolates.delete(instance);
+        memory.give(mb);
+      },
     });
+    } catch (err) {
+      memory.give(mb);
+      throw err;
+    }
     this.#isolates.add(instance);
     return instance;
   }
@@ -236,7 +322,7 @@ export class ScriptRegistry extends EventEmitter {
   entry(name: string): ScriptEntry {
     let entry = this.entries.get(name);
     if (!entry) {
-      entry = { name, generation: 0, version: undefined, state: 'removed', lastError: undefined, notice: undefined, stats: new Map(), restarts: 0 };
+      entry = { name, generation: 0, version: undefined, state: 'removed', lastError: undefined, notice: undefined, stats: new Map(), restarts: 0, cpu: new CpuMeter() };
       this.entries.set(name, entry);
     }
     return entry;
@@ -264,6 +350,7 @@ export class ScriptRegistry extends EventEmitter {
    * process never exits with an isolate left behind. Call it once no request is in flight.
    */
   async close(): Promise<void> {
+    for (const name of [...this.#held.keys()]) this.#release(name);
     await Promise.all(this.#queues.values());
     for (const entry of this.entries.values()) {
       const version = entry.version;

@@ -1,5 +1,6 @@
 // What the host keeps per script (an entry, across versions) and per loaded version.
 import type { HookName } from '../policy/index.ts';
+import type { CpuMeter } from './cpu.ts';
 import type { ScriptIsolate } from './isolate.ts';
 import type { MatchConditions } from './match.ts';
 import type { ScriptSettings } from './settings.ts';
@@ -40,6 +41,8 @@ export interface ScriptEntry {
   notice: string | undefined;
   stats: Map<string, HookStats>;
   restarts: number;
+  /** CPU time of the script's isolates in the last second, against maxCpuMsPerSecond. */
+  cpu: CpuMeter;
 }
 
 export function statsOf(entry: ScriptEntry, hook: string): HookStats {

@@ -1,5 +1,6 @@
 // The embedded store's SQLite schema, applied at every open: tables and indexes are created if
-// missing, and the triggers and one-time fills bring databases made by earlier versions along.
+// missing, and the triggers, one-time fills and upgrade() bring databases made by earlier versions along.
+import type { DatabaseSync } from 'node:sqlite';
 /** A row's space-delimited host list as a JSON array (hosts are URL host names: no quotes, no backslashes). */
 const HOSTS_JSON = (row: string) => `'["' || replace(trim(${row}.redirect_hosts), ' ', '","') || '"]'`;
 
@@ -21,16 +22,22 @@ CREATE TABLE IF NOT EXISTS configuration (
   updated_at INTEGER NOT NULL,
   doc        TEXT NOT NULL
 ) STRICT;
+-- Kept decisionLogRetentionDays from \`at\`, judged at purge time.
 CREATE TABLE IF NOT EXISTS decisions (
   id         TEXT PRIMARY KEY,
   at         INTEGER NOT NULL,
   client_id  TEXT,
-  expires_at INTEGER NOT NULL,
   doc        TEXT NOT NULL
 ) STRICT;
 CREATE INDEX IF NOT EXISTS decisions_at ON decisions (at);
 CREATE INDEX IF NOT EXISTS decisions_client ON decisions (client_id, at);
-CREATE INDEX IF NOT EXISTS decisions_expires_at ON decisions (expires_at);
+DROP INDEX IF EXISTS decisions_expires_at;
+-- Which store this is; the data folder records it too (store.json), so a replaced or emptied file is noticed.
+CREATE TABLE IF NOT EXISTS store_identity (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  store_id   TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
 CREATE TABLE IF NOT EXISTS config_changes (
   id  TEXT PRIMARY KEY,
   at  INTEGER NOT NULL,
@@ -80,3 +87,9 @@ INSERT OR IGNORE INTO client_redirect_hosts (host, client_id)
   SELECT j.value, c.client_id FROM clients c, json_each(${HOSTS_JSON('c')}) j
   WHERE c.redirect_hosts <> '' AND NOT EXISTS (SELECT 1 FROM client_redirect_hosts);
 `;
+
+/** Changes SQL cannot make conditionally: a decisions table with the per-record expiry of earlier versions loses it. */
+export function upgrade(db: DatabaseSync): void {
+  const columns = db.prepare("SELECT name FROM pragma_table_info('decisions')").all() as Array<{ name: string }>;
+  if (columns.some((column) => column.name === 'expires_at')) db.exec('ALTER TABLE decisions DROP COLUMN expires_at');
+}

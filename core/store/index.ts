@@ -20,6 +20,11 @@ export {
 export { MongoStore, redact } from './mongo.ts';
 export { EmbeddedStore } from './embedded.ts';
 
+/** The embedded store in DCR_DATA_DIR, its files watched as the settings say. */
+export function embeddedStore(settings: Settings, logger: Logger): EmbeddedStore {
+  return new EmbeddedStore(settings.dataDir, { logger, acceptLoss: settings.acceptStoreLoss, minFreeBytes: settings.storeMinFreeMb * 1024 * 1024 });
+}
+
 /** MongoDB when MONGODB_URI is set, otherwise the embedded store in DCR_DATA_DIR. */
 export async function openStore(settings: Settings, logger: Logger): Promise<ClientStore> {
   if (settings.mongodbUri) {
@@ -28,5 +33,5 @@ export async function openStore(settings: Settings, logger: Logger): Promise<Cli
     if (!settings.encryptionKey) throw new TypeError('DCR_ENCRYPTION_KEY is required with MONGODB_URI');
     return MongoStore.connect({ uri: settings.mongodbUri, database: settings.mongodbDatabase, logger, revisionClaims: settings.mongodbRevisionClaims });
   }
-  return new EmbeddedStore(settings.dataDir);
+  return embeddedStore(settings, logger);
 }

@@ -44,7 +44,6 @@ interface DecisionDocument {
   _id: string;
   at: number;
   client_id: string | null;
-  expires_at: Date;
   record: DecisionRecord;
 }
 
@@ -141,7 +140,8 @@ export class MongoStore implements ClientStore {
     await this.#initialAccessTokens.createIndex({ tokenHash: 1 }, { unique: true, name: 'token_hash_unique' });
     await this.#places.createIndex({ quota: 1, holder: 1 }, { unique: true, name: 'quota_holder_unique' });
     await this.#ttlIndex(clients, 'expires_at');
-    await this.#ttlIndex(this.#decisions, 'expires_at');
+    // Decision records are kept by age, judged at purge time; the per-record expiry of earlier versions goes.
+    for (const name of ['expires_at_ttl', 'expires_at']) await this.#decisions.dropIndex(name).catch(() => undefined);
   }
 
   async #ttlIndex(collection: Collection<any>, field: string): Promise<void> {
@@ -295,7 +295,7 @@ export class MongoStore implements ClientStore {
   }
 
   async appendDecisions(records: DecisionRecord[]): Promise<void> {
-    const documents = records.map((record) => ({ _id: record.id, at: record.at, client_id: record.clientId, expires_at: new Date(record.expiresAt), record }));
+    const documents = records.map((record) => ({ _id: record.id, at: record.at, client_id: record.clientId, record }));
     await this.#run(() => this.#decisions.insertMany(documents, { ordered: false }));
   }
 
@@ -315,8 +315,8 @@ export class MongoStore implements ClientStore {
     return found.map((document) => document.record);
   }
 
-  async purgeDecisions(now: number): Promise<number> {
-    const result = await this.#run(() => this.#decisions.deleteMany({ expires_at: { $lte: new Date(now) } }));
+  async purgeDecisions(before: number): Promise<number> {
+    const result = await this.#run(() => this.#decisions.deleteMany({ at: { $lt: before } }));
     return result.deletedCount;
   }
 

@@ -132,8 +132,6 @@ export interface DecisionRecord {
   latencyMs: number;
   /** The request's members as received, secrets removed (decisionLogStoreRequests), for replay; absent when not kept or too large. */
   request?: Record<string, unknown>;
-  /** When the record may be deleted (ms). */
-  expiresAt: number;
 }
 
 /** One change of the server configuration: who made it, and each property's old and new value. */
@@ -192,8 +190,8 @@ export interface ClientStore {
   listConfigChanges(limit: number): Promise<ConfigChange[]>;
   /** Newest first. */
   listDecisions(filter: DecisionFilter): Promise<DecisionRecord[]>;
-  /** Deletes decision records whose expiresAt is at or before `now`. */
-  purgeDecisions(now: number): Promise<number>;
+  /** Deletes decision records written before `before` (ms): retention is judged when purging, by the setting then in force. */
+  purgeDecisions(before: number): Promise<number>;
   findAdminClient(clientId: string): Promise<AdminClientRecord | undefined>;
   /** Creates or replaces an administration client. */
   saveAdminClient(record: AdminClientRecord): Promise<void>;

@@ -77,6 +77,8 @@ export async function startServer(
     DCR_DATA_DIR: dataDir,
     DCR_SCRIPTS_DIR: join(dataDir, 'scripts'),
     DCR_PLUGIN_FILES_DIR: join(dataDir, 'plugin-files'),
+    // Tests drop scripts and expect them gone at once; the hold has tests of its own.
+    DCR_SCRIPTS_HOLD_SECONDS: '0',
     ...options.env,
   });
   // Clients' hosts resolve at this process's DNS server, not the machine's (unless a test names its own).

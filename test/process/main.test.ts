@@ -1,7 +1,7 @@
 // `npm start`'s entry as a real process: the startup line, SIGTERM, restart with the same data,
 // secrets at rest, and operator mistakes at start.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -9,41 +9,8 @@ import { Agent, request as httpRequestRaw } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../core/store/index.ts';
+import { failedStart, startProcess as start, stopProcess as stop } from '../helpers/process.ts';
 import { freePort, httpRequest, tempDir } from '../helpers/server.ts';
-
-const MAIN = new URL('../../core/main.ts', import.meta.url).pathname;
-
-interface Running {
-  child: ChildProcess;
-  url: string;
-  line: string;
-  stderr: () => string;
-  stdout: () => string;
-}
-
-async function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', MAIN], { env: { ...process.env, DCR_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  let stdout = '';
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      stdout += chunk;
-      const found = stdout.split('\n').find((l) => l.startsWith('Registrar listening on '));
-      if (found) resolve(found);
-    });
-    child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
-  });
-  const url = /listening on (\S+)/.exec(line)![1]!;
-  return { child, url, line, stderr: () => stderr, stdout: () => stdout };
-}
-
-async function stop(running: Running): Promise<number | null> {
-  const exited = once(running.child, 'exit');
-  running.child.kill('SIGTERM');
-  const [code] = await exited;
-  return code as number | null;
-}
 
 describe('the server process', () => {
   it('prints its URL, stops cleanly on SIGTERM and keeps clients across a restart, secrets encrypted at rest', async () => {
@@ -230,14 +197,7 @@ describe('the server process', () => {
       const configFile = join(dataDir, 'config.json');
       writeFileSync(configFile, JSON.stringify({ noSuchProperty: true }));
       const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === 'CONFIG' ? configFile : v]));
-      const child = spawn(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', MAIN], {
-        env: { ...process.env, PORT: String(await freePort()), DCR_DATA_DIR: dataDir, ...resolved },
-        timeout: 20_000,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      const [code] = await once(child, 'exit');
+      const { code, stderr } = await failedStart({ PORT: String(await freePort()), DCR_DATA_DIR: dataDir, ...resolved });
       rmSync(dataDir, { recursive: true, force: true });
       assert.equal(code, 1);
       assert.match(stderr, /^Registrar failed to start: /);

@@ -6,6 +6,16 @@ import { startHttpHost } from '../helpers/httpHost.ts';
 import { scriptStatus, startScriptServer, type ScriptServer } from '../helpers/scripts.ts';
 import { assertError, WEB_CLIENT } from '../helpers/server.ts';
 
+/** Results built to exhaust the host, in an isolate with room enough to build them. */
+const LARGE = `
+export function createClient(context) {
+  const mode = context.request.client_name;
+  if (mode === 'huge-string') return { client_name: 'x'.repeat(25 * 1024 * 1024) };
+  if (mode === 'deep') { let o = {}; const top = o; for (let i = 0; i < 1_000_000; i += 1) o = o.next = {}; return top; }
+  if (mode === 'many-uris') { context.client.redirect_uris = Array.from({ length: 200_000 }, (_, i) => 'https://client.example.org/cb/' + i); return true; }
+  return true;
+}`;
+
 const HOSTILE = `
 export function createClient(context) {
   const mode = context.request.client_name;
@@ -13,6 +23,7 @@ export function createClient(context) {
   if (mode === 'bomb') { const keep = []; for (;;) keep.push(new Array(1_000_000).fill(keep.length)); }
   if (mode === 'huge') return { client_name: 'x'.repeat(400 * 1024) };
   if (mode === 'circular') { const o = {}; o.self = o; return o; }
+  if (mode === 'shared') { const uris = ['https://client.example.org/cb']; return { redirect_uris: uris, post_logout_redirect_uris: uris }; }
   return true;
 }
 export async function modifyScopes(scopes, context) {
@@ -20,6 +31,7 @@ export async function modifyScopes(scopes, context) {
   if (mode === 'loop-after-await') { await null; for (;;) {} }
   if (mode === 'never') await new Promise(() => {});
   if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 10));
+  if (mode === 'yield') { await null; await null; }
   return scopes;
 }
 export function modifyPostResponse(response) {
@@ -34,7 +46,8 @@ export function modifyPostResponse(response) {
 describe('sandbox limits', () => {
   let server: ScriptServer;
   before(async () => {
-    server = await startScriptServer({ hostile: [HOSTILE, { timeoutMs: 150, memoryLimitMb: 32 }] });
+    // Each test here meets one limit; the CPU share, which successive runaways would reach, has a test of its own.
+    server = await startScriptServer({ hostile: [HOSTILE, { timeoutMs: 150, memoryLimitMb: 32, maxCpuMsPerSecond: 60_000 }] });
   });
   after(() => server.close());
 
@@ -86,14 +99,41 @@ describe('sandbox limits', () => {
     assert.ok(scriptStatus(server, 'hostile').restarts >= 1);
   });
 
+  it('calls in flight on an isolate that runs out of memory are made again on a fresh one: no ordinary registration fails', async () => {
+    const ordinary = (i: number) => server.register({ ...WEB_CLIENT, client_name: i % 3 === 0 ? 'yield' : 'fine' });
+    for (let round = 0; round < 3; round += 1) {
+      const [bomb, ...others] = await Promise.all([server.register({ ...WEB_CLIENT, client_name: 'bomb' }), ...Array.from({ length: 40 }, (_, i) => ordinary(i))]);
+      assertError(bomb!, 500, 'server_error');
+      const failed = others.filter((response) => response.status !== 201);
+      assert.deepEqual(failed.map((response) => response.text), [], `round ${round}: ordinary registrations failed`);
+    }
+  });
+
   it('an oversized result is refused', async () => {
     assertError(await server.register({ ...WEB_CLIENT, client_name: 'huge' }), 500, 'server_error');
     assert.equal(scriptStatus(server, 'hostile').lastError.code, 'output_too_large');
   });
 
-  it('an unserialisable result is refused', async () => {
+  it('a 25 MB result, a million-deep object and 200,000 redirect URIs changed in place are refused inside the isolate, never copied out', async () => {
+    await server.put('large', LARGE, { memoryLimitMb: 512, timeoutMs: 5000 });
+    try {
+      for (const mode of ['huge-string', 'deep', 'many-uris']) {
+        assertError(await server.register({ ...WEB_CLIENT, client_name: mode }), 500, 'server_error');
+        const { lastError } = scriptStatus(server, 'large');
+        assert.equal(lastError.code, 'output_too_large', `${mode}: ${JSON.stringify(lastError)}`);
+      }
+      assert.equal((await server.register({ ...WEB_CLIENT, client_name: 'fine' })).status, 201);
+    } finally {
+      await server.drop('large');
+    }
+  });
+
+  it('an unserialisable result is refused; one value in two places is not circular', async () => {
     assertError(await server.register({ ...WEB_CLIENT, client_name: 'circular' }), 500, 'server_error');
     assert.equal(scriptStatus(server, 'hostile').lastError.code, 'bad_output');
+    const shared = await server.register({ ...WEB_CLIENT, client_name: 'shared' });
+    assert.equal(shared.status, 201, shared.text);
+    assert.deepEqual(shared.json.post_logout_redirect_uris, ['https://client.example.org/cb']);
   });
 
   it('nothing of the host is reachable', async () => {
@@ -241,6 +281,7 @@ describe('script isolate', () => {
       timeoutMs: 200,
       granted: {},
       dispatch: async () => undefined,
+      pluginBudget: { calls: 50, bytes: 1 << 20 },
     });
     try {
       const modes = Array.from({ length: MAX_BATCH + 4 }, (_, n) => (n % 7 === 3 ? 'refuse' : n % 7 === 5 ? 'throw' : 'ok'));
@@ -263,6 +304,86 @@ describe('script isolate', () => {
       });
     } finally {
       instance.dispose();
+    }
+  });
+});
+
+describe("a script's share of CPU", () => {
+  it('a script that used maxCpuMsPerSecond takes no call until the second moves on (503, Retry-After); other scripts serve on', async () => {
+    const server = await startScriptServer({
+      burner: [
+        `export const match = { createClient: { properties: { request: { properties: { client_name: { enum: ['burn', 'calm'] } }, required: ['client_name'] } } } };
+        export function createClient(context) { if (context.request.client_name === 'burn') for (;;) {} return true; }`,
+        { timeoutMs: 150, maxCpuMsPerSecond: 100 },
+      ],
+      honest: 'export function modifyPostResponse(response) { response.honest = true; return true; }',
+    });
+    try {
+      assertError(await server.register({ ...WEB_CLIENT, client_name: 'burn' }), 500, 'server_error');
+      assert.ok(scriptStatus(server, 'burner').cpuMsLastSecond >= 100, JSON.stringify(scriptStatus(server, 'burner')));
+      const refused = await server.register({ ...WEB_CLIENT, client_name: 'calm' });
+      assertError(refused, 503, 'temporarily_unavailable');
+      assert.ok(refused.headers.get('retry-after'));
+      const other = await server.register({ ...WEB_CLIENT, client_name: 'someone else' });
+      assert.equal(other.status, 201, other.text);
+      assert.equal(other.json.honest, true);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      assert.equal((await server.register({ ...WEB_CLIENT, client_name: 'calm' })).status, 201);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('a runaway in a shared crossing', () => {
+  it('is told from the calls beside it: it gets its timeout at once and is not made again; they are collateral, made again elsewhere', async () => {
+    const { ScriptIsolate } = await import('../../core/sandbox/isolate.ts');
+    const instance = await ScriptIsolate.create({
+      name: 'crossing',
+      file: 'crossing.js',
+      code: `export function modifyScopes(scopes, context) {
+        if (context.mode === 'loop') for (;;) {}
+        return scopes;
+      }`,
+      memoryLimitMb: 16,
+      timeoutMs: 200,
+      granted: {},
+      dispatch: async () => undefined,
+      pluginBudget: { calls: 50, bytes: 1 << 20 },
+    });
+    try {
+      const outcomes = await Promise.allSettled(['ok', 'loop', 'ok'].map((mode) => instance.call('modifyScopes', [['openid'], { mode }], 200)));
+      assert.equal(instance.crossings, 1);
+      const reasons = outcomes.map((outcome) => (outcome as PromiseRejectedResult).reason);
+      assert.deepEqual(
+        reasons.map((reason) => [reason.code, reason.collateral]),
+        [
+          ['unloaded', true],
+          ['timeout', false],
+          ['unloaded', true],
+        ],
+      );
+    } finally {
+      instance.dispose();
+    }
+  });
+});
+
+describe('the sandbox memory budget', () => {
+  it('an isolate that does not fit what all isolates may hold together is not built; what is in force keeps serving', async () => {
+    const server = await startScriptServer({ first: ['export function createClient() { return true; }', { memoryLimitMb: 64 }] }, { env: { DCR_SANDBOX_MEMORY_MB: '100' } });
+    try {
+      await server.put('second', 'export function createClient() { return true; }', { memoryLimitMb: 64 });
+      assert.equal(scriptStatus(server, 'second').state, 'failed');
+      assert.match(scriptStatus(server, 'second').lastError.message, /sandbox memory budget \(DCR_SANDBOX_MEMORY_MB, 100 MB\) cannot hold another 64 MB isolate: 64 MB are held/);
+      assert.equal(scriptStatus(server, 'first').state, 'active');
+      assert.equal((await server.register(WEB_CLIENT)).status, 201);
+      // A new version of the first takes its heap from the budget while the old one drains: 128 MB would not fit either.
+      await server.put('first', 'export function createClient() { return true; } // v2', { memoryLimitMb: 32 });
+      assert.equal(scriptStatus(server, 'first').state, 'active');
+      assert.equal(scriptStatus(server, 'first').settings.memoryLimitMb, 32);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -238,3 +238,95 @@ describe('file watching in deployments', () => {
     }
   });
 });
+
+describe('saves that cannot open a policy', () => {
+  const DENY = `// Refuse registrations for evil.example.
+const DENIED = ['evil.example'];
+export function createClient(context) {
+  if ((context.client.redirect_uris ?? []).some((uri) => DENIED.includes(new URL(uri).hostname))) {
+    throw new RegistrationError('invalid_redirect_uri', 'evil.example is denied');
+  }
+  return true;
+}
+`;
+  const EVIL = { redirect_uris: ['https://evil.example/cb'] };
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('no sequence of saves ending with the deny policy lets a denied registration through; a real removal applies once the files stand still', async () => {
+    const server = await startScriptServer({}, { watch: true, env: { DCR_SCRIPTS_HOLD_SECONDS: '1' } });
+    const file = join(server.scriptsDir, 'deny.js');
+    const statuses: number[] = [];
+    let running = true;
+    const hammer = (async () => {
+      while (running) {
+        statuses.push((await server.register(EVIL)).status);
+        await pause(5);
+      }
+    })();
+    try {
+      let loaded = once(server.registrar.scripts, 'loaded');
+      writeFileSync(file, DENY);
+      await loaded;
+      statuses.length = 0;
+      const saves: Array<[string, () => Promise<void>]> = [
+        ['truncated after the leading comment, then restored', async () => {
+          writeFileSync(file, DENY.slice(0, DENY.indexOf('\n') + 1));
+          await pause(400);
+          writeFileSync(file, DENY);
+        }],
+        ['truncated after the const line, then restored', async () => {
+          writeFileSync(file, DENY.slice(0, DENY.indexOf('export')));
+          await pause(400);
+          writeFileSync(file, DENY);
+        }],
+        ['written in two parts with a pause', async () => {
+          const handle = openSync(file, 'w');
+          writeSync(handle, DENY.slice(0, DENY.indexOf('export')));
+          await pause(400);
+          writeSync(handle, DENY.slice(DENY.indexOf('export')));
+          closeSync(handle);
+        }],
+        ['moved aside as a backup, then written anew', async () => {
+          renameSync(file, `${file}~`);
+          await pause(400);
+          writeFileSync(file, DENY);
+        }],
+      ];
+      for (const [, save] of saves) {
+        await save();
+        await pause(600); // past the debounce: whatever the watcher made of the save has applied
+      }
+      assert.ok(statuses.length > 50, `only ${statuses.length} registrations were tried`);
+      assert.deepEqual([...new Set(statuses)], [400], 'a denied registration got through during a save');
+      assert.match(JSON.stringify(scriptStatus(server, 'deny')), /"state":"active"/);
+
+      // Removing the script for real: it is held, then applies once the folder stood still for the hold.
+      running = false;
+      await hammer;
+      const unloaded = once(server.registrar.scripts, 'unloaded');
+      rmSync(file);
+      await pause(300);
+      assert.equal((await server.register(EVIL)).status, 400, 'held: the version in force still serves');
+      assert.match(scriptStatus(server, 'deny').notice, /removes policy is held/);
+      await unloaded;
+      assert.equal((await server.register(EVIL)).status, 201);
+    } finally {
+      running = false;
+      await hammer;
+      await server.close();
+    }
+  });
+
+  it('declared hooks: a version lacking one is refused outright, the version in force keeps serving', async () => {
+    const server = await startScriptServer({ deny: [DENY, { hooks: ['createClient'] }] });
+    try {
+      await server.put('deny', DENY.slice(0, DENY.indexOf('export')), { hooks: ['createClient'] });
+      const status = scriptStatus(server, 'deny');
+      assert.equal(status.state, 'active');
+      assert.match(status.lastError.message, /does not export createClient, which deny.json "hooks" declares/);
+      assert.equal((await server.register(EVIL)).status, 400);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -122,7 +122,7 @@ const URL_CASES: Array<[string, string?]> = [
 describe('web globals in script isolates', () => {
   let isolate: ScriptIsolate;
   before(async () => {
-    isolate = await ScriptIsolate.create({ name: 'probe', file: 'probe.js', code: PROBE, memoryLimitMb: 32, timeoutMs: 2000, granted: {}, dispatch: async () => undefined });
+    isolate = await ScriptIsolate.create({ name: 'probe', file: 'probe.js', code: PROBE, memoryLimitMb: 32, timeoutMs: 2000, granted: {}, dispatch: async () => undefined, pluginBudget: { calls: 50, bytes: 1 << 20 } });
   });
   after(() => isolate.dispose());
 

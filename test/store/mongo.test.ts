@@ -61,12 +61,12 @@ if (!available) {
     it('appends, lists and purges decision records', async () => {
       const base = { requestId: 'r', operation: 'create' as const, status: 201, outcome: 'ok', scripts: [], latencyMs: 1 };
       await store.appendDecisions([
-        { ...base, id: 'd1', at: 1000, clientId: 'c1', expiresAt: 5000 },
-        { ...base, id: 'd2', at: 2000, clientId: 'c2', expiresAt: 9000 },
+        { ...base, id: 'd1', at: 1000, clientId: 'c1' },
+        { ...base, id: 'd2', at: 2000, clientId: 'c2' },
       ]);
       assert.deepEqual((await store.listDecisions({ limit: 10 })).map((d) => d.id), ['d2', 'd1']);
       assert.deepEqual((await store.listDecisions({ clientId: 'c1', limit: 10 })).map((d) => d.id), ['d1']);
-      assert.equal(await store.purgeDecisions(5000), 1);
+      assert.equal(await store.purgeDecisions(2000), 1);
       assert.deepEqual((await store.listDecisions({ limit: 10 })).map((d) => d.id), ['d2']);
     });
 
