@@ -34,7 +34,7 @@ async function measure(scripts: number): Promise<{ median: number; p99: number; 
     plugins: BUILTIN_PLUGINS,
     services: pluginServices({
       logger,
-      store,
+      clients: store.clients,
       config: new ConfigHolder(buildConfig({})),
       clock: Date.now,
       keySets: new RemoteKeySets(() => ({ outbound: outboundPolicy(buildConfig({})), maxAgeMs: 0, cooldownMs: 0 })),

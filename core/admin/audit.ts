@@ -6,9 +6,8 @@ import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import { SECURITY_PROPERTIES, type ServerConfig } from '../config/index.ts';
 import { InvalidRequest } from '../errors/index.ts';
-import { NO_STORE } from '../http/app.ts';
 import { maskSecrets, newTimeOrderedId } from '../secrets/index.ts';
-import type { ClientStore, ConfigChange } from '../store/index.ts';
+import type { ConfigChange, ConfigurationRecords } from '../store/index.ts';
 
 /** Each property whose value differs, old and new (secrets masked). */
 function changesBetween(before: Record<string, unknown>, after: Record<string, unknown>): ConfigChange['changes'] {
@@ -20,14 +19,14 @@ function changesBetween(before: Record<string, unknown>, after: Record<string, u
 
 /** Keeps and logs one change; nothing when nothing changed. */
 export async function recordChange(
-  store: ClientStore,
+  configuration: ConfigurationRecords,
   logger: Logger,
   entry: { actor: string; revision: number; at: number; before: Record<string, unknown>; after: Record<string, unknown> },
 ): Promise<void> {
   const changes = changesBetween(entry.before, entry.after);
   if (changes.length === 0) return;
   const record: ConfigChange = { id: newTimeOrderedId(entry.at), at: entry.at, actor: entry.actor, revision: entry.revision, changes };
-  await store.appendConfigChange(record);
+  await configuration.appendChange(record);
   const sensitive = changes.filter(({ property }) => SECURITY_PROPERTIES.has(property as keyof ServerConfig));
   const fields = { actor: record.actor, revision: record.revision, changes };
   if (sensitive.length > 0) logger.warn({ ...fields, security: sensitive.map(({ property }) => property) }, 'configuration changed, including properties that can open the server up');
@@ -35,11 +34,10 @@ export async function recordChange(
 }
 
 /** GET .../config/audit?limit=N: the changes, newest first. */
-export function auditTrail(store: ClientStore) {
+export function auditTrail(configuration: ConfigurationRecords) {
   return async (ctx: Context): Promise<void> => {
     const limit = ctx.query.limit === undefined ? 100 : Number(ctx.query.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new InvalidRequest('limit must be a positive integer');
-    ctx.set(NO_STORE);
-    ctx.body = { changes: await store.listConfigChanges(Math.min(limit, 1000)) };
+    ctx.body = { changes: await configuration.listChanges(Math.min(limit, 1000)) };
   };
 }

@@ -3,8 +3,8 @@
 // disable / enable, approve / reject a pending registration, rotate the secret, rotate the
 // registration access token. Credentials are shown only in the answer that creates them.
 import type { Context } from 'koa';
-import { InvalidRequest, OAuthError } from '../errors/index.ts';
-import { NO_STORE, type RequestState } from '../http/app.ts';
+import { Conflict, InvalidRequest, NotFound } from '../errors/index.ts';
+import type { RequestState } from '../http/index.ts';
 import { deleteClient, needsSecret, replaceEarlier, reviseClient, type RegistrationServices } from '../registration/index.ts';
 import { hashToken, newClientSecret, newRegistrationAccessToken } from '../secrets/index.ts';
 import type { ClientFilter, ClientRecord } from '../store/index.ts';
@@ -12,7 +12,6 @@ import { toAdminClient } from './clientShape.ts';
 
 type AdminContext = Context & { state: RequestState; params: Record<string, string> };
 
-const notFound = () => new OAuthError('not_found', 'no such client', { status: 404 });
 
 function integer(value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback;
@@ -30,11 +29,11 @@ function param(ctx: AdminContext, ...names: string[]): string | undefined {
 }
 
 export function clientAdmin(services: RegistrationServices) {
-  const { store, clock } = services;
+  const { clients, clock } = services;
 
   async function load(ctx: AdminContext): Promise<ClientRecord> {
-    const record = await store.find(ctx.params.inum ?? '', clock());
-    if (!record) throw notFound();
+    const record = await clients.find(ctx.params.inum ?? '', clock());
+    if (!record) throw new NotFound('no such client');
     return record;
   }
 
@@ -42,12 +41,6 @@ export function clientAdmin(services: RegistrationServices) {
   const save = (ctx: AdminContext, record: ClientRecord, change: Partial<ClientRecord>) => reviseClient(services, record, change, ctx.state.requestId);
 
   const shown = (record: ClientRecord) => toAdminClient(record, services.config.current.dynamicClientInactivityExpirationDays);
-
-  const send = (ctx: AdminContext, body: unknown, status = 200) => {
-    ctx.status = status;
-    ctx.set(NO_STORE);
-    ctx.body = body;
-  };
 
   return {
     async list(ctx: AdminContext) {
@@ -66,53 +59,51 @@ export function clientAdmin(services: RegistrationServices) {
       const token = param(ctx, 'initial_access_token', 'initialAccessTokenId');
       if (token) filter.initialAccessTokenId = token;
       const now = clock();
-      const [entries, total] = await Promise.all([store.query(filter, now, limit, start), store.count(filter, now)]);
-      send(ctx, { start, totalEntriesCount: total, entriesCount: entries.length, entries: entries.map((entry) => shown(entry)) });
+      const [entries, total] = await Promise.all([clients.query(filter, now, limit, start), clients.count(filter, now)]);
+      ctx.body = { start, totalEntriesCount: total, entriesCount: entries.length, entries: entries.map((entry) => shown(entry)) };
     },
     async get(ctx: AdminContext) {
-      send(ctx, shown(await load(ctx)));
+      ctx.body = shown(await load(ctx));
     },
     /** A pending registration becomes active, and is created at the authorization server. */
     async approve(ctx: AdminContext) {
       const record = await load(ctx);
-      if (record.metadata.client_status !== 'pending') throw new OAuthError('invalid_request', 'the client is not waiting for approval', { status: 409 });
+      if (record.metadata.client_status !== 'pending') throw new Conflict('the client is not waiting for approval');
       const saved = await save(ctx, record, { metadata: { ...record.metadata, client_status: 'active' } });
       ctx.state.log.info({ clientId: record.clientId, admin: true }, 'registration approved');
       // Approved, it replaces what its software's earlier registrations held (dynamicRegistrationDuplicatePolicy `replace`).
       await replaceEarlier(services, saved, ctx.state.requestId, ctx.state.log);
-      send(ctx, shown(saved));
+      ctx.body = shown(saved);
     },
     /** A pending registration is refused: the client is deleted. */
     async reject(ctx: AdminContext) {
       const record = await load(ctx);
-      if (record.metadata.client_status !== 'pending') throw new OAuthError('invalid_request', 'the client is not waiting for approval', { status: 409 });
+      if (record.metadata.client_status !== 'pending') throw new Conflict('the client is not waiting for approval');
       await deleteClient(services, record, ctx.state.requestId);
       ctx.state.log.info({ clientId: record.clientId, admin: true }, 'registration rejected');
       ctx.status = 204;
-      ctx.set(NO_STORE);
     },
     async remove(ctx: AdminContext) {
       const record = await load(ctx);
       await deleteClient(services, record, ctx.state.requestId);
       ctx.state.log.info({ clientId: record.clientId, admin: true }, 'client deleted by an administrator');
       ctx.status = 204;
-      ctx.set(NO_STORE);
     },
     disable: (disabled: boolean) => async (ctx: AdminContext) => {
       const record = await save(ctx, await load(ctx), { disabled });
-      send(ctx, shown(record));
+      ctx.body = shown(record);
     },
     async rotateSecret(ctx: AdminContext) {
       const record = await load(ctx);
       if (!needsSecret(record.metadata)) throw new InvalidRequest(`a ${record.metadata.token_endpoint_auth_method} client has no client secret`);
       const clientSecret = newClientSecret();
       const saved = await save(ctx, record, { secret: services.secrets.seal(clientSecret, record.clientId) });
-      send(ctx, { inum: saved.clientId, clientSecret, clientSecretExpiresAt: shown(saved).clientSecretExpiresAt });
+      ctx.body = { inum: saved.clientId, clientSecret, clientSecretExpiresAt: shown(saved).clientSecretExpiresAt };
     },
     async rotateRegistrationAccessToken(ctx: AdminContext) {
       const registrationAccessToken = newRegistrationAccessToken();
       const saved = await save(ctx, await load(ctx), { registrationAccessTokenHash: hashToken(registrationAccessToken) });
-      send(ctx, { inum: saved.clientId, registrationAccessToken });
+      ctx.body = { inum: saved.clientId, registrationAccessToken };
     },
   };
 }

@@ -9,12 +9,11 @@ import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import { buildConfig, type ConfigHolder } from '../config/index.ts';
 import { Conflict, InvalidRequest } from '../errors/index.ts';
-import { checkDepth, readRawBody } from '../http/body.ts';
+import { checkDepth, readRawBody } from '../http/index.ts';
 import { describeJsonError } from '../validation/index.ts';
-import { NO_STORE } from '../http/app.ts';
 import { recordChange } from './audit.ts';
 import { maskSecrets, unmaskSecrets } from '../secrets/index.ts';
-import type { ClientStore } from '../store/index.ts';
+import type { ConfigurationRecords } from '../store/index.ts';
 
 const { applyPatch, JsonPatchError } = fastJsonPatch;
 
@@ -44,12 +43,12 @@ const shown = (config: ConfigHolder) => maskSecrets(config.current);
 
 export function getConfig(config: ConfigHolder) {
   return (ctx: Context) => {
-    ctx.set({ ...NO_STORE, ETag: `"${config.revision}"` });
+    ctx.set('ETag', `"${config.revision}"`);
     ctx.body = shown(config);
   };
 }
 
-export function patchConfig(config: ConfigHolder, store: ClientStore, clock: () => number) {
+export function patchConfig(config: ConfigHolder, configuration: ConfigurationRecords, clock: () => number) {
   return async (ctx: Context): Promise<void> => {
     if (!['application/json-patch+json', 'application/json'].includes(ctx.request.type)) {
       ctx.req.resume();
@@ -76,23 +75,23 @@ export function patchConfig(config: ConfigHolder, store: ClientStore, clock: () 
     const properties = JSON.parse(JSON.stringify(next)) as Record<string, unknown>;
     const before = config.current as Record<string, unknown>;
     const at = clock();
-    if (!(await store.writeConfig(properties, revision, at))) {
+    if (!(await configuration.write(properties, revision, at))) {
       throw new Conflict('the configuration was changed by another request at the same time; read it again and retry');
     }
-    config.replace(properties, (await store.readConfig())?.revision ?? revision + 1);
+    config.replace(properties, (await configuration.read())?.revision ?? revision + 1);
     const actor = (ctx.state as { admin?: { clientId: string } }).admin?.clientId ?? 'unknown';
-    await recordChange(store, ctx.state.log, { actor, revision: config.revision, at, before, after: config.current as Record<string, unknown> });
-    ctx.set({ ...NO_STORE, ETag: `"${config.revision}"` });
+    await recordChange(configuration, ctx.state.log, { actor, revision: config.revision, at, before, after: config.current as Record<string, unknown> });
+    ctx.set('ETag', `"${config.revision}"`);
     ctx.body = shown(config);
   };
 }
 
 /** Follows configuration written by other instances sharing the store. */
-export function followStoredConfig(config: ConfigHolder, store: ClientStore, intervalMs: () => number, onError: (err: unknown) => void): () => void {
+export function followStoredConfig(config: ConfigHolder, configuration: ConfigurationRecords, intervalMs: () => number, onError: (err: unknown) => void): () => void {
   let timer: NodeJS.Timeout | undefined;
   const tick = async () => {
     try {
-      const stored = await store.readConfig();
+      const stored = await configuration.read();
       if (stored && stored.revision !== config.revision) config.replace(stored.properties, stored.revision);
     } catch (err) {
       onError(err);
@@ -108,14 +107,14 @@ export function followStoredConfig(config: ConfigHolder, store: ClientStore, int
  * (so every instance sharing it follows); otherwise the stored configuration, if any, is used.
  */
 export async function settleConfiguration(
-  store: ClientStore,
+  configuration: ConfigurationRecords,
   config: ConfigHolder,
   fileProperties: Record<string, unknown>,
   fromFile: boolean,
   clock: () => number,
   logger: Logger,
 ): Promise<void> {
-  const stored = await store.readConfig();
+  const stored = await configuration.read();
   if (fromFile || !stored) {
     if (stored && JSON.stringify(stored.properties) === JSON.stringify(fileProperties)) {
       config.replace(fileProperties, stored.revision);
@@ -123,9 +122,9 @@ export async function settleConfiguration(
     }
     const before = stored ? (buildConfig(stored.properties) as Record<string, unknown>) : undefined;
     const at = clock();
-    await store.writeConfig(fileProperties, stored?.revision ?? 0, at);
-    config.replace(fileProperties, (await store.readConfig())?.revision ?? 0);
-    if (before && fromFile) await recordChange(store, logger, { actor: 'DCR_CONFIG', revision: config.revision, at, before, after: config.current as Record<string, unknown> });
+    await configuration.write(fileProperties, stored?.revision ?? 0, at);
+    config.replace(fileProperties, (await configuration.read())?.revision ?? 0);
+    if (before && fromFile) await recordChange(configuration, logger, { actor: 'DCR_CONFIG', revision: config.revision, at, before, after: config.current as Record<string, unknown> });
     return;
   }
   config.replace(stored.properties, stored.revision);

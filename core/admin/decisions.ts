@@ -3,8 +3,7 @@
 // milliseconds), paged with an opaque cursor (`next` in the answer, `cursor` in the query).
 import type { Context } from 'koa';
 import { InvalidRequest } from '../errors/index.ts';
-import { NO_STORE } from '../http/app.ts';
-import type { ClientStore, DecisionFilter } from '../store/index.ts';
+import type { DecisionFilter, DecisionLog } from '../store/index.ts';
 
 const TEXT_FILTERS = [
   ['client_id', 'clientId'],
@@ -36,7 +35,7 @@ function decodeCursor(value: unknown): DecisionFilter['before'] {
   throw new InvalidRequest('cursor is not one this server gave');
 }
 
-export function decisionLogReader(store: ClientStore) {
+export function decisionLogReader(log: DecisionLog) {
   return async (ctx: Context): Promise<void> => {
     const limit = ctx.query.limit === undefined ? 50 : Number(ctx.query.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new InvalidRequest('limit must be a positive integer');
@@ -51,9 +50,8 @@ export function decisionLogReader(store: ClientStore) {
     if (since !== undefined) filter.since = since;
     if (until !== undefined) filter.until = until;
     if (before) filter.before = before;
-    const decisions = await store.listDecisions(filter);
+    const decisions = await log.list(filter);
     const last = decisions.at(-1);
-    ctx.set(NO_STORE);
     ctx.body = { decisions, next: decisions.length === filter.limit && last ? encodeCursor(last.at, last.id) : null };
   };
 }

@@ -3,18 +3,16 @@
 // Also the authorization server's status for administrators.
 import type { Context } from 'koa';
 import type { AuthorizationServerLink, Reconciler } from '../authorization/index.ts';
-import { NO_STORE } from '../http/app.ts';
-import type { ClientStore } from '../store/index.ts';
+import type { Store } from '../store/index.ts';
 
 export const live = (ctx: Context) => {
-  ctx.set(NO_STORE);
   ctx.body = { status: 'ok' };
 };
 
 /** `loading` until the scripts folder has been read, then `loaded`, or `none` when it is absent on purpose. */
 export type ScriptsState = 'loading' | 'loaded' | 'none';
 
-export function ready(store: ClientStore, scripts: () => ScriptsState, authorizationServer: AuthorizationServerLink) {
+export function ready(store: Pick<Store, 'ping'>, scripts: () => ScriptsState, authorizationServer: AuthorizationServerLink) {
   return async (ctx: Context) => {
     let storeStatus = 'ok';
     const [server] = await Promise.all([
@@ -26,7 +24,6 @@ export function ready(store: ClientStore, scripts: () => ScriptsState, authoriza
     const state = scripts();
     const ok = storeStatus === 'ok' && state !== 'loading' && server.ok;
     ctx.status = ok ? 200 : 503;
-    ctx.set(NO_STORE);
     ctx.body = { status: ok ? 'ready' : 'not ready', store: storeStatus, scripts: state, authorizationServer: server.detail };
   };
 }
@@ -40,7 +37,6 @@ export function authorizationServerStatus(link: AuthorizationServerLink, reconci
     const server = link.server;
     const metadata = link.metadata;
     const fetchedAt = metadata?.fetchedAt;
-    ctx.set(NO_STORE);
     ctx.body = {
       type: server?.type ?? null,
       reachable: link.reachable ?? null,

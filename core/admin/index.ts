@@ -4,11 +4,11 @@ import Router from '@koa/router';
 import type { Static } from '@sinclair/typebox';
 import type { Context } from 'koa';
 import { InvalidRequest, NotFound } from '../errors/index.ts';
-import { readJsonObject } from '../http/body.ts';
-import { NO_STORE, type RequestState } from '../http/app.ts';
+import { noStore, readJsonObject, type RequestState } from '../http/index.ts';
 import type { Reconciler } from '../authorization/index.ts';
 import { decisionLog, requestPolicy, resolveMetadataDocument, type DecisionWriter, type RegistrationServices } from '../registration/index.ts';
 import type { ScriptHost } from '../sandbox/index.ts';
+import type { Store } from '../store/index.ts';
 import { describeErrors, schemaValidator } from '../validation/index.ts';
 import { AdminClientSchema } from './clientShape.ts';
 import { ReplayRequestSchema, type ReplayReport, type ReplayRequest } from './replay.ts';
@@ -43,6 +43,8 @@ export const CLIENT_PATHS = ['/jans-config-api/api/v1/openid/clients', '/admin/c
 
 export interface AdminOptions {
   services: RegistrationServices;
+  /** The store, whose roles the routes take one by one. */
+  store: Store;
   scripts: ScriptHost;
   tokens: AdminTokens;
   metrics: Metrics;
@@ -55,17 +57,18 @@ export interface AdminOptions {
   scriptsState: () => ScriptsState;
 }
 
-export function adminRouter({ services, scripts, tokens, metrics, reconciler, decisions, replay, issuer, scriptsState }: AdminOptions): Router<RequestState> {
+export function adminRouter({ services, store, scripts, tokens, metrics, reconciler, decisions, replay, issuer, scriptsState }: AdminOptions): Router<RequestState> {
   const router = new Router<RequestState>();
-  const { store, config, clock } = services;
+  router.use(noStore);
+  const { config, clock } = services;
   const scope = (needed: string) => requireScope(tokens, needed);
 
-  const token = tokenEndpoint(tokens, store, config, clock);
+  const token = tokenEndpoint(tokens, store.administration, config, clock);
   router.post(['/jans-auth/restv1/token', '/token'], token);
 
   router.get(CONFIG_PATHS, scope(SCOPES.configRead), getConfig(config));
-  router.patch(CONFIG_PATHS, scope(SCOPES.configWrite), patchConfig(config, store, clock));
-  router.get(CONFIG_PATHS.map((path) => `${path}/audit`), scope(SCOPES.configRead), auditTrail(store));
+  router.patch(CONFIG_PATHS, scope(SCOPES.configWrite), patchConfig(config, store.configuration, clock));
+  router.get(CONFIG_PATHS.map((path) => `${path}/audit`), scope(SCOPES.configRead), auditTrail(store.configuration));
 
   const clients = clientAdmin(services);
   for (const base of CLIENT_PATHS) {
@@ -80,7 +83,7 @@ export function adminRouter({ services, scripts, tokens, metrics, reconciler, de
     router.post(`${base}/:inum/registration-access-token`, scope(SCOPES.clientsWrite), clients.rotateRegistrationAccessToken);
   }
 
-  const initialAccess = initialAccessTokens(store, clock);
+  const initialAccess = initialAccessTokens(store.administration, services, clock);
   router.post('/admin/initial-access-tokens', scope(SCOPES.clientsWrite), initialAccess.issue);
   router.get('/admin/initial-access-tokens', scope(SCOPES.clientsRead), initialAccess.list);
   router.delete('/admin/initial-access-tokens/:id', scope(SCOPES.clientsWrite), initialAccess.revoke);
@@ -91,27 +94,23 @@ export function adminRouter({ services, scripts, tokens, metrics, reconciler, de
     if (typeof clientId !== 'string' || clientId === '') throw new InvalidRequest('client_id is required, once');
     ctx.state.clientId = clientId;
     const record = await resolveMetadataDocument(clientId, services, { requestId: ctx.state.requestId, policy: requestPolicy(ctx), log: ctx.state.log });
-    ctx.set(NO_STORE);
     ctx.body = { client_id: record.clientId, client_id_issued_at: record.clientIdIssuedAt, ...record.metadata };
   });
 
   router.get('/admin/authorization-server', scope(SCOPES.clientsRead), authorizationServerStatus(services.authorizationServer, reconciler));
   router.post('/admin/authorization-server/sync', scope(SCOPES.clientsWrite), async (ctx) => {
-    ctx.set(NO_STORE);
     ctx.body = await reconciler.run('demand');
   });
 
-  router.get('/admin/decisions', scope(SCOPES.scriptsRead), decisionLogReader(store));
+  router.get('/admin/decisions', scope(SCOPES.scriptsRead), decisionLogReader(store.decisions));
 
   router.get('/admin/scripts', scope(SCOPES.scriptsRead), (ctx) => {
-    ctx.set(NO_STORE);
     ctx.body = { scripts: scripts.status() };
   });
   router.post('/admin/scripts/:name/dry-run', scope(SCOPES.scriptsWrite), async (ctx: Context & { params: Record<string, string> }) => {
     const name = ctx.params.name ?? '';
-    if (!scripts.isActive(name)) throw new NotFound();
+    if (!scripts.isActive(name)) throw new NotFound('no such active script');
     const body = await readJsonObject(ctx, config.current.registrationRequestMaxBytes);
-    ctx.set(NO_STORE);
     ctx.body = await dryRun(services, scripts, name, body);
   });
 
@@ -121,7 +120,6 @@ export function adminRouter({ services, scripts, tokens, metrics, reconciler, de
     if (!validReplay(body)) throw new InvalidRequest(describeErrors(validReplay.errors, 'body', (member) => `unknown member "${member}"`).join('; '));
     const since = body.since === undefined ? undefined : typeof body.since === 'number' ? body.since : Date.parse(body.since);
     if (since !== undefined && !Number.isFinite(since)) throw new InvalidRequest('since must be an ISO 8601 time or milliseconds since the epoch');
-    ctx.set(NO_STORE);
     ctx.body = await replay(name, { source: body.source, settings: body.settings, last: body.last, since });
   });
 

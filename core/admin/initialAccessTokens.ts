@@ -5,12 +5,12 @@
 // The value is 256 random bits, stored as its SHA-256 hash like registration access tokens.
 import { Type, type Static } from '@sinclair/typebox';
 import type { Context } from 'koa';
-import { InvalidRequest, OAuthError } from '../errors/index.ts';
-import { readJsonObject } from '../http/body.ts';
-import { NO_STORE, type RequestState } from '../http/app.ts';
+import { InvalidRequest, NotFound } from '../errors/index.ts';
+import { readJsonObject, type RequestState } from '../http/index.ts';
 import { registrationsMade } from '../registration/index.ts';
 import { hashToken, newRegistrationAccessToken, newTimeOrderedId } from '../secrets/index.ts';
-import type { ClientStore, InitialAccessTokenRecord } from '../store/index.ts';
+import type { Administration, InitialAccessTokenRecord } from '../store/index.ts';
+import type { Places } from '../registration/index.ts';
 import { describeErrors, schemaValidator } from '../validation/index.ts';
 
 export const InitialAccessTokenRequestSchema = Type.Object(
@@ -45,7 +45,7 @@ function shown(token: InitialAccessTokenRecord, registrations: number, now: numb
 
 type AdminContext = Context & { state: RequestState & { admin?: { clientId: string } }; params: Record<string, string> };
 
-export function initialAccessTokens(store: ClientStore, clock: () => number) {
+export function initialAccessTokens(administration: Administration, places: Places, clock: () => number) {
   return {
     async issue(ctx: AdminContext) {
       const body = ctx.request.length ? await readJsonObject(ctx, 64 * 1024) : {};
@@ -63,22 +63,19 @@ export function initialAccessTokens(store: ClientStore, clock: () => number) {
         createdAt: now,
         createdBy: ctx.state.admin?.clientId ?? 'unknown',
       };
-      await store.saveInitialAccessToken(record);
+      await administration.saveInitialAccessToken(record);
       ctx.state.log.info({ id: record.id, label: record.label }, 'initial access token issued');
       ctx.status = 201;
-      ctx.set(NO_STORE);
       ctx.body = { ...shown(record, 0, now), token };
     },
     async list(ctx: AdminContext) {
       const now = clock();
-      const tokens = await store.listInitialAccessTokens();
-      ctx.set(NO_STORE);
-      ctx.body = { tokens: await Promise.all(tokens.map(async (token) => shown(token, await registrationsMade(store, token), now))) };
+      const tokens = await administration.listInitialAccessTokens();
+      ctx.body = { tokens: await Promise.all(tokens.map(async (token) => shown(token, await registrationsMade(places, token), now))) };
     },
     async revoke(ctx: AdminContext) {
-      if (!(await store.deleteInitialAccessToken(ctx.params.id ?? ''))) throw new OAuthError('not_found', 'no such initial access token', { status: 404 });
+      if (!(await administration.deleteInitialAccessToken(ctx.params.id ?? ''))) throw new NotFound('no such initial access token');
       ctx.status = 204;
-      ctx.set(NO_STORE);
     },
   };
 }

@@ -2,9 +2,12 @@
 // registrations by operation and outcome, hook latency by script and hook, script reloads and
 // sandbox restarts, calls to the authorization server and reconciler runs, plus Node's default
 // process metrics.
+import type { EventEmitter } from 'node:events';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SyncReport } from '../authorization/index.ts';
+import type { LinkOptions, SyncReport } from '../authorization/index.ts';
 import type { RecheckReport } from '../registration/index.ts';
+import type { ScriptHostOptions } from '../sandbox/index.ts';
+import type { DecisionRecord } from '../store/index.ts';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -94,6 +97,40 @@ export class Metrics {
     for (const change of ['created', 'updated', 'deleted', 'failed'] as const) if (report[change] > 0) this.syncChanges.inc({ change }, report[change]);
     this.syncCalls.set(report.calls);
     this.syncLastRun.set(Date.parse(report.finishedAt) / 1000);
+  }
+
+  /** What the script host tells about calls, shadow verdicts and plugin calls. */
+  scriptObservers(): Pick<ScriptHostOptions, 'onCall' | 'onShadow' | 'onPluginCall'> {
+    return {
+      onCall: ({ script, hook, ms }) => this.observeHook(script, hook, ms / 1000),
+      onShadow: ({ script, hook, verdict }) => this.shadowDecisions.inc({ script, hook, verdict }),
+      onPluginCall: ({ script, plugin, fn, outcome, ms }) => {
+        this.pluginCalls.inc({ script, plugin, function: fn, outcome });
+        this.pluginDuration.observe({ script, plugin }, ms / 1000);
+      },
+    };
+  }
+
+  /** Counts the script host's activations and isolate restarts. */
+  followScripts(host: EventEmitter): void {
+    for (const result of ['loaded', 'failed', 'unloaded'] as const) host.on(result, ({ name }: { name: string }) => this.reloads.inc({ script: name, result }));
+    host.on('restarted', ({ name }: { name: string }) => this.restarts.inc({ script: name }));
+  }
+
+  /** What the authorization server link tells about its calls and reachability. */
+  serverObservers(): Pick<LinkOptions, 'onCall' | 'onReachable'> {
+    return {
+      onCall: (operation, outcome) => this.serverCalls.inc({ operation, outcome }),
+      onReachable: (reachable) => this.serverUp.set(reachable ? 1 : 0),
+    };
+  }
+
+  observeRegistration(record: DecisionRecord): void {
+    this.registrations.inc({ operation: record.operation, outcome: record.outcome });
+  }
+
+  observeRequest(route: string, method: string, status: number): void {
+    this.requests.inc({ route, method, status: String(status) });
   }
 
   observeRecheck(report: RecheckReport): void {

@@ -17,7 +17,7 @@ import type { ClientMetadata } from '../metadata/index.ts';
 import type { PolicyEngine } from '../policy/index.ts';
 import type { RegistrationServices } from '../registration/index.ts';
 import { simulateRegistration } from './dryRun.ts';
-import type { DecisionRecord } from '../store/index.ts';
+import type { DecisionLog, DecisionRecord } from '../store/index.ts';
 
 /** The replay endpoint's body. */
 export const ReplayRequestSchema = Type.Object(
@@ -124,10 +124,10 @@ export const REPLAYABLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Longest a replay runs; registrations it has not reached by then are left out (`truncated`). */
 export const REPLAY_DEADLINE_MS = 30_000;
 
-export async function replay(services: RegistrationServices, scriptsDir: string, scratch: ScratchHostFactory, name: string, request: ReplayRequest): Promise<ReplayReport> {
+export async function replay(services: RegistrationServices, log: DecisionLog, scriptsDir: string, scratch: ScratchHostFactory, name: string, request: ReplayRequest): Promise<ReplayReport> {
   if (!REPLAYABLE_NAME.test(name)) throw new InvalidRequest('a script name is 1 to 100 letters, digits, dots, dashes or underscores, starting with a letter or digit');
   const last = Math.min(request.last ?? 100, 1000);
-  const recorded: DecisionRecord[] = await services.store.listDecisions({ operation: 'create', limit: last, ...(request.since === undefined ? {} : { since: request.since }) });
+  const recorded: DecisionRecord[] = await log.list({ operation: 'create', limit: last, ...(request.since === undefined ? {} : { since: request.since }) });
   const deadline = performance.now() + REPLAY_DEADLINE_MS;
   // Every folder and host made is undone on every path, a failure half-way included.
   const folders: string[] = [];

@@ -6,13 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Context, Middleware } from 'koa';
 import { InvalidRequest, InvalidToken, OAuthError, TooManyRequests } from '../errors/index.ts';
-import { bearerToken } from '../http/bearer.ts';
-import { FixedWindowCounter } from '../http/fixedWindow.ts';
-import { readRawBody } from '../http/body.ts';
+import { bearerToken, FixedWindowCounter, readRawBody, type RequestState } from '../http/index.ts';
 import type { ConfigHolder } from '../config/index.ts';
-import { NO_STORE, type RequestState } from '../http/app.ts';
 import { clientAddress } from '../net/index.ts';
-import type { ClientStore } from '../store/index.ts';
+import type { AdminClientRecord, Administration } from '../store/index.ts';
 import { hasScope } from './scopes.ts';
 import { hashSecret, verifySecret } from './secretHash.ts';
 
@@ -128,7 +125,7 @@ const MINUTE = 60_000;
 /** Secret verifications (scrypt, on the thread pool) running at once, server-wide; more answer 429. */
 export const MAX_VERIFICATIONS = 4;
 
-export function tokenEndpoint(tokens: AdminTokens, store: ClientStore, config: ConfigHolder, clock: () => number = Date.now) {
+export function tokenEndpoint(tokens: AdminTokens, administration: Administration, config: ConfigHolder, clock: () => number = Date.now) {
   // Secrets are checked with scrypt (deliberately slow), so the endpoint must be neither a password
   // oracle nor a way to burn the server's CPU: an attempt is counted against its address, its
   // client_id and the endpoint as a whole before the check and taken back only when it succeeds
@@ -151,7 +148,7 @@ export function tokenEndpoint(tokens: AdminTokens, store: ClientStore, config: C
       counted.push(key);
       over(key, limit, what);
     };
-    let client: Awaited<ReturnType<ClientStore['findAdminClient']>>;
+    let client: AdminClientRecord | undefined;
     let form: URLSearchParams;
     try {
       count(`address ${address}`, MAX_FAILED_AUTHENTICATIONS, 'from this address');
@@ -163,7 +160,7 @@ export function tokenEndpoint(tokens: AdminTokens, store: ClientStore, config: C
       count(`client ${presented.clientId}`, MAX_FAILED_AUTHENTICATIONS_PER_CLIENT, 'for this client');
       verifying += 1;
       try {
-        client = await store.findAdminClient(presented.clientId);
+        client = await administration.findAdminClient(presented.clientId);
         const valid = await verifySecret(presented.secret, client?.secretHash ?? (await decoyHash()));
         if (!client || !valid) throw invalidClient(ctx);
       } finally {
@@ -183,7 +180,6 @@ export function tokenEndpoint(tokens: AdminTokens, store: ClientStore, config: C
     const refused = requested.filter((scope) => !client.scopes.includes(scope));
     if (refused.length > 0) throw new OAuthError('invalid_scope', `scope not allowed for this client: ${refused.join(' ')}`);
     const scopes = requested.length > 0 ? requested : client.scopes;
-    ctx.set(NO_STORE);
     ctx.body = {
       access_token: await tokens.issue({ clientId: client.clientId, scopes }),
       token_type: 'Bearer',

@@ -41,8 +41,6 @@ export interface LinkOptions {
   onCall?: (operation: string, outcome: CallOutcome) => void;
   /** Told when the server becomes unreachable (false) and reachable again (true). */
   onReachable?: (reachable: boolean) => void;
-  /** Told when the configuration names another server (the reconciler runs then). */
-  onConnect?: () => void;
 }
 
 /** One change of a client, as the flow that makes it sees it. */
@@ -77,9 +75,15 @@ export class AuthorizationServerLink {
   readonly #scope = new AsyncLocalStorage<CallScope>();
   /** Clients whose change is under way in this process: the reconciler leaves them alone. */
   readonly #inFlight = new Map<string, number>();
+  readonly #onConnect: Array<() => void> = [];
 
   constructor(options: LinkOptions) {
     this.#options = options;
+  }
+
+  /** Told when the configuration names another server (the reconciler runs then). */
+  whenConnected(listener: () => void): void {
+    this.#onConnect.push(listener);
   }
 
   /**
@@ -107,7 +111,7 @@ export class AuthorizationServerLink {
         this.#reachable = undefined;
         this.#reported = undefined;
         // Not on the first read: the composition root runs the reconciler at start itself.
-        if (this.#connected) this.#options.onConnect?.();
+        if (this.#connected) for (const listener of this.#onConnect) listener();
       }
     }
     // Read once, even with no server named (the default): a server named later is a change.

@@ -7,10 +7,10 @@
 //   import { registrarAdapter } from 'registrar/oidc-provider';
 //   const adapter = registrarAdapter({ dataDir: '/var/lib/registrar' });
 //   const provider = new Provider('https://op.example.com', { adapter, features: { clientCredentials: { enabled: true } } });
+import { environmentEncryptionKey } from '../config/index.ts';
 import { createLogger } from '../log/index.ts';
-import { markUsed } from '../registration/usage.ts';
 import { loadEncryptionKey, parseKey, SecretBox } from '../secrets/index.ts';
-import { EmbeddedStore, MongoStore, type ClientStore } from '../store/index.ts';
+import { EmbeddedStore, markUsed, MongoStore, type Store } from '../store/index.ts';
 
 /** The provider's adapter interface (node-oidc-provider 9). */
 export interface ProviderAdapter {
@@ -63,13 +63,13 @@ export const PROVIDER_MEMBERS: readonly string[] = [
 /** The adapter class for node-oidc-provider's `adapter` option. `close()` on it closes the store. */
 export function registrarAdapter(options: RegistrarAdapterOptions): ProviderAdapterClass & { close(): Promise<void> } {
   if (!options.dataDir && !options.mongodbUri) throw new TypeError('registrarAdapter: give dataDir (embedded store) or mongodbUri (MongoDB)');
-  const configuredKey = options.encryptionKey ?? process.env.DCR_ENCRYPTION_KEY;
+  const configuredKey = options.encryptionKey ?? environmentEncryptionKey();
   if (!configuredKey && !options.dataDir) throw new TypeError('registrarAdapter: encryptionKey (or DCR_ENCRYPTION_KEY) is required with MongoDB');
   const key = configuredKey ? parseKey(configuredKey, 'encryptionKey') : loadEncryptionKey(undefined, options.dataDir ?? '', () => {});
   const secrets = new SecretBox(key);
   const members = options.members ?? PROVIDER_MEMBERS;
   const Fallback = options.fallback ?? MemoryAdapter;
-  let opened: Promise<ClientStore> | undefined;
+  let opened: Promise<Store> | undefined;
   const store = () =>
     (opened ??= options.mongodbUri
       ? MongoStore.connect({ uri: options.mongodbUri, database: options.database ?? 'registrar', logger: createLogger('warn') })
@@ -80,7 +80,7 @@ export function registrarAdapter(options: RegistrarAdapterOptions): ProviderAdap
   async function findClient(clientId: string): Promise<Record<string, unknown> | undefined> {
     // Registrar fetches, checks and stores the document (or answers the fresh copy); the store then has it.
     if (resolver && /^https?:\/\//.test(clientId) && !(await resolver(clientId))) return undefined;
-    const clients = await store();
+    const { clients } = await store();
     const found = await clients.find(clientId, Date.now());
     if (!found || found.disabled || found.metadata.client_status === 'pending') return undefined;
     // A lookup is a use (inactivity expiry), noted at most once an hour.

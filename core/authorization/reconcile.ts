@@ -5,7 +5,7 @@
 // the configuration names another server, and on demand; one run at a time per process.
 import type { Logger } from 'pino';
 import type { PolicyEngine } from '../policy/index.ts';
-import type { ClientStore } from '../store/index.ts';
+import type { ClientRecords } from '../store/index.ts';
 import type { AuthorizationServerLink } from './link.ts';
 import { ServerCallError } from './types.ts';
 
@@ -35,7 +35,7 @@ const PAGE = 500;
 
 export interface ReconcilerOptions {
   link: AuthorizationServerLink;
-  store: ClientStore;
+  clients: ClientRecords;
   policy: PolicyEngine;
   logger: Logger;
   clock: () => number;
@@ -107,7 +107,7 @@ export class Reconciler {
   }
 
   async #reconcile(report: SyncReport, note: (clientId: string, change: SyncChange, error?: string) => void): Promise<void> {
-    const { link, store, policy, clock } = this.#options;
+    const { link, clients, policy, clock } = this.#options;
     const server = link.server;
     if (!server?.pushes) {
       report.outcome = 'skipped';
@@ -126,7 +126,7 @@ export class Reconciler {
       try {
         const actual = await server.listManaged();
         for (let offset = 0; ; offset += PAGE) {
-          const page = await store.query({}, clock(), PAGE, offset);
+          const page = await clients.query({}, clock(), PAGE, offset);
           for (const listed of page) {
             const present = actual.get(listed.clientId);
             actual.delete(listed.clientId);
@@ -138,7 +138,7 @@ export class Reconciler {
               continue;
             }
             // The page may be stale by now (the client changed or went meanwhile): act on the client as it is.
-            const record = await store.find(listed.clientId, clock());
+            const record = await clients.find(listed.clientId, clock());
             if (!record || link.changing(listed.clientId)) continue;
             const current = record.revision === listed.revision ? wanted : await link.wanted(server, record, { operation: 'sync', requestId: `sync-${report.startedAt}`, policy: requestPolicy });
             if (current) await attempt(record.clientId, () => (present ? server.update(current) : server.create(current)), present ? 'updated' : 'created');
@@ -148,7 +148,7 @@ export class Reconciler {
         }
         for (const clientId of actual.keys()) {
           // Registered while this run read the store: not an orphan.
-          if (link.changing(clientId) || (await store.find(clientId, clock()))) continue;
+          if (link.changing(clientId) || (await clients.find(clientId, clock()))) continue;
           await attempt(clientId, () => server.remove(clientId), 'deleted');
         }
       } catch (err) {

@@ -113,7 +113,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     storeMinFreeMb: megabytes('DCR_STORE_MIN_FREE_MB', env.DCR_STORE_MIN_FREE_MB, 64, 0),
     scriptsDir: resolve(env.DCR_SCRIPTS_DIR || 'scripts'),
     pluginFilesDir: resolve(env.DCR_PLUGIN_FILES_DIR || 'plugin-files'),
-    encryptionKey: env.DCR_ENCRYPTION_KEY || undefined,
+    encryptionKey: environmentEncryptionKey(env),
     logLevel: env.DCR_LOG_LEVEL || 'info',
     adminClient: readAdminClient(env),
     scriptsPolling: env.DCR_SCRIPTS_POLLING === 'true',
@@ -136,6 +136,11 @@ function readAdminClient(env: NodeJS.ProcessEnv): Settings['adminClient'] {
   if (!clientId || !secret) throw new TypeError('DCR_ADMIN_CLIENT_ID and DCR_ADMIN_CLIENT_SECRET must be set together');
   if (secret.length < 16) throw new TypeError('DCR_ADMIN_CLIENT_SECRET must be at least 16 characters');
   return { clientId, secret };
+}
+
+/** DCR_ENCRYPTION_KEY, for code that runs outside the server (the node-oidc-provider adapter in the provider's process). */
+export function environmentEncryptionKey(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.DCR_ENCRYPTION_KEY || undefined;
 }
 
 function seconds(name: string, value: string | undefined, fallback: number): number {

@@ -7,7 +7,6 @@
 // endpoints issue tokens under the server's issuer and clients discover at that issuer.
 import type { Middleware } from 'koa';
 import { PUBLISHED_PROPERTIES, type ServerConfig } from '../config/index.ts';
-import { NO_STORE } from '../http/errors.ts';
 
 /** What discovery is told of the connected authorization server. */
 export interface ServerView {
@@ -44,7 +43,7 @@ export function discoveryDocument(issuer: string, registrationEndpoint: string, 
 export function discovery(issuer: string, registrationEndpoint: string, source: DiscoverySource): Middleware {
   return async (ctx) => {
     const { config, server } = await source();
-    ctx.set({ ...NO_STORE, 'Cache-Control': 'no-cache' });
+    ctx.set({ 'Cache-Control': 'no-cache', Pragma: 'no-cache' });
     ctx.body = discoveryDocument(issuer, registrationEndpoint, config, server);
   };
 }

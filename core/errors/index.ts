@@ -95,8 +95,8 @@ export class TooManyRequests extends InvalidRequest {
 }
 
 export class NotFound extends OAuthError {
-  constructor() {
-    super('not_found', 'no such endpoint', { status: 404 });
+  constructor(description = 'no such endpoint') {
+    super('not_found', description, { status: 404 });
   }
 }
 

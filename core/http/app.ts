@@ -39,5 +39,3 @@ export function createHttpApp(logger: Logger, router: Router<RequestState>, obse
   return app;
 }
 
-export type { RequestState } from './state.ts';
-export { NO_STORE } from './errors.ts';

@@ -3,9 +3,8 @@
 import type { Context, Middleware } from 'koa';
 import { OAuthError } from '../errors/index.ts';
 import { serializeError } from '../log/index.ts';
+import { NO_STORE } from './noStore.ts';
 import type { RequestState } from './state.ts';
-
-export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
 export function writeError(ctx: Context & { state: RequestState }, err: unknown): void {
   const requestId = ctx.state.requestId;

@@ -2,14 +2,14 @@
 import type { Logger } from 'pino';
 import type { ConfigHolder } from '../config/index.ts';
 import { getJson, outboundPolicy } from '../outbound/index.ts';
-import type { ClientStore } from '../store/index.ts';
+import type { ClientRecords } from '../store/index.ts';
 import type { RemoteKeySets } from '../trust/index.ts';
 import type { PluginServices } from './contract.ts';
 import { pluginFiles } from './files.ts';
 
 export interface ServerServices {
   logger: Logger;
-  store: ClientStore;
+  clients: ClientRecords;
   config: ConfigHolder;
   clock: () => number;
   keySets: RemoteKeySets;
@@ -17,15 +17,15 @@ export interface ServerServices {
   filesDir: string;
 }
 
-export function pluginServices({ logger, store, config, clock, keySets, filesDir }: ServerServices): PluginServices {
+export function pluginServices({ logger, clients, config, clock, keySets, filesDir }: ServerServices): PluginServices {
   return {
     readFile: pluginFiles(filesDir),
     logger,
     clock,
     clients: {
-      count: (filter) => store.count(filter, clock()),
+      count: (filter) => clients.count(filter, clock()),
       async find(filter, limit) {
-        const found = await store.query(filter, clock(), limit);
+        const found = await clients.query(filter, clock(), limit);
         return found.map((record) => ({ client_id: record.clientId, client_id_issued_at: record.clientIdIssuedAt, ...record.metadata }));
       },
     },

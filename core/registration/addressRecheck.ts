@@ -42,7 +42,7 @@ export async function recheckAddresses(services: RegistrationServices, logger: L
   const config = services.config.current;
   if (config.outboundAllowPrivateAddresses) return report;
   for (let offset = 0; !signal?.aborted; offset += PAGE) {
-    const page = await services.store.query({}, services.clock(), PAGE, offset);
+    const page = await services.clients.query({}, services.clock(), PAGE, offset);
     for (const record of page) {
       if (signal?.aborted) break;
       report.checked++;

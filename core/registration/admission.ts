@@ -6,8 +6,14 @@
 // and duplicate places (a client purged on expiry is found gone when the quota is full).
 import type { ServerConfig } from '../config/index.ts';
 import { InvalidClientMetadata, InvalidToken, RegistrationLimitReached } from '../errors/index.ts';
-import type { ClientFilter, ClientRecord, ClientStore, InitialAccessTokenRecord } from '../store/index.ts';
+import type { ClientFilter, ClientRecord, ClientRecords, InitialAccessTokenRecord, QuotaPlaces } from '../store/index.ts';
 import { tokenQuota } from './initialAccess.ts';
+
+/** What admission reads and writes: the clients, and the places they hold. */
+export interface Places {
+  clients: ClientRecords;
+  quotas: QuotaPlaces;
+}
 
 const CLIENTS_QUOTA = 'registered-clients';
 /** A place whose holder is not in the store this long after the claim belongs to a client that is gone. */
@@ -24,16 +30,16 @@ function sameSoftware(record: ClientRecord): { quota: string; filter: ClientFilt
 }
 
 /** Claims a place; when none is free, frees those of clients that are gone and tries once more. */
-async function takePlace(store: ClientStore, quota: string, holder: string, limit: number, now: number): Promise<boolean> {
-  if (await store.claimPlace(quota, holder, limit, now)) return true;
+async function takePlace(places: Places, quota: string, holder: string, limit: number, now: number): Promise<boolean> {
+  if (await places.quotas.claim(quota, holder, limit, now)) return true;
   let freed = false;
-  for (const place of await store.placeHolders(quota)) {
-    if (now - place.at > ABANDONED_MS && !(await store.find(place.holder, now))) {
-      await store.releasePlace(quota, place.holder);
+  for (const place of await places.quotas.holders(quota)) {
+    if (now - place.at > ABANDONED_MS && !(await places.clients.find(place.holder, now))) {
+      await places.quotas.release(quota, place.holder);
       freed = true;
     }
   }
-  return freed && store.claimPlace(quota, holder, limit, now);
+  return freed && places.quotas.claim(quota, holder, limit, now);
 }
 
 /**
@@ -51,12 +57,12 @@ function verifiedOwner(record: ClientRecord): string | undefined {
  * verified owner. A registration nobody vouches for replaces nothing (anyone can claim a
  * software_id), nor does one waiting for approval until it is approved.
  */
-export async function replacedBy(record: ClientRecord, store: ClientStore, config: ServerConfig, now: number): Promise<ClientRecord[]> {
+export async function replacedBy(record: ClientRecord, places: Places, config: ServerConfig, now: number): Promise<ClientRecord[]> {
   if (config.dynamicRegistrationDuplicatePolicy !== 'replace' || record.metadata.client_status === 'pending') return [];
   const owner = verifiedOwner(record);
   const software = sameSoftware(record);
   if (!owner || !software) return [];
-  const earlier = await store.query(software.filter, now, 100);
+  const earlier = await places.clients.query(software.filter, now, 100);
   return earlier.filter((client) => client.clientId !== record.clientId && verifiedOwner(client) === owner);
 }
 
@@ -67,13 +73,13 @@ export interface Admission {
   release(): Promise<void>;
 }
 
-export async function admit(record: ClientRecord, token: InitialAccessTokenRecord | undefined, store: ClientStore, config: ServerConfig, now: number): Promise<Admission> {
+export async function admit(record: ClientRecord, token: InitialAccessTokenRecord | undefined, places: Places, config: ServerConfig, now: number): Promise<Admission> {
   const held: string[] = [];
   const release = async () => {
-    await Promise.all(held.map((quota) => store.releasePlace(quota, record.clientId)));
+    await Promise.all(held.map((quota) => places.quotas.release(quota, record.clientId)));
   };
   const claim = async (quota: string, limit: number, reclaim: boolean) => {
-    const won = reclaim ? await takePlace(store, quota, record.clientId, limit, now) : await store.claimPlace(quota, record.clientId, limit, now);
+    const won = reclaim ? await takePlace(places, quota, record.clientId, limit, now) : await places.quotas.claim(quota, record.clientId, limit, now);
     if (won) held.push(quota);
     return won;
   };
@@ -88,12 +94,12 @@ export async function admit(record: ClientRecord, token: InitialAccessTokenRecor
     }
     const software = config.dynamicRegistrationDuplicatePolicy === 'refuse' ? sameSoftware(record) : undefined;
     if (software) {
-      const earlier = (await store.query(software.filter, now, 100)).filter((client) => client.clientId !== record.clientId);
+      const earlier = (await places.clients.query(software.filter, now, 100)).filter((client) => client.clientId !== record.clientId);
       if (earlier.length > 0 || !(await claim(software.quota, 1, true))) {
         throw new InvalidClientMetadata(`a client of software_id ${String(record.metadata.software_id)} is already registered here`);
       }
     }
-    return { replaces: await replacedBy(record, store, config, now), release };
+    return { replaces: await replacedBy(record, places, config, now), release };
   } catch (err) {
     await release();
     throw err;
@@ -101,10 +107,10 @@ export async function admit(record: ClientRecord, token: InitialAccessTokenRecor
 }
 
 /** A deleted client gives back its places in the cap and the duplicate quota (not its token's: registrations stay counted). */
-export async function releasePlaces(store: ClientStore, record: ClientRecord): Promise<void> {
+export async function releasePlaces(places: Places, record: ClientRecord): Promise<void> {
   const software = sameSoftware(record);
-  await Promise.all([store.releasePlace(CLIENTS_QUOTA, record.clientId), ...(software ? [store.releasePlace(software.quota, record.clientId)] : [])]);
+  await Promise.all([places.quotas.release(CLIENTS_QUOTA, record.clientId), ...(software ? [places.quotas.release(software.quota, record.clientId)] : [])]);
 }
 
 /** How many registrations a token has made. */
-export const registrationsMade = async (store: ClientStore, token: InitialAccessTokenRecord): Promise<number> => (await store.placeHolders(tokenQuota(token))).length;
+export const registrationsMade = async (places: Places, token: InitialAccessTokenRecord): Promise<number> => (await places.quotas.holders(tokenQuota(token))).length;

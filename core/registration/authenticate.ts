@@ -4,11 +4,11 @@
 // learns nothing about which client_ids exist.
 import type { Context } from 'koa';
 import { InvalidRequest, InvalidToken } from '../errors/index.ts';
-import { bearerToken } from '../http/bearer.ts';
+import { bearerToken } from '../http/index.ts';
 import { hashToken, tokenMatches } from '../secrets/index.ts';
-import type { ClientRecord } from '../store/index.ts';
+import { markUsed, type ClientRecord } from '../store/index.ts';
 import type { RegistrationServices } from './services.ts';
-import { markUsed } from './usage.ts';
+
 import { certificateIdentifies } from './certificate.ts';
 import { accessTokenIdentifies } from './managementAccess.ts';
 import { certificateChainTrusted, requestCertificate } from '../certificate/index.ts';
@@ -34,7 +34,7 @@ export async function authenticate(ctx: Context, services: RegistrationServices)
   const token = bearerToken(ctx);
   const certificate = config.dcrAuthorizationWithClientCredentials || config.dcrAuthorizationWithMTLS ? requestCertificate(ctx, config) : undefined;
   if (!token && !(config.dcrAuthorizationWithMTLS && certificate)) throw new InvalidToken('a registration access token is required', { tokenPresented: false });
-  const found = await services.store.find(clientId, services.clock());
+  const found = await services.clients.find(clientId, services.clock());
   const record = found?.disabled ? undefined : found;
   let registrationAccessToken: string | undefined;
   if (token && tokenMatches(token, record?.registrationAccessTokenHash ?? DECOY_HASH) && record) registrationAccessToken = token;
@@ -45,5 +45,5 @@ export async function authenticate(ctx: Context, services: RegistrationServices)
     throw new InvalidToken('the client certificate does not identify this client', { tokenPresented: false });
   }
   const inactivityExpiry = config.dynamicClientInactivityExpirationDays > 0;
-  return { record: inactivityExpiry ? await markUsed(services.store, record, services.clock()) : record, token: registrationAccessToken };
+  return { record: inactivityExpiry ? await markUsed(services.clients, record, services.clock()) : record, token: registrationAccessToken };
 }

@@ -3,7 +3,7 @@
 // 204; error responses carry the headers too, so the page can read the error.
 import type { Middleware } from 'koa';
 import type { ConfigHolder } from '../config/index.ts';
-import type { RequestState } from '../http/state.ts';
+import type { RequestState } from '../http/index.ts';
 
 export function cors(config: ConfigHolder): Middleware<RequestState> {
   return async (ctx, next) => {

@@ -7,10 +7,10 @@
 import type { Middleware } from 'koa';
 import { OAuthError } from '../errors/index.ts';
 import { newTimeOrderedId, withoutSecrets } from '../secrets/index.ts';
-import type { RequestState } from '../http/state.ts';
+import type { RequestState } from '../http/index.ts';
 import type { Logger } from 'pino';
 import type { Operation, RequestPolicy } from '../policy/index.ts';
-import type { ClientStore, DecisionRecord } from '../store/index.ts';
+import type { DecisionLog, DecisionRecord } from '../store/index.ts';
 import type { RegistrationServices } from './services.ts';
 
 const OPERATIONS: Record<string, Operation> = { POST: 'create', GET: 'read', HEAD: 'read', PUT: 'update', DELETE: 'delete' };
@@ -28,14 +28,14 @@ const BATCH = 200;
 
 /** Buffers decision records and writes them in batches; `settle` writes what is buffered and waits. */
 export class DecisionWriter {
-  readonly #store: ClientStore;
+  readonly #log: DecisionLog;
   readonly #logger: Logger;
   #queue: DecisionRecord[] = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #writing = new Set<Promise<void>>();
 
-  constructor(store: ClientStore, logger: Logger) {
-    this.#store = store;
+  constructor(log: DecisionLog, logger: Logger) {
+    this.#log = log;
     this.#logger = logger;
   }
 
@@ -51,7 +51,7 @@ export class DecisionWriter {
     if (this.#queue.length === 0) return;
     const batch = this.#queue;
     this.#queue = [];
-    const write = this.#store.appendDecisions(batch).catch((err: unknown) => {
+    const write = this.#log.append(batch).catch((err: unknown) => {
       this.#logger.warn({ err: (err as Error).message, records: batch.length }, 'decision records could not be written');
     });
     this.#writing.add(write);

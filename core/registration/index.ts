@@ -1,7 +1,7 @@
 // Registration routes: the RFC 7591 endpoint at /register and at Janssen's path, and RFC 7592
 // management at {endpoint}/{client_id} or Janssen's {endpoint}?client_id=.
 import Router from '@koa/router';
-import type { RequestState } from '../http/state.ts';
+import { noStore, type RequestState } from '../http/index.ts';
 import type { DecisionRecord } from '../store/index.ts';
 import { cors } from './cors.ts';
 import { decisionLog, type DecisionWriter } from './decisionLog.ts';
@@ -23,8 +23,8 @@ export { conflict } from './rotate.ts';
 export { newRecord } from './record.ts';
 export { clientInformation } from './response.ts';
 export { deleteClient } from './remove.ts';
-export { registrationsMade } from './admission.ts';
-export { markUsed, purgeInactive } from './usage.ts';
+export { registrationsMade, type Places } from './admission.ts';
+export { purgeInactive } from './inactivity.ts';
 export { reviseClient } from './revise.ts';
 export { replaceEarlier } from './replace.ts';
 export { recheckAddresses, type RecheckReport } from './addressRecheck.ts';
@@ -42,6 +42,7 @@ export function registrationRouter(
   for (const base of [REGISTRATION_PATH, JANSSEN_REGISTRATION_PATH]) {
     // Prefix middleware: also {base}/{client_id}. CORS first, so refusals carry its headers.
     router.use(base, crossOrigin);
+    router.use(base, noStore);
     router.options([base, `${base}/:clientId`], () => {});
     router.use(base, logged);
     router.use(base, limited);

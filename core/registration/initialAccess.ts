@@ -5,19 +5,19 @@
 import type { Context } from 'koa';
 import type { ServerConfig } from '../config/index.ts';
 import { InvalidToken } from '../errors/index.ts';
-import { bearerToken } from '../http/bearer.ts';
+import { bearerToken } from '../http/index.ts';
 import { hashToken } from '../secrets/index.ts';
-import type { ClientStore, InitialAccessTokenRecord } from '../store/index.ts';
+import type { Administration, InitialAccessTokenRecord } from '../store/index.ts';
 
 /** The token a registration presented, or undefined when it presented none (and none is required). */
-export async function readInitialAccessToken(ctx: Context, store: ClientStore, config: ServerConfig, now: number): Promise<InitialAccessTokenRecord | undefined> {
+export async function readInitialAccessToken(ctx: Context, tokens: Pick<Administration, 'findInitialAccessToken'>, config: ServerConfig, now: number): Promise<InitialAccessTokenRecord | undefined> {
   const presented = bearerToken(ctx);
   if (!presented) {
     if (ctx.get('Authorization')) throw new InvalidToken('the Authorization header is not a Bearer token');
     if (config.registrationInitialAccessTokenRequired) throw new InvalidToken('an initial access token is required to register', { tokenPresented: false });
     return undefined;
   }
-  const token = await store.findInitialAccessToken(hashToken(presented));
+  const token = await tokens.findInitialAccessToken(hashToken(presented));
   if (!token) throw new InvalidToken('the initial access token is not valid');
   if (token.expiresAt !== null && token.expiresAt <= now) throw new InvalidToken('the initial access token has expired');
   const origin = ctx.get('Origin');

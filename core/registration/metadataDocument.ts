@@ -125,7 +125,7 @@ export async function resolveMetadataDocument(clientId: string, services: Regist
   if (!config.clientIdMetadataDocumentsEnabled) throw new InvalidRequest('client ID metadata documents are not enabled here');
   checkClientIdUrl(clientId, config);
   const now = services.clock();
-  const stored = await services.store.find(clientId, now);
+  const stored = await services.clients.find(clientId, now);
   if (stored && !stored.metadataDocument) throw invalidClient('this client_id belongs to a registered client, not a metadata document');
   if (stored?.metadataDocument && now < stored.metadataDocument.refreshAt) return stored;
 
@@ -157,15 +157,15 @@ export async function resolveMetadataDocument(clientId: string, services: Regist
   const record = stored ? { ...revisedRecord(stored, content, now), metadataDocument } : { ...newRecord(clientId, content, now), metadataDocument };
   const change = { operation, requestId: options.requestId, before: stored, after: record, policy: options.policy } as const;
   if (stored) {
-    if (!(await services.authorizationServer.commit(change, () => services.store.replace(record, stored.revision)))) throw conflict();
+    if (!(await services.authorizationServer.commit(change, () => services.clients.replace(record, stored.revision)))) throw conflict();
   } else {
-    const admission = await admit(record, undefined, services.store, config, now);
+    const admission = await admit(record, undefined, services, config, now);
     try {
-      await services.authorizationServer.commit(change, () => services.store.insert(record));
+      await services.authorizationServer.commit(change, () => services.clients.insert(record));
     } catch (err) {
       await admission.release();
       // Another request stored the same document first: that one stands.
-      const raced = await services.store.find(clientId, now).catch(() => undefined);
+      const raced = await services.clients.find(clientId, now).catch(() => undefined);
       if (raced?.metadataDocument) return raced;
       throw err;
     }

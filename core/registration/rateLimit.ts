@@ -4,8 +4,7 @@
 import type { Middleware } from 'koa';
 import type { ConfigHolder } from '../config/index.ts';
 import { TooManyRequests } from '../errors/index.ts';
-import { FixedWindowCounter } from '../http/fixedWindow.ts';
-import type { RequestState } from '../http/state.ts';
+import { FixedWindowCounter, type RequestState } from '../http/index.ts';
 import { clientAddress } from '../net/index.ts';
 
 export function rateLimit(config: ConfigHolder, clock: () => number): Middleware<RequestState> {

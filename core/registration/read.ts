@@ -5,7 +5,6 @@ import { storedClientContext } from '../policy/index.ts';
 import { authenticate } from './authenticate.ts';
 import { clientInformation } from './response.ts';
 import { conflict, nextToken } from './rotate.ts';
-import { sendClientResponse } from './send.ts';
 import type { RegistrationContext, RegistrationServices } from './services.ts';
 
 export function read(services: RegistrationServices) {
@@ -21,7 +20,8 @@ export function read(services: RegistrationServices) {
     const context = storedClientContext('read', ctx.state.requestId, record.clientId, record.metadata);
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
     const response = await ctx.state.policy.modifyResponse('modifyReadResponse', information, context);
-    if (rotated && !(await services.store.replace(record, current.revision))) throw conflict();
-    sendClientResponse(ctx, 200, response);
+    if (rotated && !(await services.clients.replace(record, current.revision))) throw conflict();
+    ctx.status = 200;
+    ctx.body = response;
   };
 }

@@ -10,7 +10,6 @@ import { newRecord } from './record.ts';
 import { replaceEarlier } from './replace.ts';
 import { readRegistrationRequest } from './request.ts';
 import { clientInformation } from './response.ts';
-import { sendClientResponse } from './send.ts';
 import type { RegistrationContext, RegistrationServices } from './services.ts';
 
 export function register(services: RegistrationServices) {
@@ -21,7 +20,7 @@ export function register(services: RegistrationServices) {
 
     // 1. Is registration open at all, and to whom (an initial access token)?
     if (!config.dynamicRegistrationEnabled) throw new AccessDenied('dynamic client registration is disabled');
-    const initialAccessToken = await readInitialAccessToken(ctx, services.store, config, now);
+    const initialAccessToken = await readInitialAccessToken(ctx, services.administration, config, now);
 
     // 2-4. The request: a JSON object or a verified signed request, its software statement
     //      verified and applied over it, and the client certificate.
@@ -57,10 +56,10 @@ export function register(services: RegistrationServices) {
     //    store (both or neither), then 201.
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
     const response = await policy.modifyResponse('modifyPostResponse', information, context);
-    const admission = await admit(record, initialAccessToken, services.store, config, now);
+    const admission = await admit(record, initialAccessToken, services, config, now);
     try {
       await services.authorizationServer.commit({ operation: 'create', requestId: ctx.state.requestId, before: undefined, after: record, policy }, () =>
-        services.store.insert(record),
+        services.clients.insert(record),
       );
     } catch (err) {
       await admission.release();
@@ -68,6 +67,7 @@ export function register(services: RegistrationServices) {
     }
     await replaceEarlier(services, record, ctx.state.requestId, ctx.state.log, admission.replaces);
     ctx.state.log.info({ clientId, operation: 'create' }, 'client registered');
-    sendClientResponse(ctx, 201, response);
+    ctx.status = 201;
+    ctx.body = response;
   };
 }

@@ -2,7 +2,6 @@
 // Every other way a client goes (an administrator, a rejected approval, a replacing
 // registration, inactivity) deletes it the same way: at the authorization server and in the
 // store, both or neither, and its places in the registration limits are given back.
-import { NO_STORE } from '../http/errors.ts';
 import { storedClientContext } from '../policy/index.ts';
 import type { ClientRecord } from '../store/index.ts';
 import { releasePlaces } from './admission.ts';
@@ -11,8 +10,8 @@ import type { RegistrationContext, RegistrationServices } from './services.ts';
 
 /** Deletes the client everywhere; false when it was already gone from the store. */
 export async function deleteClient(services: RegistrationServices, record: ClientRecord, requestId: string): Promise<boolean> {
-  const removed = await services.authorizationServer.commit({ operation: 'delete', requestId, before: record, after: undefined }, () => services.store.remove(record.clientId));
-  await releasePlaces(services.store, record);
+  const removed = await services.authorizationServer.commit({ operation: 'delete', requestId, before: record, after: undefined }, () => services.clients.remove(record.clientId));
+  await releasePlaces(services, record);
   return removed;
 }
 
@@ -23,6 +22,5 @@ export function remove(services: RegistrationServices) {
     await deleteClient(services, current, ctx.state.requestId);
     ctx.state.log.info({ clientId: current.clientId, operation: 'delete' }, 'client deleted');
     ctx.status = 204;
-    ctx.set(NO_STORE);
   };
 }

@@ -9,7 +9,7 @@ import type { RegistrationServices } from './services.ts';
 type Log = { info(fields: object, message: string): void; warn(fields: object, message: string): void };
 
 export async function replaceEarlier(services: RegistrationServices, record: ClientRecord, requestId: string, log: Log, earlier?: ClientRecord[]): Promise<void> {
-  const replaced = earlier ?? (await replacedBy(record, services.store, services.config.current, services.clock()));
+  const replaced = earlier ?? (await replacedBy(record, services, services.config.current, services.clock()));
   for (const client of replaced) {
     await deleteClient(services, client, requestId).then(
       () => log.info({ clientId: client.clientId, replacedBy: record.clientId }, 'client replaced by a registration of the same software'),

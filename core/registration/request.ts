@@ -5,7 +5,7 @@
 import type { ServerConfig } from '../config/index.ts';
 import { requestCertificate, type ClientCertificate } from '../certificate/index.ts';
 import { InvalidRequest, InvalidSoftwareStatement } from '../errors/index.ts';
-import { readJsonObject, readRawBody } from '../http/body.ts';
+import { readJsonObject, readRawBody } from '../http/index.ts';
 import { pickMetadata, type ClientMetadata } from '../metadata/index.ts';
 import { verifySignedRequest } from '../trust/index.ts';
 import { applyStatement, verifySoftwareStatement, type TrustContext, type VerifiedStatement } from '../trust/index.ts';

@@ -8,7 +8,7 @@ import type { RegistrationServices } from './services.ts';
 export async function reviseClient(services: RegistrationServices, record: ClientRecord, change: Partial<ClientRecord>, requestId: string): Promise<ClientRecord> {
   const next = { ...record, ...change, revision: record.revision + 1, updatedAt: services.clock() };
   const policy = services.policy.forRequest({ requestId });
-  const written = await services.authorizationServer.commit({ operation: 'admin', requestId, before: record, after: next, policy }, () => services.store.replace(next, record.revision));
+  const written = await services.authorizationServer.commit({ operation: 'admin', requestId, before: record, after: next, policy }, () => services.clients.replace(next, record.revision));
   if (!written) throw conflict();
   return next;
 }

@@ -1,16 +1,21 @@
 import type { Context } from 'koa';
 import type { AuthorizationServerLink } from '../authorization/index.ts';
 import type { ConfigHolder } from '../config/index.ts';
-import type { RequestState } from '../http/state.ts';
+import type { RequestState } from '../http/index.ts';
 import type { PolicyEngine, RequestPolicy } from '../policy/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
-import type { ClientStore } from '../store/index.ts';
+import type { Administration, ClientRecords, QuotaPlaces } from '../store/index.ts';
 import type { RemoteKeySets } from '../trust/index.ts';
 
 /** What the registration endpoints work with; built once by the composition root. */
 export interface RegistrationServices {
   config: ConfigHolder;
-  store: ClientStore;
+  /** The registered clients. */
+  clients: ClientRecords;
+  /** The places registration limits count (admission.ts). */
+  quotas: QuotaPlaces;
+  /** The initial access tokens registrations present. */
+  administration: Administration;
   secrets: SecretBox;
   policy: PolicyEngine;
   /** Milliseconds since the epoch; tests control time through it. */

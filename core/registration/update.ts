@@ -10,7 +10,6 @@ import { revisedRecord } from './record.ts';
 import { readRegistrationRequest } from './request.ts';
 import { clientInformation } from './response.ts';
 import { conflict, nextToken } from './rotate.ts';
-import { sendClientResponse } from './send.ts';
 import type { RegistrationContext, RegistrationServices } from './services.ts';
 
 const SERVER_ISSUED = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
@@ -61,8 +60,9 @@ export function update(services: RegistrationServices) {
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
     const response = await ctx.state.policy.modifyResponse('modifyPutResponse', information, context);
     const change = { operation: 'update' as const, requestId: ctx.state.requestId, before: current, after: record, policy: ctx.state.policy };
-    if (!(await services.authorizationServer.commit(change, () => services.store.replace(record, current.revision)))) throw conflict();
+    if (!(await services.authorizationServer.commit(change, () => services.clients.replace(record, current.revision)))) throw conflict();
     ctx.state.log.info({ clientId: record.clientId, operation: 'update' }, 'client updated');
-    sendClientResponse(ctx, 200, response);
+    ctx.status = 200;
+    ctx.body = response;
   };
 }

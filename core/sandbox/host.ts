@@ -69,6 +69,25 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
   }
 
   /**
+   * The first load: the folder must be there, or a typo would silently remove every policy,
+   * unless running without scripts is intended (`optional`). Whether it was there.
+   */
+  async loadAtStart(optional: boolean): Promise<boolean> {
+    try {
+      await readdir(this.dir);
+    } catch (err) {
+      if (!optional) {
+        const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        throw new TypeError(`DCR_SCRIPTS_DIR: ${this.dir} cannot be read (${reason}); create it, or set DCR_SCRIPTS_OPTIONAL=true to run without scripts`);
+      }
+      this.#logger.warn({ dir: this.dir }, 'running without scripts: the scripts folder is not there (DCR_SCRIPTS_OPTIONAL)');
+      return false;
+    }
+    await this.loadAll();
+    return true;
+  }
+
+  /**
    * Loads every script in the folder, and unloads known scripts whose files are gone. Unchanged
    * scripts are left as they are, so a rescan (e.g. after a ConfigMap symlink swap) is cheap.
    */

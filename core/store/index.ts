@@ -1,24 +1,25 @@
 import type { Logger } from 'pino';
 import type { Settings } from '../config/index.ts';
-import { EmbeddedStore } from './embedded.ts';
-import { MongoStore } from './mongo.ts';
-import type { ClientStore } from './types.ts';
+import { EmbeddedStore } from './embedded/index.ts';
+import { MongoStore } from './mongo/index.ts';
+import type { Store } from './roles.ts';
 
 export {
   indexedValues,
   type AdminClientRecord,
   type ClientFilter,
   type ClientRecord,
-  type ClientStore,
   type ConfigChange,
   type DecisionFilter,
   type DecisionRecord,
   type InitialAccessTokenRecord,
   type ScriptDecision,
   type StoredConfig,
-} from './types.ts';
-export { MongoStore, redact } from './mongo.ts';
-export { EmbeddedStore } from './embedded.ts';
+} from './records.ts';
+export type { Administration, ClientRecords, ConfigurationRecords, DecisionLog, QuotaPlaces, Store } from './roles.ts';
+export { markUsed } from './usage.ts';
+export { MongoStore, redact } from './mongo/index.ts';
+export { EmbeddedStore } from './embedded/index.ts';
 
 /** The embedded store in DCR_DATA_DIR, its files watched as the settings say. */
 export function embeddedStore(settings: Settings, logger: Logger): EmbeddedStore {
@@ -26,7 +27,7 @@ export function embeddedStore(settings: Settings, logger: Logger): EmbeddedStore
 }
 
 /** MongoDB when MONGODB_URI is set, otherwise the embedded store in DCR_DATA_DIR. */
-export async function openStore(settings: Settings, logger: Logger): Promise<ClientStore> {
+export async function openStore(settings: Settings, logger: Logger): Promise<Store> {
   if (settings.mongodbUri) {
     // Instances sharing MongoDB must share the key too: a generated per-instance dev key would
     // leave each unable to read the others' client secrets.

@@ -3,7 +3,7 @@
 // this module maps every failure to that family with a precise description.
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTPayload, type JWSHeaderParameters } from 'jose';
 import type { OAuthError } from '../errors/index.ts';
-import { checkDepth } from '../http/body.ts';
+import { checkDepth } from '../http/index.ts';
 import { KeySetError, parseJwks, type JSONWebKeySet, type RemoteKeySets } from './keySets.ts';
 
 export type KeySource =

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { supervised } from './processes.ts';
@@ -75,7 +75,8 @@ export async function startWireServer(): Promise<WireServer> {
   }
   const binary = ferretBinary();
   if (!binary) throw new Error(WIRE_SERVER_UNAVAILABLE);
-  const version = /version: (\S+)/.exec(spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? '?';
+  // Run in the temp folder: FerretDB writes its state file (state.json) where it runs.
+  const version = /version: (\S+)/.exec(spawnSync(binary, ['--version'], { encoding: 'utf8', cwd: tmpdir() }).stdout)?.[1] ?? '?';
   const dir = tempDir('registrar-ferretdb-');
   const port = await freePort();
   const uri = `mongodb://127.0.0.1:${port}/`;

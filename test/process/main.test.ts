@@ -100,9 +100,9 @@ describe('the server process', () => {
       assert.ok(failures.every((failure) => ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(failure)), `requests failed with ${[...new Set(failures)]}`);
       const store = new EmbeddedStore(dataDir);
       try {
-        const stored = await store.query({}, Date.now(), 100_000);
+        const stored = await store.clients.query({}, Date.now(), 100_000);
         assert.equal(stored.length, answered.length, 'every registration the server made was answered, and every answer was a registration');
-        assert.equal((await store.listDecisions({ limit: 100_000 })).length, answered.length, 'the decision records were flushed before exit');
+        assert.equal((await store.decisions.list({ limit: 100_000 })).length, answered.length, 'the decision records were flushed before exit');
       } finally {
         await store.close();
       }

@@ -24,7 +24,7 @@ describe('configuration properties', () => {
         assert.equal((await server.request('GET', pathOf(client), { token: client.registration_access_token })).status, 200);
         now += 3600 * 1000;
         assertError(await server.request('GET', pathOf(client), { token: client.registration_access_token }), 401, 'invalid_token');
-        assert.equal(await server.registrar.store.purgeExpired(now), 1);
+        assert.equal(await server.registrar.store.clients.purgeExpired(now), 1);
       },
       () => now,
     );

@@ -21,7 +21,7 @@ describe('decision log', () => {
       const unauthorised = await server.request('GET', new URL(created.json.registration_client_uri).pathname, { token: 'wrong' });
       assert.deepEqual([created.status, refused.status, invalid.status, unauthorised.status], [201, 400, 400, 401]);
       await server.registrar.flushDecisions();
-      const log = await server.registrar.store.listDecisions({ limit: 10 });
+      const log = await server.registrar.store.decisions.list({ limit: 10 });
       assert.equal(log.length, 4);
       const byRequest = new Map(log.map((d) => [d.requestId, d]));
       const ok = byRequest.get(created.headers.get('x-request-id')!)!;
@@ -39,7 +39,7 @@ describe('decision log', () => {
       assert.equal(denied.outcome, 'invalid_token');
       assert.equal(denied.clientId, created.json.client_id, 'the client the attempt was about');
       now += 86_400_000;
-      assert.equal(await server.registrar.store.purgeDecisions(now), 4, 'kept decisionLogRetentionDays');
+      assert.equal(await server.registrar.store.decisions.purge(now), 4, 'kept decisionLogRetentionDays');
     } finally {
       await server.close();
     }

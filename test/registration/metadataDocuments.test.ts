@@ -124,7 +124,7 @@ describe('client ID metadata documents', () => {
       assert.equal((await resolve(`${host.url}/trusted.json`)).json.client_name, 'MCP client (metadata document)');
       assertError(await resolve(`${host.url}/untrusted.json`), 400, 'invalid_client_metadata', /only trusted/);
       await server.registrar.flushDecisions();
-      const [record] = await server.registrar.store.listDecisions({ clientId: `${host.url}/untrusted.json`, limit: 5 });
+      const [record] = await server.registrar.store.decisions.list({ clientId: `${host.url}/untrusted.json`, limit: 5 });
       assert.equal(record?.operation, 'metadata_document');
       assert.equal(record?.outcome, 'invalid_client_metadata');
       assert.equal(record?.scripts[0]?.script, 'cimd-policy');

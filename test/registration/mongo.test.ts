@@ -62,7 +62,7 @@ if (!wireServerAvailable()) {
         assert.equal((await b.request('GET', pathOf(viaA.json), { token: viaA.json.registration_access_token })).status, 200, 'B reads what A registered');
         await a.registrar.flushDecisions();
         await b.registrar.flushDecisions();
-        const history = await b.registrar.store.listDecisions({ clientId: viaA.json.client_id, limit: 5 });
+        const history = await b.registrar.store.decisions.list({ clientId: viaA.json.client_id, limit: 5 });
         assert.deepEqual(history.map((d) => d.operation), ['read', 'create'], 'newest first');
         const decision = history[1];
         assert.equal(decision?.operation, 'create');

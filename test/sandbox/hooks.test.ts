@@ -25,7 +25,7 @@ describe('decision points', () => {
     try {
       const refused = await server.register({ ...WEB_CLIENT, client_name: 'Evil Corp', redirect_uris: ['https://evil.example/cb'] });
       assertError(refused, 400, 'invalid_client_metadata', /refuse/);
-      assert.equal(await server.registrar.store.count({ redirectHost: 'evil.example' }, Date.now()), 0);
+      assert.equal(await server.registrar.store.clients.count({ redirectHost: 'evil.example' }, Date.now()), 0);
       assert.equal((await server.register({ ...WEB_CLIENT, client_name: 'Good' })).status, 201);
     } finally {
       await done();

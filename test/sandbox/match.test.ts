@@ -36,7 +36,7 @@ describe('match conditions', () => {
       assertError(await server.register({ ...WEB_CLIENT, software_id: 'sw-1' }), 400, 'invalid_client_metadata', /gate saw sw-1/);
 
       await server.registrar.flushDecisions();
-      const [refused, created] = await server.registrar.store.listDecisions({ limit: 2 });
+      const [refused, created] = await server.registrar.store.decisions.list({ limit: 2 });
       assert.deepEqual(
         created!.scripts.map(({ script, hook, decision }) => ({ script, hook, decision })),
         [{ script: 'gate', hook: 'createClient', decision: 'not-matched' }],

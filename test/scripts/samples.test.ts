@@ -36,7 +36,7 @@ describe('sample scripts', () => {
     assert.equal(response.json.registration_policy_uri, 'https://registrar.example.com/policy');
     // Their match conditions keep the other samples out of it without entering their sandboxes.
     await server.registrar.flushDecisions();
-    const [record] = await server.registrar.store.listDecisions({ clientId: response.json.client_id, limit: 1 });
+    const [record] = await server.registrar.store.decisions.list({ clientId: response.json.client_id, limit: 1 });
     assert.deepEqual(record!.scripts.map(({ script, hook, decision }) => `${script}.${hook}: ${decision}`), [
       'abuse-guard.createClient: not-matched',
       'trusted-client.createClient: not-matched',

@@ -60,7 +60,7 @@ describe('the embedded store refuses to start on a store that lost data', () => 
     try {
       const store = new EmbeddedStore(dir);
       const kept = record();
-      await store.insert(kept);
+      await store.clients.insert(kept);
       const storeId = store.storeId;
       await store.close();
       assert.equal(JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8')).storeId, storeId);
@@ -83,14 +83,14 @@ describe('the embedded store refuses to start on a store that lost data', () => 
       copyFileSync(saved, file);
       const restored = new EmbeddedStore(dir);
       assert.equal(restored.storeId, storeId);
-      assert.equal((await restored.find(kept.clientId, Date.now()))?.clientId, kept.clientId, 'the restored file is served');
+      assert.equal((await restored.clients.find(kept.clientId, Date.now()))?.clientId, kept.clientId, 'the restored file is served');
       await restored.close();
 
       closeSync(openSync(file, 'w'));
       const { logger, lines } = capturedLogger();
       const accepted = new EmbeddedStore(dir, { acceptLoss: true, logger });
       assert.notEqual(accepted.storeId, storeId, 'a new store');
-      assert.equal(await accepted.find(kept.clientId, Date.now()), undefined);
+      assert.equal(await accepted.clients.find(kept.clientId, Date.now()), undefined);
       await accepted.close();
       assert.ok(lines.some((line) => line.level === 50 && /lost data/.test(String(line.msg))), JSON.stringify(lines));
       assert.equal(JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8')).storeId, accepted.storeId);
@@ -270,7 +270,7 @@ describe('decision records and the space they take', () => {
     try {
       assert.equal((await server.register(CLIENT)).status, 201);
       await server.registrar.flushDecisions();
-      const count = async () => (await server.registrar.store.listDecisions({ limit: 100 })).length;
+      const count = async () => (await server.registrar.store.decisions.list({ limit: 100 })).length;
       assert.equal(await count(), 1);
       now += 2 * 86_400_000;
       assert.equal((await server.registrar.purge()).decisionRecords, 0, 'kept 30 days (the default)');
@@ -300,14 +300,14 @@ describe('decision records and the space they take', () => {
           latencyMs: 1,
           request: { padding },
         }));
-        await store.appendDecisions(records);
+        await store.decisions.append(records);
       }
       await store.close();
       const file = join(dir, 'registrar.db');
       const full = statSync(file).size;
       assert.ok(full > 20 * 1024 * 1024, `${full} bytes`);
       store = new EmbeddedStore(dir);
-      assert.equal(await store.purgeDecisions(Number.MAX_SAFE_INTEGER), 20_000);
+      assert.equal(await store.decisions.purge(Number.MAX_SAFE_INTEGER), 20_000);
       await store.close();
       const purged = statSync(file).size;
       assert.ok(purged < full / 10, `the file went from ${full} to ${purged} bytes`);
@@ -328,7 +328,7 @@ describe('decision records and the space they take', () => {
       old.prepare('INSERT INTO decisions (id, at, client_id, expires_at, doc) VALUES (?, ?, ?, ?, ?)').run('old-1', 5, null, 10, JSON.stringify(kept));
       old.close();
       const store = new EmbeddedStore(dir);
-      assert.deepEqual(await store.listDecisions({ limit: 10 }), [kept]);
+      assert.deepEqual(await store.decisions.list({ limit: 10 }), [kept]);
       await store.close();
       const check = new DatabaseSync(file, { readOnly: true });
       assert.equal((check.prepare('PRAGMA auto_vacuum').get() as { auto_vacuum: number }).auto_vacuum, 2);

@@ -1,4 +1,4 @@
-// The ClientStore contract and the MongoDB specifics against a real wire server.
+// The Store contract and the MongoDB specifics against a real wire server.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
@@ -47,44 +47,21 @@ if (!available) {
       }
     });
 
-    it('keeps the configuration with optimistic concurrency', async () => {
-      assert.equal(await store.readConfig(), undefined);
-      assert.equal(await store.writeConfig({ dynamicRegistrationEnabled: false }, 0, 1), true);
-      assert.equal(await store.writeConfig({ dynamicRegistrationEnabled: true }, 0, 2), false, 'a second first write loses');
-      const stored = await store.readConfig();
-      assert.deepEqual(stored, { properties: { dynamicRegistrationEnabled: false }, revision: 1, updatedAt: 1 });
-      assert.equal(await store.writeConfig({ a: 1 }, 1, 3), true);
-      assert.equal(await store.writeConfig({ a: 2 }, 1, 4), false);
-      assert.equal((await store.readConfig())?.revision, 2);
-    });
-
-    it('appends, lists and purges decision records', async () => {
-      const base = { requestId: 'r', operation: 'create' as const, status: 201, outcome: 'ok', scripts: [], latencyMs: 1 };
-      await store.appendDecisions([
-        { ...base, id: 'd1', at: 1000, clientId: 'c1' },
-        { ...base, id: 'd2', at: 2000, clientId: 'c2' },
-      ]);
-      assert.deepEqual((await store.listDecisions({ limit: 10 })).map((d) => d.id), ['d2', 'd1']);
-      assert.deepEqual((await store.listDecisions({ clientId: 'c1', limit: 10 })).map((d) => d.id), ['d1']);
-      assert.equal(await store.purgeDecisions(2000), 1);
-      assert.deepEqual((await store.listDecisions({ limit: 10 })).map((d) => d.id), ['d2']);
-    });
-
     it('answers TemporarilyUnavailable (503) while the server is down, and resumes by itself', { skip: process.env.MONGODB_URI ? 'needs the FerretDB this suite starts' : false }, async () => {
       const client = record();
-      await store.insert(client);
+      await store.clients.insert(client);
       await server.stop!();
-      await assert.rejects(store.find(client.clientId, Date.now()), { name: 'TemporarilyUnavailable', status: 503 });
+      await assert.rejects(store.clients.find(client.clientId, Date.now()), { name: 'TemporarilyUnavailable', status: 503 });
       // Detected: the circuit is open, and later operations fail at once instead of waiting for server selection.
       const started = performance.now();
-      await assert.rejects(store.find(client.clientId, Date.now()), { name: 'TemporarilyUnavailable', status: 503 });
+      await assert.rejects(store.clients.find(client.clientId, Date.now()), { name: 'TemporarilyUnavailable', status: 503 });
       assert.ok(performance.now() - started < 100, `answered in ${Math.round(performance.now() - started)} ms`);
       await server.start!();
       // The background probe closes the circuit once the server answers again.
       const deadline = Date.now() + 15_000;
       let found;
       while (!found && Date.now() < deadline) {
-        found = await store.find(client.clientId, Date.now()).catch(() => undefined);
+        found = await store.clients.find(client.clientId, Date.now()).catch(() => undefined);
         if (!found) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       assert.equal(found?.clientId, client.clientId);

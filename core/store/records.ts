@@ -1,4 +1,4 @@
-// The storage contract every client store implements (embedded SQLite, MongoDB).
+// What the stores keep: the records of each role (roles.ts), as every backend reads and writes them.
 import type { ClientMetadata } from '../metadata/index.ts';
 
 export interface ClientRecord {
@@ -159,59 +159,4 @@ export interface AdminClientRecord {
   secretHash: string;
   scopes: string[];
   createdAt: number;
-}
-
-export interface ClientStore {
-  /** A name for logs and benchmarks. */
-  readonly kind: string;
-  /** Adds a new client. Rejects if the client_id exists. */
-  insert(record: ClientRecord): Promise<void>;
-  /** The client, or undefined if unknown or expired at `now` (ms). */
-  find(clientId: string, now: number): Promise<ClientRecord | undefined>;
-  /** Writes `record` if the stored revision is still `expectedRevision`; false when another write won. */
-  replace(record: ClientRecord, expectedRevision: number): Promise<boolean>;
-  /** Removes the client; false if there was none. */
-  remove(clientId: string): Promise<boolean>;
-  /** How many unexpired clients match. */
-  count(filter: ClientFilter, now: number): Promise<number>;
-  /** Unexpired clients that match, at most `limit` after skipping `offset`, oldest first. */
-  query(filter: ClientFilter, now: number, limit: number, offset?: number): Promise<ClientRecord[]>;
-  /** Deletes clients expired at `now`; returns how many. */
-  purgeExpired(now: number): Promise<number>;
-  /** The stored server configuration, if any. */
-  readConfig(): Promise<StoredConfig | undefined>;
-  /** Stores the configuration if the stored revision is still `expectedRevision` (0: none yet). */
-  writeConfig(properties: Record<string, unknown>, expectedRevision: number, now: number): Promise<boolean>;
-  /** Writes decision records in one batch. */
-  appendDecisions(records: DecisionRecord[]): Promise<void>;
-  /** Keeps one record of a configuration change. */
-  appendConfigChange(record: ConfigChange): Promise<void>;
-  /** Configuration changes, newest first. */
-  listConfigChanges(limit: number): Promise<ConfigChange[]>;
-  /** Newest first. */
-  listDecisions(filter: DecisionFilter): Promise<DecisionRecord[]>;
-  /** Deletes decision records written before `before` (ms): retention is judged when purging, by the setting then in force. */
-  purgeDecisions(before: number): Promise<number>;
-  findAdminClient(clientId: string): Promise<AdminClientRecord | undefined>;
-  /** Creates or replaces an administration client. */
-  saveAdminClient(record: AdminClientRecord): Promise<void>;
-  /** Whether any administration client exists. */
-  hasAdminClients(): Promise<boolean>;
-  saveInitialAccessToken(record: InitialAccessTokenRecord): Promise<void>;
-  findInitialAccessToken(tokenHash: string): Promise<InitialAccessTokenRecord | undefined>;
-  /** Newest first. */
-  listInitialAccessTokens(): Promise<InitialAccessTokenRecord[]>;
-  /** False when there was none. */
-  deleteInitialAccessToken(id: string): Promise<boolean>;
-  /**
-   * Takes one of the `limit` places of `quota` for `holder` (true), or finds them all taken (false);
-   * atomic across every instance sharing the store. A holder that already has a place keeps it.
-   */
-  claimPlace(quota: string, holder: string, limit: number, now: number): Promise<boolean>;
-  releasePlace(quota: string, holder: string): Promise<void>;
-  /** Who holds a place of `quota`, and since when (ms). */
-  placeHolders(quota: string): Promise<Array<{ holder: string; at: number }>>;
-  /** Resolves when the store answers. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
 }
