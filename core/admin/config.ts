@@ -8,7 +8,7 @@ import fastJsonPatch from 'fast-json-patch';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import { buildConfig, type ConfigHolder } from '../config/index.ts';
-import { Conflict, InvalidRequest } from '../errors/index.ts';
+import { Conflict, InvalidRequest, messageOf } from '../errors/index.ts';
 import { checkDepth, readRawBody } from '../http/index.ts';
 import { describeJsonError } from '../validation/index.ts';
 import { recordChange } from './audit.ts';
@@ -61,7 +61,7 @@ export function patchConfig(config: ConfigHolder, configuration: ConfigurationRe
       const applied = applyPatch(shown(config) as Record<string, unknown>, operations, true, false).newDocument;
       patched = unmaskSecrets(applied, config.current) as Record<string, unknown>;
     } catch (err) {
-      const reason = err instanceof JsonPatchError ? `${err.name}: ${err.message.split('\n')[0]} (operation ${err.index ?? '?'})` : (err as Error).message;
+      const reason = err instanceof JsonPatchError ? `${err.name}: ${err.message.split('\n')[0]} (operation ${err.index ?? '?'})` : messageOf(err);
       throw new InvalidRequest(`the patch cannot be applied: ${reason}`);
     }
     const revision = config.revision;
@@ -70,7 +70,7 @@ export function patchConfig(config: ConfigHolder, configuration: ConfigurationRe
       // Validate (and coerce "true" to true) before anything is written.
       next = buildConfig(patched, { coerce: true });
     } catch (err) {
-      throw new InvalidRequest((err as Error).message);
+      throw new InvalidRequest(messageOf(err));
     }
     const properties = JSON.parse(JSON.stringify(next)) as Record<string, unknown>;
     const before = config.current as Record<string, unknown>;

@@ -4,6 +4,7 @@
 import type { Context } from 'koa';
 import type { AuthorizationServerLink, Reconciler } from '../authorization/index.ts';
 import type { Store } from '../store/index.ts';
+import { messageOf } from '../errors/index.ts';
 
 export const live = (ctx: Context) => {
   ctx.body = { status: 'ok' };
@@ -18,7 +19,7 @@ export function ready(store: Pick<Store, 'ping'>, scripts: () => ScriptsState, a
     const [server] = await Promise.all([
       authorizationServer.status(),
       store.ping().catch((err: unknown) => {
-        storeStatus = (err as Error).message;
+        storeStatus = messageOf(err);
       }),
     ]);
     const state = scripts();

@@ -5,6 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { OutboundError, send, type OutboundPolicy } from '../outbound/index.ts';
 import { ServerCallError, type CallOutcome, type ServerCall } from './types.ts';
+import { messageOf } from '../errors/index.ts';
 
 /** What an error answer says, in a line: OAuth (`error_description`), Keycloak (`errorMessage`) or Hydra's own members. */
 function reasonOf(status: number, body: unknown): string {
@@ -36,7 +37,7 @@ export function serverCall(
       const response = await attempt()
         .catch((err: unknown) => (err instanceof OutboundError && err.reason === 'network' && /ECONNRESET|socket hang up|EPIPE/.test(err.message) ? attempt() : Promise.reject(err)))
         .catch((err: unknown) => {
-          const reason = err instanceof OutboundError ? `${err.reason}: ${err.message}` : (err as Error).message;
+          const reason = err instanceof OutboundError ? `${err.reason}: ${err.message}` : messageOf(err);
           throw new ServerCallError('unavailable', `${operation}: ${reason}`, { cause: err });
         });
       const text = response.body.toString('utf8');
@@ -51,7 +52,7 @@ export function serverCall(
       observe(operation, 'ok');
       return { status: response.status, headers: response.headers, body: parsed };
     } catch (err) {
-      const failure = err instanceof ServerCallError ? err : new ServerCallError('unavailable', `${operation}: ${(err as Error).message}`, { cause: err });
+      const failure = err instanceof ServerCallError ? err : new ServerCallError('unavailable', `${operation}: ${messageOf(err)}`, { cause: err });
       observe(operation, failure.kind, failure);
       throw failure;
     }

@@ -5,17 +5,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import type { AuthorizationServerSettings, ConfigHolder, ServerConfig } from '../config/index.ts';
-import { OAuthError, TemporarilyUnavailable } from '../errors/index.ts';
+import { messageOf, OAuthError, TemporarilyUnavailable } from '../errors/index.ts';
 import { trustedServerPolicy } from '../outbound/index.ts';
 import type { RequestPolicy, ServerClientContext } from '../policy/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
 import { sameValue } from './compare.ts';
 import { serverCall } from './http.ts';
-import { hydra } from './hydra.ts';
-import { keycloak } from './keycloak.ts';
+import { connect } from './connections.ts';
 import { ServerMetadata, type Topology } from './metadata.ts';
-import { oidcProvider } from './oidcProvider.ts';
 import { narrowConfig } from './supported.ts';
 import { ServerCallError, type AuthorizationServer, type CallOutcome, type ServerCall, type ServerClient } from './types.ts';
 
@@ -132,8 +130,7 @@ export class AuthorizationServerLink {
       },
     );
     const context = { issuer: this.#options.issuer, call, serverIssuer: () => this.#metadata?.document?.issuer as string | undefined };
-    const server = settings.type === 'hydra' ? hydra(settings, context) : settings.type === 'keycloak' ? keycloak(settings, context) : oidcProvider(settings, context);
-    return { server, call };
+    return { server: connect(settings, context), call };
   }
 
   #down(reason: string): void {
@@ -168,7 +165,7 @@ export class AuthorizationServerLink {
     try {
       await server.ping();
     } catch (err) {
-      return { ok: false, detail: (err as Error).message };
+      return { ok: false, detail: messageOf(err) };
     }
     const metadata = await this.#metadata?.ensure().then(() => this.#metadata);
     if (metadata?.awaited) return { ok: false, detail: `its discovery document has not been read: ${metadata.error ?? 'not yet'}` };
@@ -319,7 +316,7 @@ export class AuthorizationServerLink {
       const previous = change.before ? this.#mapped(server, change.before) : undefined;
       await move(server, clientId, applied !== undefined, previous);
     } catch (err) {
-      this.#options.logger.error({ clientId, err: (err as Error).message }, 'undoing a change at the authorization server failed; the reconciler will repair it');
+      this.#options.logger.error({ clientId, err }, 'undoing a change at the authorization server failed; the reconciler will repair it');
     }
   }
 }

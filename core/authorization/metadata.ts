@@ -2,6 +2,7 @@
 // issuer for discovery, registration and tokens. Read when the connection is made, again when it
 // is older than a few minutes and someone asks, and on demand (the reconciler); one read at a time,
 // and the last good copy stays through an outage.
+import { messageOf } from '../errors/index.ts';
 
 /** How clients find Registrar and the server under one issuer, or why they cannot. */
 export type Topology =
@@ -107,7 +108,7 @@ export class ServerMetadata {
       this.#fetchedAt = this.#now();
       this.#error = undefined;
     } catch (err) {
-      this.#error = (err as Error).message;
+      this.#error = messageOf(err);
     }
   }
 

@@ -4,6 +4,7 @@
 // create is never touched. It runs at start, every authorizationServerSyncIntervalSeconds, when
 // the configuration names another server, and on demand; one run at a time per process.
 import type { Logger } from 'pino';
+import { messageOf } from '../errors/index.ts';
 import type { PolicyEngine } from '../policy/index.ts';
 import type { ClientRecords } from '../store/index.ts';
 import type { AuthorizationServerLink } from './link.ts';
@@ -153,7 +154,7 @@ export class Reconciler {
         }
       } catch (err) {
         report.outcome = 'failed';
-        report.error = (err as Error).message;
+        report.error = messageOf(err);
       }
     }
   }

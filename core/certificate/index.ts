@@ -8,7 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { TLSSocket } from 'node:tls';
 import type { Context } from 'koa';
 import type { ServerConfig } from '../config/index.ts';
-import { InvalidRequest } from '../errors/index.ts';
+import { InvalidRequest, messageOf } from '../errors/index.ts';
 import { fromTrustedProxy } from '../net/index.ts';
 
 export const DistinguishedNameSchema = Type.Object(
@@ -148,7 +148,7 @@ export function requestCertificate(ctx: Context, config: ServerConfig): ClientCe
       return parseCertificate(fromHeaderValue(header, value));
     } catch (err) {
       if (err instanceof InvalidRequest) throw err;
-      throw new InvalidRequest(`the ${header} header does not hold a certificate: ${(err as Error).message}`);
+      throw new InvalidRequest(`the ${header} header does not hold a certificate: ${messageOf(err)}`);
     }
   }
   return undefined;

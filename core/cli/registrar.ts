@@ -17,6 +17,7 @@ import { AdminClientSchema, dryRun, SCOPES } from '../admin/index.ts';
 import { readSettings } from '../config/index.ts';
 import { createRegistrar } from '../index.ts';
 import { typeCheckScripts } from './typeCheck.ts';
+import { messageOf } from '../errors/index.ts';
 
 const USAGE = `usage:
   registrar schema
@@ -246,5 +247,5 @@ async function main(args: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (err: unknown) => fail(`registrar: ${(err as Error).message}`),
+  (err: unknown) => fail(`registrar: ${messageOf(err)}`),
 );

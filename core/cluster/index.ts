@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import type { Metrics } from '../admin/index.ts';
 import type { Settings } from '../config/index.ts';
+import { messageOf } from '../errors/index.ts';
 
 /** Messages between the supervisor and its workers. */
 type Message =
@@ -61,7 +62,7 @@ export async function superviseWorkers(settings: Settings, logger: Logger): Prom
         } else if (message.type === 'registrar:metrics-request') {
           aggregator.clusterMetrics().then(
             (text) => worker.isConnected() && worker.send({ type: 'registrar:metrics', id: message.id, text } satisfies Message),
-            (err: unknown) => worker.isConnected() && worker.send({ type: 'registrar:metrics', id: message.id, error: (err as Error).message } satisfies Message),
+            (err: unknown) => worker.isConnected() && worker.send({ type: 'registrar:metrics', id: message.id, error: messageOf(err) } satisfies Message),
           );
         }
       });
@@ -82,7 +83,7 @@ export async function superviseWorkers(settings: Settings, logger: Logger): Prom
         },
         (err: unknown) => {
           if (stopping) return;
-          logger.error({ err: (err as Error).message, retryInMs: retryMs }, 'a replacement worker failed to start');
+          logger.error({ err, retryInMs: retryMs }, 'a replacement worker failed to start');
           setTimeout(attempt, retryMs).unref();
           retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
         },

@@ -3,6 +3,7 @@
 // forever on some paths (/proc/x), so parents are created one level at a time, within a bound.
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { messageOf } from '../errors/index.ts';
 
 const MAX_DEPTH = 64;
 
@@ -20,7 +21,7 @@ function makeDirectory(dir: string, depth: number): void {
       makeDirectory(parent, depth + 1);
       return makeDirectory(dir, MAX_DEPTH);
     }
-    throw new TypeError(`DCR_DATA_DIR: cannot create ${dir} (${code ?? (err as Error).message})`);
+    throw new TypeError(`DCR_DATA_DIR: cannot create ${dir} (${code ?? messageOf(err)})`);
   }
 }
 
@@ -33,6 +34,6 @@ export function prepareDataDir(dataDir: string): void {
     writeFileSync(probe, '', { mode: 0o600 });
     rmSync(probe, { force: true });
   } catch (err) {
-    throw new TypeError(`DCR_DATA_DIR: ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new TypeError(`DCR_DATA_DIR: ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? messageOf(err)})`);
   }
 }

@@ -8,6 +8,7 @@ import { describeJsonError } from '../validation/index.ts';
 import { parseCidr } from '../net/index.ts';
 import { describeErrors, schemaValidator } from '../validation/index.ts';
 import { ServerProperties, type ServerConfig } from './properties.ts';
+import { messageOf } from '../errors/index.ts';
 
 export { prepareDataDir } from './dataDir.ts';
 export { PUBLISHED_PROPERTIES, SECURITY_PROPERTIES, ServerProperties, describeProperties, type AuthorizationServerSettings, type ServerConfig, type PropertyDoc, type PublishedProperty, type WhenAbsent } from './properties.ts';
@@ -179,7 +180,7 @@ function readTls(env: NodeJS.ProcessEnv): Settings['tls'] {
     try {
       return readFileSync(file, 'utf8');
     } catch (err) {
-      throw new TypeError(`${name}: cannot read ${file}: ${(err as Error).message}`);
+      throw new TypeError(`${name}: cannot read ${file}: ${messageOf(err)}`);
     }
   };
   return { cert: read('DCR_TLS_CERT_FILE', certFile), key: read('DCR_TLS_KEY_FILE', keyFile), ca: caFile ? read('DCR_TLS_CA_FILE', caFile) : undefined };
@@ -248,7 +249,7 @@ export function loadConfigFile(path: string | undefined): Record<string, unknown
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new TypeError(`DCR_CONFIG: cannot read ${path}: ${(err as Error).message}`);
+    throw new TypeError(`DCR_CONFIG: cannot read ${path}: ${messageOf(err)}`);
   }
   let parsed: unknown;
   try {

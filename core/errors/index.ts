@@ -87,6 +87,13 @@ export class Conflict extends InvalidRequest {
   }
 }
 
+/** A write lost its race: another request changed the client since it was read (409). */
+export class ChangedMeanwhile extends Conflict {
+  constructor() {
+    super('the client was changed by another request at the same time; read it again and retry');
+  }
+}
+
 /** Too many requests from one address: 429 with Retry-After. */
 export class TooManyRequests extends InvalidRequest {
   constructor(description: string, retryAfterSeconds: number) {
@@ -120,4 +127,9 @@ export class TemporarilyUnavailable extends OAuthError {
   override get expose(): boolean {
     return true;
   }
+}
+
+/** What went wrong, in words, whatever was thrown (for messages and refusals; logs take the error itself, as `{ err }`). */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -10,6 +10,7 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { clientNames, isPrivateAddress } from '../net/index.ts';
 import type { OutboundPolicy } from './policy.ts';
+import { messageOf } from '../errors/index.ts';
 
 export { outboundPolicy, trustedServerPolicy, type OutboundPolicy } from './policy.ts';
 
@@ -178,5 +179,5 @@ function asOutboundError(err: unknown): OutboundError {
   if (err instanceof OutboundError) return err;
   const cause = (err as { cause?: unknown }).cause;
   if (cause instanceof OutboundError) return cause;
-  return new OutboundError('network', (err as Error).message, { cause: err });
+  return new OutboundError('network', messageOf(err), { cause: err });
 }

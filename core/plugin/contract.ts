@@ -25,8 +25,7 @@ export interface PluginServices {
     count(filter: ClientFilter): Promise<number>;
     find(filter: ClientFilter, limit: number): Promise<ClientView[]>;
   };
-  /** GET a JSON document under the server's outbound rules in force; rejects with an OutboundError. Pass the call's signal. */
-  /** GET a JSON document under the outbound rules; `headers` are sent as given (an API version, say). */
+  /** GET a JSON document under the server's outbound rules in force; rejects with an OutboundError. Pass the call's signal; `headers` are sent as given (an API version, say). */
   fetchJson(url: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<unknown>;
   /** The server's shared cache of remote key sets; rejects with a KeySetError. */
   keySets: { get(url: string): Promise<JSONWebKeySet> };

@@ -67,7 +67,7 @@ export async function recheckAddresses(services: RegistrationServices, logger: L
         if (disable) report.disabled++;
         logger.warn({ clientId: record.clientId, member: finding?.member, host: finding?.host, disabled: disable || record.disabled === true }, 'a client URI servers dereference now resolves to a private address');
       } catch (err) {
-        logger.warn({ clientId: record.clientId, err: (err as Error).message }, 'recording an address re-check finding failed; the next run tries again');
+        logger.warn({ clientId: record.clientId, err }, 'recording an address re-check finding failed; the next run tries again');
       }
     }
     if (page.length < PAGE) break;

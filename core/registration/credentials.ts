@@ -1,8 +1,12 @@
-// What the server issues with a client: client_id, client_secret (for secret-based
-// authentication methods), the registration access token, and the expiry.
+// What the server issues with a client and keeps of it: client_secret (for secret-based
+// authentication methods), the registration access token (rotated on use when
+// rotateClientRegistrationAccessTokenOnUsage says so: RFC 7592 §3 allows it on any use), the
+// expiry, and the stored record, made in one place for a new registration and for a revision.
 import type { ServerConfig } from '../config/index.ts';
 import { InvalidClientMetadata } from '../errors/index.ts';
 import { keyedWithClientSecret, type ClientMetadata } from '../metadata/index.ts';
+import { hashToken, newRegistrationAccessToken } from '../secrets/index.ts';
+import type { ClientRecord } from '../store/index.ts';
 
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 
@@ -24,3 +28,35 @@ export function clientExpiry(lifetime: number | undefined, config: ServerConfig,
 }
 
 export const epochSeconds = (ms: number): number => Math.floor(ms / 1000);
+
+export interface RecordContent {
+  metadata: ClientMetadata;
+  /** The sealed client secret, or null when the client has none. */
+  secret: string | null;
+  registrationAccessTokenHash: string;
+  /** When the client expires (ms), or null for never. */
+  expiresAt: number | null;
+}
+
+const expiry = (expiresAt: number | null) => ({ expiresAt, clientSecretExpiresAt: expiresAt === null ? 0 : epochSeconds(expiresAt) });
+
+export function newRecord(clientId: string, content: RecordContent, now: number): ClientRecord {
+  const { metadata, secret, registrationAccessTokenHash, expiresAt } = content;
+  return { clientId, metadata, secret, registrationAccessTokenHash, clientIdIssuedAt: epochSeconds(now), ...expiry(expiresAt), createdAt: now, updatedAt: now, revision: 1 };
+}
+
+export function revisedRecord(current: ClientRecord, content: RecordContent, now: number): ClientRecord {
+  const { metadata, secret, registrationAccessTokenHash, expiresAt } = content;
+  return { ...current, metadata, secret, registrationAccessTokenHash, ...expiry(expiresAt), updatedAt: now, revision: current.revision + 1 };
+}
+
+/**
+ * The token a read or update answers with (RFC 7592 §3): a new one when rotation is on, stored
+ * only together with the answer that delivers it; otherwise the one presented, if the request
+ * presented one (a client recognised by an access token or its certificate gets none).
+ */
+export function nextToken(config: ServerConfig, record: ClientRecord, presented: string | undefined): { tokenHash: string; registrationAccessToken: string | undefined } {
+  if (!config.rotateClientRegistrationAccessTokenOnUsage) return { tokenHash: record.registrationAccessTokenHash, registrationAccessToken: presented };
+  const registrationAccessToken = newRegistrationAccessToken();
+  return { tokenHash: hashToken(registrationAccessToken), registrationAccessToken };
+}

@@ -52,7 +52,7 @@ export class DecisionWriter {
     const batch = this.#queue;
     this.#queue = [];
     const write = this.#log.append(batch).catch((err: unknown) => {
-      this.#logger.warn({ err: (err as Error).message, records: batch.length }, 'decision records could not be written');
+      this.#logger.warn({ err, records: batch.length }, 'decision records could not be written');
     });
     this.#writing.add(write);
     void write.finally(() => this.#writing.delete(write));

@@ -8,7 +8,7 @@
 // caching (max-age clamped to configured bounds); a failed refresh keeps the last good version
 // until its hard expiry.
 import type { ServerConfig } from '../config/index.ts';
-import { InvalidRequest, OAuthError } from '../errors/index.ts';
+import { ChangedMeanwhile, InvalidRequest, OAuthError } from '../errors/index.ts';
 import { pickMetadata, type ClientMetadata } from '../metadata/index.ts';
 import { get, OutboundError, outboundPolicy } from '../outbound/index.ts';
 import type { RequestPolicy } from '../policy/index.ts';
@@ -16,9 +16,8 @@ import { hashToken, newRegistrationAccessToken } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
 import { admit } from './admission.ts';
 import { draftClient } from './draft.ts';
-import { newRecord, revisedRecord } from './record.ts';
-import { conflict } from './rotate.ts';
 import type { RegistrationServices } from './services.ts';
+import { newRecord, revisedRecord } from './credentials.ts';
 
 /** invalid_client (400): the document cannot be had, or does not make a client. */
 const invalidClient = (description: string) => new OAuthError('invalid_client', description, { status: 400 });
@@ -135,7 +134,7 @@ export async function resolveMetadataDocument(clientId: string, services: Regist
   } catch (err) {
     // The last good version serves until its hard expiry.
     if (stored?.metadataDocument && now < stored.metadataDocument.hardExpiresAt) {
-      options.log.warn({ clientId, err: (err as Error).message }, 'refreshing a client ID metadata document failed; the last good version is used');
+      options.log.warn({ clientId, err }, 'refreshing a client ID metadata document failed; the last good version is used');
       return stored;
     }
     throw err;
@@ -157,7 +156,7 @@ export async function resolveMetadataDocument(clientId: string, services: Regist
   const record = stored ? { ...revisedRecord(stored, content, now), metadataDocument } : { ...newRecord(clientId, content, now), metadataDocument };
   const change = { operation, requestId: options.requestId, before: stored, after: record, policy: options.policy } as const;
   if (stored) {
-    if (!(await services.authorizationServer.commit(change, () => services.clients.replace(record, stored.revision)))) throw conflict();
+    if (!(await services.authorizationServer.commit(change, () => services.clients.replace(record, stored.revision)))) throw new ChangedMeanwhile();
   } else {
     const admission = await admit(record, undefined, services, config, now);
     try {

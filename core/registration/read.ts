@@ -1,10 +1,11 @@
 // GET registration_client_uri: RFC 7592 §2.1. The answer carries the registration access token:
 // the one presented, or its replacement when tokens rotate, stored only once the answer is ready
 // (HEAD, whose answer has no body, never rotates).
+import { ChangedMeanwhile } from '../errors/index.ts';
+import { nextToken } from './credentials.ts';
 import { storedClientContext } from '../policy/index.ts';
 import { authenticate } from './authenticate.ts';
 import { clientInformation } from './response.ts';
-import { conflict, nextToken } from './rotate.ts';
 import type { RegistrationContext, RegistrationServices } from './services.ts';
 
 export function read(services: RegistrationServices) {
@@ -20,7 +21,7 @@ export function read(services: RegistrationServices) {
     const context = storedClientContext('read', ctx.state.requestId, record.clientId, record.metadata);
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
     const response = await ctx.state.policy.modifyResponse('modifyReadResponse', information, context);
-    if (rotated && !(await services.clients.replace(record, current.revision))) throw conflict();
+    if (rotated && !(await services.clients.replace(record, current.revision))) throw new ChangedMeanwhile();
     ctx.status = 200;
     ctx.body = response;
   };

@@ -1,12 +1,11 @@
-// POST {registration_endpoint}: RFC 7591 §3.1 / OpenID Connect DCR §3.1. The steps follow the
-// request flow in docs/architecture.md; nothing is persisted unless every step succeeded.
+// POST {registration_endpoint}: RFC 7591 §3.1 / OpenID Connect DCR §3.1. The numbered steps are
+// those of "A registration" in docs/architecture.md; nothing is persisted unless every step succeeded.
 import { AccessDenied } from '../errors/index.ts';
 import { hashToken, newClientId, newClientSecret, newRegistrationAccessToken } from '../secrets/index.ts';
-import { clientExpiry, needsSecret } from './credentials.ts';
+import { clientExpiry, needsSecret, newRecord } from './credentials.ts';
 import { admit } from './admission.ts';
 import { draftClient } from './draft.ts';
 import { readInitialAccessToken } from './initialAccess.ts';
-import { newRecord } from './record.ts';
 import { replaceEarlier } from './replace.ts';
 import { readRegistrationRequest } from './request.ts';
 import { clientInformation } from './response.ts';
@@ -52,8 +51,8 @@ export function register(services: RegistrationServices) {
     if (initialAccessToken) record.initialAccessTokenId = initialAccessToken.id;
     if (statement?.trusted) record.statementIssuer = String(statement.claims.iss);
 
-    // 8. Response policy; its place (token, cap, duplicates); then the authorization server and the
-    //    store (both or neither), then 201.
+    // 8. Response policy; its places (token, cap, duplicates); the authorization server and the
+    //    store (both or neither); 201; the earlier registrations it replaces.
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
     const response = await policy.modifyResponse('modifyPostResponse', information, context);
     const admission = await admit(record, initialAccessToken, services, config, now);

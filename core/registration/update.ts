@@ -1,15 +1,13 @@
 // PUT registration_client_uri: RFC 7592 §2.2. The body replaces the client's metadata; the
 // server-issued members must not be sent, and client_id / client_secret, if sent, must match.
-import { InvalidRequest } from '../errors/index.ts';
+import { ChangedMeanwhile, InvalidRequest } from '../errors/index.ts';
 import { newClientSecret, secretsEqual } from '../secrets/index.ts';
 import type { ClientRecord } from '../store/index.ts';
 import { authenticate } from './authenticate.ts';
-import { clientExpiry, needsSecret } from './credentials.ts';
+import { clientExpiry, needsSecret, nextToken, revisedRecord } from './credentials.ts';
 import { draftClient } from './draft.ts';
-import { revisedRecord } from './record.ts';
 import { readRegistrationRequest } from './request.ts';
 import { clientInformation } from './response.ts';
-import { conflict, nextToken } from './rotate.ts';
 import type { RegistrationContext, RegistrationServices } from './services.ts';
 
 const SERVER_ISSUED = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
@@ -60,7 +58,7 @@ export function update(services: RegistrationServices) {
     const information = clientInformation(record, services.registrationEndpoint, { clientSecret, registrationAccessToken });
     const response = await ctx.state.policy.modifyResponse('modifyPutResponse', information, context);
     const change = { operation: 'update' as const, requestId: ctx.state.requestId, before: current, after: record, policy: ctx.state.policy };
-    if (!(await services.authorizationServer.commit(change, () => services.clients.replace(record, current.revision)))) throw conflict();
+    if (!(await services.authorizationServer.commit(change, () => services.clients.replace(record, current.revision)))) throw new ChangedMeanwhile();
     ctx.state.log.info({ clientId: record.clientId, operation: 'update' }, 'client updated');
     ctx.status = 200;
     ctx.body = response;

@@ -1,18 +1,19 @@
 // The script host: the scripts folder's versions (registry.ts), their plugin grants
 // (plugins.ts), their log lines (logs.ts), and the decisions they make for the registration flow
-// (decisions.ts), behind the policy port.
+// (scriptPolicy.ts), behind the policy port.
 import { EventEmitter } from 'node:events';
 import { readdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Plugin, PluginServices } from '../plugin/index.ts';
 import type { PolicyEngine, RequestPolicy, RequestScope } from '../policy/index.ts';
-import { inShadow, ScriptPolicy, type ShadowObserver } from './decisions.ts';
+import { inShadow, ScriptPolicy, type ShadowObserver } from './scriptPolicy.ts';
 import { scriptNameOf } from './files.ts';
 import type { CallObserver } from './invoke.ts';
 import { ScriptLogs } from './logs.ts';
 import { MemoryBudget } from './memory.ts';
 import { PluginGrants, type PluginCallObserver } from './plugins.ts';
 import { ScriptRegistry, type ScriptEvent } from './registry.ts';
+import { messageOf } from '../errors/index.ts';
 
 export type { ScriptEvent };
 
@@ -77,7 +78,7 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
       await readdir(this.dir);
     } catch (err) {
       if (!optional) {
-        const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        const reason = (err as NodeJS.ErrnoException).code ?? messageOf(err);
         throw new TypeError(`DCR_SCRIPTS_DIR: ${this.dir} cannot be read (${reason}); create it, or set DCR_SCRIPTS_OPTIONAL=true to run without scripts`);
       }
       this.#logger.warn({ dir: this.dir }, 'running without scripts: the scripts folder is not there (DCR_SCRIPTS_OPTIONAL)');

@@ -7,6 +7,7 @@ import { ScriptIsolate, type CallOutcome } from './isolate.ts';
 import type { ScriptLogs } from './logs.ts';
 import { RESULT_VALIDATORS } from './results.ts';
 import { statsOf, type ScriptEntry, type ScriptVersion } from './versions.ts';
+import { messageOf } from '../errors/index.ts';
 
 export type CallObserver = (call: { script: string; hook: string; ms: number; decision: string }) => void;
 
@@ -103,7 +104,7 @@ export async function invoke(
     return outcome;
   } catch (err) {
     stats.errors += 1;
-    const failure = err instanceof ScriptError ? err : new ScriptError('script_error', name, hook, (err as Error).message);
+    const failure = err instanceof ScriptError ? err : new ScriptError('script_error', name, hook, messageOf(err));
     if (failure.code !== 'overloaded') entry.lastError = { ...failure.toJSON(), at: new Date().toISOString(), requestId };
     options.logs.failure(name, { hook, reqId: requestId, error: failure.toJSON() }, 'script hook failed');
     const skip = settings.onError === 'skip' && hook !== 'init' && failure.code !== 'overloaded';

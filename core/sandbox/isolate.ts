@@ -5,6 +5,7 @@
 // await and promises that never settle); either overrun, or the memory limit, kills the isolate
 // and the owner rebuilds it from the same source.
 import ivm from 'isolated-vm';
+import { messageOf } from '../errors/index.ts';
 import { Completions, thrownError, type Completion } from './completions.ts';
 import { locate, ScriptError, type ScriptFailure } from './errors.ts';
 import { RUNTIME_MODULES, RUNTIME_ROOT } from './runtimeSource.ts';
@@ -142,7 +143,7 @@ export class ScriptIsolate {
       const dispatch = held(new ivm.Reference((plugin: string, fn: string, argsJson: string, requestId: string) =>
         options.dispatch(plugin, fn, argsJson, requestId || undefined).then(
           (json) => (json === undefined ? '{}' : `{"value":${json}}`),
-          (err: unknown) => JSON.stringify({ error: String((err as Error | undefined)?.message ?? err) }),
+          (err: unknown) => JSON.stringify({ error: messageOf(err) }),
         ),
       ));
       const receiver = { receive: (_callId: number, _completion: Completion): void => {} };
@@ -161,7 +162,7 @@ export class ScriptIsolate {
       try {
         script = held(await isolate.compileModule(options.code, { filename: options.file }));
       } catch (err) {
-        throw fail((err as Error).message, String((err as Error).stack ?? ''));
+        throw fail(messageOf(err), String((err as Error).stack ?? ''));
       }
       const runtime = await loadRuntime(isolate, context, held);
       const entry = held(await isolate.compileModule(ENTRY, { filename: 'registrar:entry' }));
@@ -176,7 +177,7 @@ export class ScriptIsolate {
         });
         await entry.evaluate({ timeout: options.timeoutMs });
       } catch (err) {
-        throw fail((err as Error).message, String((err as Error).stack ?? ''));
+        throw fail(messageOf(err), String((err as Error).stack ?? ''));
       }
       const api = held(await held(entry.namespace).get('api', { reference: true }));
       const info = JSON.parse(await api.get('exported', { copy: true })) as { exported: string[]; uses: string[] };
@@ -194,7 +195,7 @@ export class ScriptIsolate {
       releaseAll(handles);
       if (!isolate.isDisposed) isolate.dispose();
       if (err instanceof ScriptError) throw err;
-      throw new ScriptError('compile_error', options.name, undefined, (err as Error).message, locate(options.file, String((err as Error).stack ?? '')));
+      throw new ScriptError('compile_error', options.name, undefined, messageOf(err), locate(options.file, String((err as Error).stack ?? '')));
     }
   }
 
@@ -360,7 +361,7 @@ export class ScriptIsolate {
 
   #classify(err: unknown): { code: ScriptFailure; message: string; stack?: string } {
     if (err instanceof ScriptError) return { code: err.code, message: err.message };
-    const message = (err as Error)?.message ?? String(err);
+    const message = messageOf(err);
     const stack = (err as Error)?.stack;
     if ((err as { code?: unknown })?.code === 'output_too_large') return { code: 'output_too_large', message, ...(stack ? { stack } : {}) };
     // isolated-vm's words for a call made on an isolate already gone, as opposed to the one that ran it out of memory.

@@ -18,6 +18,7 @@ import type { MemoryBudget } from './memory.ts';
 import type { PluginGrants } from './plugins.ts';
 import { parseSettings, type ScriptSettings } from './settings.ts';
 import { byPriority, type ScriptEntry, type ScriptVersion } from './versions.ts';
+import { messageOf } from '../errors/index.ts';
 
 export type ScriptEvent = { name: string; generation: number };
 
@@ -104,7 +105,7 @@ export class ScriptRegistry extends EventEmitter {
       return;
     }
     const fail = (err: unknown) => {
-      const details = err instanceof ScriptError ? err.toJSON() : { code: 'compile_error', script: name, message: (err as Error).message, file: source.file };
+      const details = err instanceof ScriptError ? err.toJSON() : { code: 'compile_error', script: name, message: messageOf(err), file: source.file };
       entry.lastError = { ...details, at: new Date().toISOString() };
       if (!entry.version) entry.state = 'failed';
       this.#logger.error({ script: name, error: entry.lastError }, 'script version refused; the last good version keeps serving');
@@ -119,7 +120,7 @@ export class ScriptRegistry extends EventEmitter {
     try {
       settings = parseSettings(settingsText);
     } catch (err) {
-      return fail(new ScriptError('compile_error', name, undefined, `${name}.json: ${(err as Error).message}`, { file: join(this.dir, `${name}.json`) }));
+      return fail(new ScriptError('compile_error', name, undefined, `${name}.json: ${messageOf(err)}`, { file: join(this.dir, `${name}.json`) }));
     }
     if (!settings.enabled) {
       this.#retire(entry, 'disabled');
@@ -217,7 +218,7 @@ export class ScriptRegistry extends EventEmitter {
       try {
         match = compileMatch(await instance.matchDeclaration(settings.properties), hooks);
       } catch (err) {
-        throw err instanceof ScriptError ? err : new ScriptError('compile_error', name, undefined, (err as Error).message, { file: source.file });
+        throw err instanceof ScriptError ? err : new ScriptError('compile_error', name, undefined, messageOf(err), { file: source.file });
       }
       const loadedAt = new Date().toISOString();
       const candidate: ScriptVersion = { name, file: source.file, code, hash, generation, loadedAt, settings, instance, rebuilding: undefined, hooks, match, inFlight: 0, retired: false };

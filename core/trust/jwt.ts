@@ -2,7 +2,7 @@
 // caller says where keys come from (by the JWS header) and which error family to answer with;
 // this module maps every failure to that family with a precise description.
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTPayload, type JWSHeaderParameters } from 'jose';
-import type { OAuthError } from '../errors/index.ts';
+import { messageOf, type OAuthError } from '../errors/index.ts';
 import { checkDepth } from '../http/index.ts';
 import { KeySetError, parseJwks, type JSONWebKeySet, type RemoteKeySets } from './keySets.ts';
 
@@ -40,12 +40,12 @@ export function decodeUnverified(token: string, options: Pick<VerifyOptions, 'wh
   try {
     decoded = { header: decodeProtectedHeader(token) as JWSHeaderParameters, claims: decodeJwt(token) as DecodedJwt['claims'] };
   } catch (err) {
-    throw options.invalid(`the ${options.what} cannot be decoded: ${(err as Error).message}`);
+    throw options.invalid(`the ${options.what} cannot be decoded: ${messageOf(err)}`);
   }
   try {
     checkDepth(decoded.claims, `the ${options.what}`);
   } catch (err) {
-    throw options.invalid((err as Error).message);
+    throw options.invalid(messageOf(err));
   }
   return decoded;
 }
@@ -103,7 +103,7 @@ function mapError(err: unknown, source: KeySource, options: VerifyOptions): OAut
   }
   if (err instanceof errors.JOSEAlgNotAllowed) return options.invalid(`the ${what}'s algorithm is not accepted`);
   if (err instanceof errors.JOSEError) return options.invalid(`the ${what} is invalid: ${err.message}`);
-  return options.unapproved(`the ${what} could not be verified: ${(err as Error).message}`);
+  return options.unapproved(`the ${what} could not be verified: ${messageOf(err)}`);
 }
 
 /** A JWKS from configuration or a claim (object or JSON string); undefined when absent or malformed. */

@@ -7,7 +7,7 @@
 // replay neither reads nor fills the live scripts' copies.
 import { X509Certificate } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
-import { definePlugin, OutboundError, PluginCallError, type PluginCall } from '../../core/plugin/index.ts';
+import { definePlugin, messageOf, OutboundError, PluginCallError, type PluginCall } from '../../core/plugin/index.ts';
 
 const Config = Type.Object(
   {
@@ -155,9 +155,9 @@ async function status(args: unknown[], call: PluginCall<DirectoryConfig>): Promi
     if (err instanceof OutboundError && err.reason === 'http_status' && /404/.test(err.message)) value = { status: 'Unknown' };
     else if (cached) {
       // The directory is down: its last answer stands until it is back.
-      call.services.logger.warn({ url, err: (err as Error).message }, 'the directory status lookup failed; its last answer is used');
+      call.services.logger.warn({ url, err }, 'the directory status lookup failed; its last answer is used');
       return cached.value;
-    } else throw new PluginCallError(`the directory status lookup failed: ${(err as Error).message}`);
+    } else throw new PluginCallError(`the directory status lookup failed: ${messageOf(err)}`);
   }
   remember(statusCache, `${call.scope}|${url}`, { value, expires: now + call.config.cacheTtlSeconds * 1000 }, MAX_STATUS_ENTRIES);
   return value;
@@ -190,8 +190,8 @@ async function keptList(
       list = { entries, fetchedAt: now };
       remember(lists, `${call.scope}|${url}`, list, MAX_ANCHOR_BUNDLES);
     } catch (err) {
-      if (!list) throw new PluginCallError(`the directory list ${url} cannot be had and none was fetched before: ${(err as Error).message}`);
-      call.services.logger.warn({ url, err: (err as Error).message }, 'refreshing a directory list failed; the last good copy is used');
+      if (!list) throw new PluginCallError(`the directory list ${url} cannot be had and none was fetched before: ${messageOf(err)}`);
+      call.services.logger.warn({ url, err }, 'refreshing a directory list failed; the last good copy is used');
     }
   }
   return { entries: list.entries, ageSeconds: Math.floor((now - list.fetchedAt) / 1000) };

@@ -1,7 +1,7 @@
 // host.log.<level>(message, fields?): structured log lines tagged with the script and request id
 // (capped in size and rate per script by the server).
 import { Type } from '@sinclair/typebox';
-import { Nothing, type Plugin, type PluginFunctionDeclaration } from '../../core/plugin/index.ts';
+import { definePlugin, Nothing, type PluginFunctionDeclaration } from '../../core/plugin/index.ts';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -16,9 +16,9 @@ const line = (level: (typeof LEVELS)[number]): PluginFunctionDeclaration => ({
   },
 });
 
-export const log: Plugin = {
-  name: 'log',
-  description: 'Structured logging, tagged with the script name and the request id.',
-  config: Type.Object({}, { additionalProperties: false }),
-  functions: Object.fromEntries(LEVELS.map((level) => [level, line(level)])),
-};
+export const log = definePlugin(
+  'log',
+  'Structured logging, tagged with the script name and the request id.',
+  Type.Object({}, { additionalProperties: false }),
+  Object.fromEntries(LEVELS.map((level) => [level, line(level)])),
+);

@@ -1,7 +1,7 @@
 // Client keys: jwks and jwks_uri are exclusive (RFC 7591 §2); keys by value must be public,
 // asymmetric and importable (jose); methods that need client keys must have them.
 import { importJWK, type JWK } from 'jose';
-import { InvalidClientMetadata } from '../../errors/index.ts';
+import { InvalidClientMetadata, messageOf } from '../../errors/index.ts';
 import type { ClientMetadata } from '../fields.ts';
 import { ENCRYPTION_ALG_MEMBERS } from './encryption.ts';
 
@@ -66,7 +66,7 @@ async function checkKey(key: JWK, index: number): Promise<void> {
   try {
     await importJWK(key, alg);
   } catch (err) {
-    throw new InvalidClientMetadata(`${name} is not a valid public key: ${(err as Error).message}`);
+    throw new InvalidClientMetadata(`${name} is not a valid public key: ${messageOf(err)}`);
   }
 }
 

@@ -7,6 +7,7 @@
 // (revisionClaims.ts) make it so. Each role is a module; connection.ts is what they share.
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
+import { messageOf } from '../../errors/index.ts';
 import type { Store } from '../roles.ts';
 import { MongoAdministration } from './administration.ts';
 import { MongoClients } from './clients.ts';
@@ -62,7 +63,7 @@ export class MongoStore implements Store {
       await client.db(options.database).command({ ping: 1 });
     } catch (err) {
       await client.close().catch(() => {});
-      throw new Error(`cannot reach MongoDB at ${redact(options.uri)}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`cannot reach MongoDB at ${redact(options.uri)}: ${messageOf(err)}`, { cause: err });
     }
     const claims = options.revisionClaims ?? 'auto';
     const ferretdb = claims === 'auto' && (await client.db('admin').command({ buildInfo: 1 })).ferretdbVersion !== undefined;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { freshRandomBytes, hashToken, newTimeOrderedId, newClientSecret, newRegistrationAccessToken, parseKey, SecretBox, tokenMatches } from '../core/secrets/index.ts';
+import { freshRandomBytes, hashToken, newTimeOrderedId, newClientSecret, newRegistrationAccessToken, parseKey, SecretBox, tokenMatches } from '../../core/secrets/index.ts';
 
 describe('secrets', () => {
   it('seals with AES-256-GCM bound to the client id', () => {

@@ -8,9 +8,9 @@ import { once } from 'node:events';
 import { Agent, request as httpRequestRaw } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
-import { EmbeddedStore } from '../../core/store/index.ts';
-import { failedStart, startProcess as start, stopProcess as stop } from '../helpers/process.ts';
-import { freePort, httpRequest, tempDir } from '../helpers/server.ts';
+import { EmbeddedStore } from '../core/store/index.ts';
+import { failedStart, startProcess as start, stopProcess as stop } from './helpers/process.ts';
+import { freePort, httpRequest, tempDir } from './helpers/server.ts';
 
 describe('the server process', () => {
   it('prints its URL, stops cleanly on SIGTERM and keeps clients across a restart, secrets encrypted at rest', async () => {

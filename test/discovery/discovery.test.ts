@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import Provider from 'oidc-provider';
-import { assertError, freePort, startServer, type TestServer } from './helpers/server.ts';
+import { assertError, freePort, startServer, type TestServer } from '../helpers/server.ts';
 
 describe('discovery', () => {
   let server: TestServer;
