@@ -5,6 +5,7 @@
 // authorization response from another issuer, and an ID token from another issuer.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { test } from 'node:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -189,4 +190,36 @@ export async function authlibManagement(registered: Registered): Promise<void> {
   assert.equal(updated.client_name, 'renamed by Authlib');
   assert.equal(result.deleted, 204);
   assert.equal(result.after, 401);
+}
+
+const NO_PYTHON = 'no Python client libraries: run bash .ci/python.sh';
+
+/**
+ * The five libraries as tests of the suite that calls this, in order (Authlib manages the client
+ * openid-client registered). `setting()` is read when the tests run, after the suite's `before`.
+ * `pythonResource` and `afterPython` let a server's suite say what its Python run asks and checks.
+ */
+export function clientLibraryTests(
+  setting: () => { topology: Topology; resource: Omit<ResourceOptions, 'issuer'> },
+  python: { resource?: (resource: Omit<ResourceOptions, 'issuer'>) => Omit<ResourceOptions, 'issuer'>; check?: (result: Record<string, unknown>) => void } = {},
+): void {
+  let registered: Registered;
+  test('openid-client 6: discovery, registration, client_credentials, authorization code + PKCE with an ID token', async () => {
+    registered = await openidClient(setting().topology);
+  });
+  test('oauth4webapi 3: RFC 8414 discovery, registration, client_credentials, authorization code + PKCE', async () => {
+    await oauth4webapi(setting().topology);
+  });
+  test('the MCP TypeScript SDK: protected-resource metadata, discovery, registration, authorization, the resource opens', async () => {
+    const { topology, resource } = setting();
+    await mcpTypescript(topology, resource);
+  });
+  test("the Python MCP SDK 2: from the resource's 401 to an access token that opens it", { skip: !pythonWithClients() && NO_PYTHON }, async () => {
+    const { topology, resource } = setting();
+    const result = await mcpPython(topology, python.resource ? python.resource(resource) : resource);
+    python.check?.(result);
+  });
+  test('Authlib manages the client openid-client registered: RFC 7592 read, update, delete', { skip: !pythonWithClients() && NO_PYTHON }, async () => {
+    await authlibManagement(registered);
+  });
 }

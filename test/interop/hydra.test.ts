@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { adminToken, startAdminServer } from '../helpers/admin.ts';
 import { available, startHydra, type Hydra } from '../helpers/authorizationServers.ts';
-import { authlibManagement, mcpPython, mcpTypescript, oauth4webapi, openidClient, pythonWithClients, type Topology } from '../helpers/clientLibraries.ts';
+import { clientLibraryTests, openidClient, type Topology } from '../helpers/clientLibraries.ts';
 import { nginxAvailable, onPublicPort, startProxy, type Proxy } from '../helpers/proxy.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
 import { signInAtHydra } from '../helpers/signIn.ts';
@@ -61,28 +61,13 @@ describe('client libraries at Ory Hydra behind one origin with Registrar', { ski
     await assert.rejects(openidClient({ ...topology, issuer: registrar.url }), (err: Error & { code?: string }) => err.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED');
   });
 
-  let registered: Awaited<ReturnType<typeof openidClient>>;
-  test('openid-client 6: discovery, registration, client_credentials, authorization code + PKCE with an ID token', async () => {
-    registered = await openidClient(topology);
-  });
-
-  test('oauth4webapi 3: RFC 8414 discovery, registration, client_credentials, authorization code + PKCE', async () => {
-    await oauth4webapi(topology);
-  });
-
-  test('the MCP TypeScript SDK: protected-resource metadata, discovery, registration, authorization, the resource opens', async () => {
-    await mcpTypescript(topology, userinfo());
-  });
-
-  test('the Python MCP SDK 2: from the resource\'s 401 to an access token that opens it', { skip: !pythonWithClients() && 'no Python client libraries: run bash .ci/python.sh' }, async () => {
+  clientLibraryTests(() => ({ topology, resource: userinfo() }), {
     // No scopes in the resource's metadata: the SDK asks for every scope discovery advertises, Hydra's own
     // (offline) among them, and Hydra grants them, since registration dropped none of them.
-    const result = await mcpPython(topology, { ...userinfo(), scopes: undefined });
-    const granted = String(result.scope).split(' ');
-    for (const scope of ['openid', 'offline', 'offline_access']) assert.ok(granted.includes(scope), String(result.scope));
-  });
-
-  test('Authlib manages the client openid-client registered: RFC 7592 read, update, delete', { skip: !pythonWithClients() && 'no Python client libraries: run bash .ci/python.sh' }, async () => {
-    await authlibManagement(registered);
+    resource: (resource) => ({ ...resource, scopes: undefined }),
+    check: (result) => {
+      const granted = String(result.scope).split(' ');
+      for (const scope of ['openid', 'offline', 'offline_access']) assert.ok(granted.includes(scope), String(result.scope));
+    },
   });
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { adminToken, startAdminServer } from '../helpers/admin.ts';
 import { available, KEYCLOAK_REALM, prepareKeycloakRealm, startKeycloak, type Keycloak } from '../helpers/authorizationServers.ts';
-import { authlibManagement, mcpPython, mcpTypescript, oauth4webapi, openidClient, pythonWithClients, type Topology } from '../helpers/clientLibraries.ts';
+import { clientLibraryTests, type Topology } from '../helpers/clientLibraries.ts';
 import { nginxAvailable, onPublicPort, startProxy, type Proxy, type Route } from '../helpers/proxy.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
 import { signInAtKeycloak } from '../helpers/signIn.ts';
@@ -77,24 +77,5 @@ describe('client libraries at Keycloak behind one origin with Registrar', { skip
     assert.equal((await fetch(`${issuer}/clients-registrations/openid-connect`, { method: 'POST' })).status, 403);
   });
 
-  let registered: Awaited<ReturnType<typeof openidClient>>;
-  test('openid-client 6: discovery, registration, client_credentials, authorization code + PKCE with an ID token', async () => {
-    registered = await openidClient(topology);
-  });
-
-  test('oauth4webapi 3: RFC 8414 discovery, registration, client_credentials, authorization code + PKCE', async () => {
-    await oauth4webapi(topology);
-  });
-
-  test('the MCP TypeScript SDK: protected-resource metadata, discovery, registration, authorization, the resource opens', async () => {
-    await mcpTypescript(topology, userinfo());
-  });
-
-  test("the Python MCP SDK 2: from the resource's 401 to an access token that opens it", { skip: !pythonWithClients() && 'no Python client libraries: run bash .ci/python.sh' }, async () => {
-    await mcpPython(topology, userinfo());
-  });
-
-  test('Authlib manages the client openid-client registered: RFC 7592 read, update, delete', { skip: !pythonWithClients() && 'no Python client libraries: run bash .ci/python.sh' }, async () => {
-    await authlibManagement(registered);
-  });
+  clientLibraryTests(() => ({ topology, resource: userinfo() }));
 });

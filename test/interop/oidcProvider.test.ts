@@ -9,7 +9,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import Provider from 'oidc-provider';
 import { registrarAdapter } from 'registrar/oidc-provider';
 import { adminToken, startAdminServer } from '../helpers/admin.ts';
-import { authlibManagement, mcpPython, mcpTypescript, oauth4webapi, openidClient, pythonWithClients, type Topology } from '../helpers/clientLibraries.ts';
+import { clientLibraryTests, type Topology } from '../helpers/clientLibraries.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
 import { freePort } from '../helpers/server.ts';
 import { signInAtProvider } from '../helpers/signIn.ts';
@@ -71,24 +71,5 @@ describe('client libraries at node-oidc-provider, whose discovery names Registra
     assert.deepEqual(status.topology, { kind: 'server-discovery', issuer }, JSON.stringify(status));
   });
 
-  let registered: Awaited<ReturnType<typeof openidClient>>;
-  test('openid-client 6: discovery, registration, client_credentials, authorization code + PKCE with an ID token', async () => {
-    registered = await openidClient(topology);
-  });
-
-  test('oauth4webapi 3: RFC 8414 discovery, registration, client_credentials, authorization code + PKCE', async () => {
-    await oauth4webapi(topology);
-  });
-
-  test('the MCP TypeScript SDK: protected-resource metadata, discovery, registration, authorization, the resource opens', async () => {
-    await mcpTypescript(topology, resource());
-  });
-
-  test("the Python MCP SDK 2: from the resource's 401 to an access token that opens it", { skip: !pythonWithClients() && 'no Python client libraries: run bash .ci/python.sh' }, async () => {
-    await mcpPython(topology, resource());
-  });
-
-  test('Authlib manages the client openid-client registered: RFC 7592 read, update, delete', { skip: !pythonWithClients() && 'no Python client libraries: run bash .ci/python.sh' }, async () => {
-    await authlibManagement(registered);
-  });
+  clientLibraryTests(() => ({ topology, resource: resource() }));
 });

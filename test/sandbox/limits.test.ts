@@ -264,25 +264,24 @@ describe('runtime helpers', () => {
   });
 });
 
+/** One isolate of `code`, outside any host: 16 MB, 200 ms, no plugins. */
+function bareIsolate(Isolate: typeof import('../../core/sandbox/isolate.ts').ScriptIsolate, code: string) {
+  return Isolate.create({ name: 'bare', file: 'bare.js', code, memoryLimitMb: 16, timeoutMs: 200, granted: {}, dispatch: async () => undefined, pluginBudget: { calls: 50, bytes: 1 << 20 } });
+}
+
 describe('script isolate', () => {
   it('calls made in one turn share a crossing (up to MAX_BATCH each) and still answer one by one', async () => {
     const { MAX_BATCH, ScriptIsolate } = await import('../../core/sandbox/isolate.ts');
     const { ScriptError } = await import('../../core/sandbox/errors.ts');
-    const instance = await ScriptIsolate.create({
-      name: 'batch',
-      file: 'batch.js',
-      code: `export function modifyScopes(scopes, context) {
+    const instance = await bareIsolate(
+      ScriptIsolate,
+      `export function modifyScopes(scopes, context) {
         if (context.mode === 'refuse') throw new RegistrationError('invalid_client_metadata', 'refused ' + context.n);
         if (context.mode === 'throw') throw new Error('broke ' + context.n);
         console.info('call ' + context.n);
         return [...scopes, 'n' + context.n];
       }`,
-      memoryLimitMb: 16,
-      timeoutMs: 200,
-      granted: {},
-      dispatch: async () => undefined,
-      pluginBudget: { calls: 50, bytes: 1 << 20 },
-    });
+    );
     try {
       const modes = Array.from({ length: MAX_BATCH + 4 }, (_, n) => (n % 7 === 3 ? 'refuse' : n % 7 === 5 ? 'throw' : 'ok'));
       const outcomes = await Promise.allSettled(modes.map((mode, n) => instance.call('modifyScopes', [['openid'], { mode, n }], 200, `req-${n}`)));
@@ -338,19 +337,13 @@ describe("a script's share of CPU", () => {
 describe('a runaway in a shared crossing', () => {
   it('is told from the calls beside it: it gets its timeout at once and is not made again; they are collateral, made again elsewhere', async () => {
     const { ScriptIsolate } = await import('../../core/sandbox/isolate.ts');
-    const instance = await ScriptIsolate.create({
-      name: 'crossing',
-      file: 'crossing.js',
-      code: `export function modifyScopes(scopes, context) {
+    const instance = await bareIsolate(
+      ScriptIsolate,
+      `export function modifyScopes(scopes, context) {
         if (context.mode === 'loop') for (;;) {}
         return scopes;
       }`,
-      memoryLimitMb: 16,
-      timeoutMs: 200,
-      granted: {},
-      dispatch: async () => undefined,
-      pluginBudget: { calls: 50, bytes: 1 << 20 },
-    });
+    );
     try {
       const outcomes = await Promise.allSettled(['ok', 'loop', 'ok'].map((mode) => instance.call('modifyScopes', [['openid'], { mode }], 200)));
       assert.equal(instance.crossings, 1);
