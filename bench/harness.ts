@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { enableSample, SAMPLES } from '../test/helpers/scripts.ts';
 import { freePort, tempDir } from '../test/helpers/server.ts';
 
 export const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
@@ -47,7 +48,11 @@ export async function startRegistrar(scripts: 'none' | 'samples' | string = 'non
   const dir = tempDir('registrar-bench-');
   const scriptsDir = scripts === 'none' || scripts === 'samples' ? join(dir, 'scripts') : scripts;
   if (scripts === 'none') mkdirSync(scriptsDir);
-  if (scripts === 'samples') cpSync(join(root, 'scripts'), scriptsDir, { recursive: true });
+  if (scripts === 'samples') {
+    // The four general samples, on (as shipped they are off): what a deployment that uses them runs.
+    cpSync(join(root, 'scripts'), scriptsDir, { recursive: true });
+    for (const name of SAMPLES) enableSample(scriptsDir, name);
+  }
   const port = await freePort();
   const child = spawn(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', join(root, 'core/main.ts')], {
     env: { ...process.env, PORT: String(port), DCR_HOST: '127.0.0.1', DCR_DATA_DIR: dir, DCR_SCRIPTS_DIR: scriptsDir, DCR_LOG_LEVEL: 'warn', ...env },

@@ -8,6 +8,7 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { enableSample, SAMPLES } from '../test/helpers/scripts.ts';
 import { tempDir } from '../test/helpers/server.ts';
 import { CONNECTIONS, drive, DURATION, postJson, ROOT, ROUNDS, row, Samples, startRegistrar, stop, type Running } from './harness.ts';
 
@@ -40,6 +41,7 @@ function scriptsWith(body: string): string {
   const dir = join(tempDir('registrar-hostile-'), 'scripts');
   mkdirSync(dir, { recursive: true });
   cpSync(join(ROOT, 'scripts'), dir, { recursive: true });
+  for (const name of SAMPLES) enableSample(dir, name);
   writeFileSync(
     join(dir, 'hostile.js'),
     `export const match = { createClient: { properties: { request: { properties: { client_name: { const: 'attack' } }, required: ['client_name'] } } } };

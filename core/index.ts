@@ -7,10 +7,11 @@ import type { Server } from 'node:http';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { BUILTIN_PLUGINS } from '../plugins/index.ts';
-import { adminRouter, AdminTokens, followStoredConfig, Metrics, replay, seedAdminClient, settleConfiguration, type ScriptsState } from './admin/index.ts';
+import { adminRouter, AdminTokens, followStoredConfig, Metrics, replay, seedAdminClient, settleConfiguration, type FleetAccess, type ScriptsState } from './admin/index.ts';
 import { AuthorizationServerLink, Reconciler } from './authorization/index.ts';
-import { buildConfig, ConfigHolder, loadConfigFile, type Settings } from './config/index.ts';
+import { buildConfig, ConfigHolder, loadConfigFile, type AuthorizationServerSettings, type Settings } from './config/index.ts';
 import { discovery } from './discovery/index.ts';
+import { FleetReporter } from './fleet/index.ts';
 import { createHttpApp, listen, type Drainable, type RequestState } from './http/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import { outboundPolicy } from './outbound/index.ts';
@@ -19,7 +20,7 @@ import type { PolicyEngine } from './policy/index.ts';
 import { DecisionWriter, purgeInactive, recheckAddresses, REGISTRATION_PATH, registrationRouter, type RecheckReport, type RegistrationServices } from './registration/index.ts';
 import { MemoryBudget, ScriptHost, watchScripts } from './sandbox/index.ts';
 import { loadEncryptionKey, SecretBox } from './secrets/index.ts';
-import { embeddedStore, type Store } from './store/index.ts';
+import { embeddedStore, type ProcessReport, type Store } from './store/index.ts';
 import { RemoteKeySets } from './trust/index.ts';
 
 export interface RegistrarOptions {
@@ -54,6 +55,10 @@ export interface Registrar {
   logger: Logger;
   /** Settles the configuration, loads the scripts, starts watching them, then listens. */
   listen(): Promise<Server>;
+  /** Reads the stored configuration now (another process changed it), rather than at the next interval. */
+  refreshConfiguration(): Promise<void>;
+  /** What the start-up line says after listening: the store, the authorization server, the scripts, where the configuration came from. */
+  summary(): string;
   /** Starts the purges and the reconciler (listen() does, except in a worker process). */
   runBackgroundJobs(): void;
   /** Deletes now what the background job deletes every minute: expired clients, clients unused too long, decision records older than decisionLogRetentionDays. */
@@ -74,6 +79,8 @@ export interface PurgeReport {
 
 /** How often expired clients are purged from the store (they are refused before that too). */
 const PURGE_INTERVAL_MS = 60_000;
+/** How long the fleet view shows a process that stopped reporting. */
+const FLEET_FORGET_MS = 3_600_000;
 
 export function createRegistrar(options: RegistrarOptions): Registrar {
   const base = foundations(options);
@@ -81,11 +88,13 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   const authorization = authorizationServer(base, policy.engine);
   const services = registrationServices(base, policy.engine, authorization.link);
   const jobs = backgroundJobs(base, services, authorization);
-  const http = httpApplication(base, services, policy, authorization.reconciler);
+  const fleet = fleetReporting(base, policy.scripts, authorization.link, options.worker === true);
+  const http = httpApplication(base, services, policy, authorization.reconciler, fleet.access);
   const { settings, logger, config, store, metrics, clock } = base;
-  let stopFollowing: (() => void) | undefined;
+  let following: ReturnType<typeof followStoredConfig> | undefined;
   let watcher: ReturnType<typeof watchScripts> | undefined;
   let drain: Drainable | undefined;
+  let configurationOrigin = 'given in-process';
 
   return {
     app: http.app,
@@ -98,12 +107,20 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     logger,
     flushDecisions: () => http.decisions.settle(),
     purge: jobs.purge,
-    runBackgroundJobs: jobs.start,
+    runBackgroundJobs: () => {
+      fleet.lead();
+      jobs.start();
+    },
+    refreshConfiguration: async () => {
+      await following?.now();
+    },
+    summary: () => startSummary(store, config.current.authorizationServer, policy.scripts, configurationOrigin),
     recheckAddresses: jobs.recheck,
     async listen() {
       if (!options.properties) {
-        await settleConfiguration(store.configuration, config, base.fileProperties, settings.configFile !== undefined, clock, logger);
-        stopFollowing = followStoredConfig(config, store.configuration, () => config.current.configRefreshIntervalSeconds * 1000, (err) =>
+        const file = settings.configFile ? { path: settings.configFile, properties: base.fileProperties } : undefined;
+        configurationOrigin = await settleConfiguration(store.configuration, config, file, clock, logger);
+        following = followStoredConfig(config, store.configuration, () => config.current.configRefreshIntervalSeconds * 1000, (err) =>
           logger.warn({ err }, 'reading the stored configuration failed'),
         );
       }
@@ -119,6 +136,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
         await watcher.ready;
       }
       if (!options.worker) jobs.start();
+      fleet.reporter.start();
       const listening = await listen(http.app.callback(), {
         port: settings.port,
         host: settings.host,
@@ -131,7 +149,8 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     },
     async close() {
       await jobs.stop();
-      stopFollowing?.();
+      await fleet.reporter.stop();
+      following?.stop();
       await watcher?.close();
       if (drain && !(await drain.drain(settings.shutdownTimeoutMs))) {
         logger.warn({ deadlineMs: settings.shutdownTimeoutMs }, 'requests still open at the shutdown deadline were cut');
@@ -142,6 +161,20 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       await store.close();
     },
   };
+}
+
+/** The start-up line's facts: what a new operator needs to know is connected, loaded and configured. */
+function startSummary(store: Store, server: AuthorizationServerSettings | null, scripts: ScriptHost, configuration: string): string {
+  const states = scripts.versions().map((script) => script.state);
+  const notInForce = scripts.notInForce();
+  const count = (state: string) => states.filter((each) => each === state).length;
+  const scriptsText = [
+    `${count('active')} in force`,
+    ...(notInForce.length > 0 ? [`${notInForce.length} NOT in force (${notInForce.join(', ')})`] : []),
+    ...(count('disabled') > 0 ? [`${count('disabled')} off`] : []),
+  ].join(', ');
+  const serverText = !server ? 'none' : server.type === 'keycloak' ? `keycloak ${server.url} realm ${server.realm}` : server.type === 'hydra' ? `hydra ${server.adminUrl}` : `oidc-provider ${server.issuer ?? server.metadataUrl ?? ''}`.trim();
+  return `store ${store.kind} ${store.location}; authorization server ${serverText}; scripts ${scriptsText} in ${scripts.dir}; configuration ${configuration}`;
 }
 
 type Foundations = ReturnType<typeof foundations>;
@@ -230,6 +263,8 @@ function backgroundJobs(base: Foundations, services: RegistrationServices, autho
       store.clients.purgeExpired(now),
       store.decisions.purge(now - config.current.decisionLogRetentionDays * 86_400_000),
       purgeInactive(services, now),
+      // Processes gone for an hour leave the fleet view.
+      store.fleet.purge(now - FLEET_FORGET_MS),
     ]);
     return { expiredClients, inactiveClients, decisionRecords };
   };
@@ -273,8 +308,39 @@ function backgroundJobs(base: Foundations, services: RegistrationServices, autho
   };
 }
 
+/** This process's reports to the fleet view: at start, at every change of what it runs, and at every interval. */
+function fleetReporting(base: Foundations, scripts: ScriptHost, link: AuthorizationServerLink, worker: boolean) {
+  const { config, store, clock, logger } = base;
+  let role: ProcessReport['role'] = worker ? 'worker' : 'process';
+  const intervalMs = () => config.current.fleetReportIntervalSeconds * 1000;
+  const reporter = new FleetReporter({
+    fleet: store.fleet,
+    clock,
+    logger,
+    intervalMs,
+    state: () => ({
+      role,
+      configurationRevision: config.revision,
+      scripts: scripts.versions(),
+      authorizationServer: { type: link.server?.type ?? null, reachable: link.reachable ?? null, topology: link.topology?.kind ?? null },
+    }),
+  });
+  config.onReplace(() => reporter.changed());
+  for (const event of ['loaded', 'failed', 'unloaded'] as const) scripts.on(event, () => reporter.changed());
+  link.whenConnected(() => reporter.changed());
+  return {
+    reporter,
+    access: { records: store.fleet, intervalMs, clock },
+    /** This worker runs the background jobs: it says so. */
+    lead(): void {
+      role = 'leader';
+      reporter.changed();
+    },
+  };
+}
+
 /** The routes: discovery, registration, administration; and the Koa application around them. */
-function httpApplication(base: Foundations, services: RegistrationServices, policy: ReturnType<typeof policyHost>, reconciler: Reconciler) {
+function httpApplication(base: Foundations, services: RegistrationServices, policy: ReturnType<typeof policyHost>, reconciler: Reconciler, fleet: FleetAccess) {
   const { settings, logger, config, store, key, clock, metrics } = base;
   const link = services.authorizationServer;
   // Administration tokens are signed with a key derived from the encryption key: every
@@ -301,6 +367,7 @@ function httpApplication(base: Foundations, services: RegistrationServices, poli
     adminRouter({
       services,
       store,
+      fleet,
       scripts: policy.scripts,
       tokens,
       metrics,

@@ -8,8 +8,9 @@ import { readSettings, type Settings } from './config/index.ts';
 import { createRegistrar } from './index.ts';
 import { openStore } from './store/index.ts';
 
-const listeningLine = (settings: Settings, address: string, port: number, workers: string) =>
-  `Registrar listening on ${settings.tls ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${port} (issuer ${settings.issuer})${workers}\n`;
+/** One line: where it listens, under which issuer, and what it runs on (store, authorization server, scripts, configuration, processes). */
+const listeningLine = (settings: Settings, address: string, port: number, summary: string, processes: string) =>
+  `Registrar listening on ${settings.tls ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${port} (issuer ${settings.issuer}); ${summary}; ${processes}\n`;
 
 /**
  * SIGTERM and SIGINT are handled from the first moment: the first one stops the process through the
@@ -51,15 +52,24 @@ async function main(): Promise<void> {
   const worker = isWorkerProcess();
   if (settings.workers > 1 && !worker) {
     const supervisor = await superviseWorkers(settings, logger);
-    process.stdout.write(listeningLine(settings, settings.host, supervisor.port, `, ${settings.workers} worker processes`));
+    process.stdout.write(listeningLine(settings, settings.host, supervisor.port, supervisor.summary, `${settings.workers} worker processes`));
     return closeWith(() => supervisor.stop());
   }
   const store = await openStore(settings, logger);
   const registrar = createRegistrar({ settings, logger, store, worker });
   const server = await registrar.listen();
   const { address, port } = server.address() as AddressInfo;
-  if (worker) joinSupervisor(port, registrar.metrics, registrar.runBackgroundJobs);
-  else process.stdout.write(listeningLine(settings, address, port, ''));
+  if (worker) {
+    joinSupervisor({
+      port,
+      summary: registrar.summary(),
+      metrics: registrar.metrics,
+      runBackgroundJobs: registrar.runBackgroundJobs,
+      onConfigurationChange: (listener) => registrar.config.onReplace(() => listener(registrar.config.revision)),
+      configurationRevision: () => registrar.config.revision,
+      refreshConfiguration: () => registrar.refreshConfiguration(),
+    });
+  } else process.stdout.write(listeningLine(settings, address, port, registrar.summary(), '1 process'));
   closeWith(() => registrar.close().then(() => 0));
 }
 

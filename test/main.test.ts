@@ -13,7 +13,7 @@ import { failedStart, startProcess as start, stopProcess as stop } from './helpe
 import { freePort, httpRequest, tempDir } from './helpers/server.ts';
 
 describe('the server process', () => {
-  it('prints its URL, stops cleanly on SIGTERM and keeps clients across a restart, secrets encrypted at rest', async () => {
+  it('prints its URL and what it runs on, stops cleanly on SIGTERM and keeps clients across a restart, secrets encrypted at rest', async () => {
     const dataDir = tempDir();
     const port = await freePort();
     const env = { PORT: String(port), DCR_HOST: '127.0.0.1', DCR_DATA_DIR: dataDir };
@@ -21,12 +21,18 @@ describe('the server process', () => {
     try {
       const first = await start(env);
       children.push(first.child);
-      assert.equal(first.line, `Registrar listening on http://127.0.0.1:${port} (issuer http://localhost:${port})`);
+      const scripts = new URL('../scripts', import.meta.url).pathname;
+      assert.equal(
+        first.line,
+        `Registrar listening on http://127.0.0.1:${port} (issuer http://localhost:${port}); store embedded ${join(dataDir, 'registrar.db')}; authorization server none; ` +
+          `scripts 0 in force, 8 off in ${scripts}; configuration defaults; 1 process`,
+        'the samples are there, and off',
+      );
       const created = await httpRequest(`${first.url}/register`, 'POST', {
         json: { redirect_uris: ['https://client.example.org/cb'], client_name: 'Survivor' },
       });
       assert.equal(created.status, 201);
-      assert.equal(created.json.registration_policy_uri, 'https://registrar.example.com/policy', 'the shipped sample scripts are active');
+      assert.equal(created.json.registration_policy_uri, undefined, 'the shipped samples are off: nothing of theirs in the answer');
       assert.equal(first.stderr(), '');
       assert.equal(await stop(first), 0);
 
@@ -43,6 +49,7 @@ describe('the server process', () => {
 
       const second = await start(env);
       children.push(second.child);
+      assert.match(second.line, /; configuration stored revision 1; 1 process$/);
       const path = new URL(created.json.registration_client_uri).pathname;
       const read = await httpRequest(`${second.url}${path}`, 'GET', { token: created.json.registration_access_token });
       assert.equal(read.status, 200);

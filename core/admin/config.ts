@@ -4,6 +4,7 @@
 // patch that fails, or whose result fails the configuration schema, answers 400 with the reason
 // and changes nothing; an accepted one is stored (other instances pick it up within
 // configRefreshIntervalSeconds) and in force for the next request.
+import { createHash } from 'node:crypto';
 import fastJsonPatch from 'fast-json-patch';
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
@@ -11,7 +12,9 @@ import { buildConfig, type ConfigHolder } from '../config/index.ts';
 import { Conflict, InvalidRequest, messageOf } from '../errors/index.ts';
 import { checkDepth, readRawBody } from '../http/index.ts';
 import { describeJsonError } from '../validation/index.ts';
+import { everyProcessHasRevision } from '../fleet/index.ts';
 import { recordChange } from './audit.ts';
+import { waitForFleet, type FleetAccess } from './fleet.ts';
 import { maskSecrets, unmaskSecrets } from '../secrets/index.ts';
 import type { ConfigurationRecords } from '../store/index.ts';
 
@@ -48,8 +51,21 @@ export function getConfig(config: ConfigHolder) {
   };
 }
 
-export function patchConfig(config: ConfigHolder, configuration: ConfigurationRecords, clock: () => number) {
+/** The longest a PATCH may wait for every process to have its change (`?wait=N`). */
+const MAX_WAIT_SECONDS = 60;
+
+/**
+ * PATCH: an RFC 6902 patch of the configuration as GET shows it. `?wait=N` (seconds) answers once
+ * every process of the fleet reports the new revision, or after N seconds; the answer's
+ * `Registrar-Propagation` header says how many processes have it (`2/2`).
+ */
+export function patchConfig(config: ConfigHolder, configuration: ConfigurationRecords, fleet: FleetAccess, clock: () => number) {
   return async (ctx: Context): Promise<void> => {
+    const wait = ctx.query.wait === undefined ? undefined : Number(ctx.query.wait);
+    if (wait !== undefined && !(Number.isFinite(wait) && wait >= 0 && wait <= MAX_WAIT_SECONDS)) {
+      ctx.req.resume();
+      throw new InvalidRequest(`wait is a number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
+    }
     if (!['application/json-patch+json', 'application/json'].includes(ctx.request.type)) {
       ctx.req.resume();
       throw new InvalidRequest('send the patch as application/json-patch+json');
@@ -81,51 +97,81 @@ export function patchConfig(config: ConfigHolder, configuration: ConfigurationRe
     config.replace(properties, (await configuration.read())?.revision ?? revision + 1);
     const actor = (ctx.state as { admin?: { clientId: string } }).admin?.clientId ?? 'unknown';
     await recordChange(configuration, ctx.state.log, { actor, revision: config.revision, at, before, after: config.current as Record<string, unknown> });
+    if (wait !== undefined) {
+      const target = config.revision;
+      const { view } = await waitForFleet(fleet, (current) => everyProcessHasRevision(current, target), wait * 1000);
+      const have = view.processes.filter((report) => report.configurationRevision >= target).length;
+      ctx.set('Registrar-Propagation', `${have}/${view.processes.length}`);
+    }
     ctx.set('ETag', `"${config.revision}"`);
     ctx.body = shown(config);
   };
 }
 
-/** Follows configuration written by other instances sharing the store. */
-export function followStoredConfig(config: ConfigHolder, configuration: ConfigurationRecords, intervalMs: () => number, onError: (err: unknown) => void): () => void {
+/** Follows configuration written by other processes sharing the store: every interval, and at once when told (`now`). */
+export function followStoredConfig(
+  config: ConfigHolder,
+  configuration: ConfigurationRecords,
+  intervalMs: () => number,
+  onError: (err: unknown) => void,
+): { now(): Promise<void>; stop(): void } {
   let timer: NodeJS.Timeout | undefined;
-  const tick = async () => {
+  let stopped = false;
+  const read = async () => {
     try {
       const stored = await configuration.read();
       if (stored && stored.revision !== config.revision) config.replace(stored.properties, stored.revision);
     } catch (err) {
       onError(err);
     }
-    timer = setTimeout(tick, intervalMs()).unref();
+  };
+  const tick = async () => {
+    await read();
+    if (!stopped) timer = setTimeout(tick, intervalMs()).unref();
   };
   timer = setTimeout(tick, intervalMs()).unref();
-  return () => clearTimeout(timer);
+  return {
+    now: read,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /**
- * The configuration in force at start: a DCR_CONFIG file, when given, is written to the store
- * (so every instance sharing it follows); otherwise the stored configuration, if any, is used.
+ * The configuration in force at start, by one rule, the same at every start of every process:
+ * the stored configuration (what the config API changed) holds, except that a DCR_CONFIG file
+ * whose content was never applied to this store is applied first, whole, as a new revision (its
+ * hash is stored with it). A restart with the same file, a worker replaced, another instance
+ * starting: none changes the configuration. With no stored configuration and no file, the
+ * defaults are stored. Says where the configuration came from, for the start-up line.
  */
 export async function settleConfiguration(
   configuration: ConfigurationRecords,
   config: ConfigHolder,
-  fileProperties: Record<string, unknown>,
-  fromFile: boolean,
+  file: { path: string; properties: Record<string, unknown> } | undefined,
   clock: () => number,
   logger: Logger,
-): Promise<void> {
-  const stored = await configuration.read();
-  if (fromFile || !stored) {
-    if (stored && JSON.stringify(stored.properties) === JSON.stringify(fileProperties)) {
-      config.replace(fileProperties, stored.revision);
-      return;
+): Promise<string> {
+  const hash = file ? createHash('sha256').update(JSON.stringify(file.properties)).digest('hex') : undefined;
+  // Another process of the deployment may write first: read again, and its write may be the one wanted.
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const stored = await configuration.read();
+    if (stored && (!file || stored.fileHash === hash)) {
+      config.replace(stored.properties, stored.revision);
+      return file ? `stored revision ${stored.revision} (${file.path} unchanged since it was applied)` : `stored revision ${stored.revision}`;
     }
-    const before = stored ? (buildConfig(stored.properties) as Record<string, unknown>) : undefined;
+    const properties = file?.properties ?? {};
     const at = clock();
-    await configuration.write(fileProperties, stored?.revision ?? 0, at);
-    config.replace(fileProperties, (await configuration.read())?.revision ?? 0);
-    if (before && fromFile) await recordChange(configuration, logger, { actor: 'DCR_CONFIG', revision: config.revision, at, before, after: config.current as Record<string, unknown> });
-    return;
+    if (!(await configuration.write(properties, stored?.revision ?? 0, at, hash))) continue;
+    const revision = (stored?.revision ?? 0) + 1;
+    config.replace(properties, revision);
+    if (stored && file) {
+      const before = buildConfig(stored.properties) as Record<string, unknown>;
+      await recordChange(configuration, logger, { actor: 'DCR_CONFIG', revision, at, before, after: config.current as Record<string, unknown> });
+    }
+    return file ? `${file.path}, applied as revision ${revision}` : 'defaults';
   }
-  config.replace(stored.properties, stored.revision);
+  throw new TypeError('the stored configuration kept changing while this process started; start it again');
 }

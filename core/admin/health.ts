@@ -1,5 +1,6 @@
-// Liveness and readiness: live while the process serves HTTP; ready when the store answers, the
-// scripts folder has been loaded and the authorization server, when one is connected, answers.
+// Liveness and readiness: live while the process serves HTTP; ready when the store can take a
+// write, the scripts folder has been loaded with no enforcing script left without a version in
+// force, and the authorization server, when one is connected, answers.
 // Also the authorization server's status for administrators.
 import type { Context } from 'koa';
 import type { AuthorizationServerLink, Reconciler } from '../authorization/index.ts';
@@ -13,7 +14,8 @@ export const live = (ctx: Context) => {
 /** `loading` until the scripts folder has been read, then `loaded`, or `none` when it is absent on purpose. */
 export type ScriptsState = 'loading' | 'loaded' | 'none';
 
-export function ready(store: Pick<Store, 'ping'>, scripts: () => ScriptsState, authorizationServer: AuthorizationServerLink) {
+/** `notInForce`: enabled scripts with no working version, whose decisions refuse (fail closed). */
+export function ready(store: Pick<Store, 'ping'>, scripts: () => ScriptsState, notInForce: () => string[], authorizationServer: AuthorizationServerLink) {
   return async (ctx: Context) => {
     let storeStatus = 'ok';
     const [server] = await Promise.all([
@@ -23,9 +25,16 @@ export function ready(store: Pick<Store, 'ping'>, scripts: () => ScriptsState, a
       }),
     ]);
     const state = scripts();
-    const ok = storeStatus === 'ok' && state !== 'loading' && server.ok;
+    const missing = notInForce();
+    const ok = storeStatus === 'ok' && state !== 'loading' && missing.length === 0 && server.ok;
     ctx.status = ok ? 200 : 503;
-    ctx.body = { status: ok ? 'ready' : 'not ready', store: storeStatus, scripts: state, authorizationServer: server.detail };
+    ctx.body = {
+      status: ok ? 'ready' : 'not ready',
+      store: storeStatus,
+      scripts: state,
+      ...(missing.length > 0 ? { scriptsNotInForce: missing } : {}),
+      authorizationServer: server.detail,
+    };
   };
 }
 

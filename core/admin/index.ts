@@ -18,6 +18,7 @@ import { getConfig, patchConfig } from './config.ts';
 import { consoleFile } from './console.ts';
 import { decisionLogReader } from './decisions.ts';
 import { dryRun } from './dryRun.ts';
+import { fleetStatus, type FleetAccess } from './fleet.ts';
 import { initialAccessTokens } from './initialAccessTokens.ts';
 import { authorizationServerStatus, live, ready, type ScriptsState } from './health.ts';
 import type { Metrics } from './metrics.ts';
@@ -35,6 +36,7 @@ export { AdminClientSchema, toAdminClient } from './clientShape.ts';
 export { dryRun, type DryRunResult } from './dryRun.ts';
 export { replay, type ReplayReport, type ReplayRequest } from './replay.ts';
 export type { ScriptsState } from './health.ts';
+export type { FleetAccess } from './fleet.ts';
 
 const validReplay = schemaValidator<Static<typeof ReplayRequestSchema>>(ReplayRequestSchema, { allErrors: true });
 
@@ -45,6 +47,8 @@ export interface AdminOptions {
   services: RegistrationServices;
   /** The store, whose roles the routes take one by one. */
   store: Store;
+  /** The fleet view's reports and their interval. */
+  fleet: FleetAccess;
   scripts: ScriptHost;
   tokens: AdminTokens;
   metrics: Metrics;
@@ -57,7 +61,7 @@ export interface AdminOptions {
   scriptsState: () => ScriptsState;
 }
 
-export function adminRouter({ services, store, scripts, tokens, metrics, reconciler, decisions, replay, issuer, scriptsState }: AdminOptions): Router<RequestState> {
+export function adminRouter({ services, store, fleet, scripts, tokens, metrics, reconciler, decisions, replay, issuer, scriptsState }: AdminOptions): Router<RequestState> {
   const router = new Router<RequestState>();
   router.use(noStore);
   const { config, clock } = services;
@@ -67,7 +71,7 @@ export function adminRouter({ services, store, scripts, tokens, metrics, reconci
   router.post(['/jans-auth/restv1/token', '/token'], token);
 
   router.get(CONFIG_PATHS, scope(SCOPES.configRead), getConfig(config));
-  router.patch(CONFIG_PATHS, scope(SCOPES.configWrite), patchConfig(config, store.configuration, clock));
+  router.patch(CONFIG_PATHS, scope(SCOPES.configWrite), patchConfig(config, store.configuration, fleet, clock));
   router.get(CONFIG_PATHS.map((path) => `${path}/audit`), scope(SCOPES.configRead), auditTrail(store.configuration));
 
   const clients = clientAdmin(services);
@@ -103,6 +107,7 @@ export function adminRouter({ services, store, scripts, tokens, metrics, reconci
   });
 
   router.get('/admin/decisions', scope(SCOPES.scriptsRead), decisionLogReader(store.decisions));
+  router.get('/admin/fleet', scope(SCOPES.scriptsRead), fleetStatus(fleet));
 
   router.get('/admin/scripts', scope(SCOPES.scriptsRead), (ctx) => {
     ctx.body = { scripts: scripts.status() };
@@ -136,7 +141,7 @@ export function adminRouter({ services, store, scripts, tokens, metrics, reconci
     ctx.body = openApiDocument(issuer);
   });
   router.get('/health/live', live);
-  router.get('/health/ready', ready(store, scriptsState, services.authorizationServer));
+  router.get('/health/ready', ready(store, scriptsState, () => scripts.notInForce(), services.authorizationServer));
   router.get('/metrics', async (ctx) => {
     ctx.set('Content-Type', metrics.registry.contentType);
     ctx.body = await metrics.text();

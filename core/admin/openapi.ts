@@ -53,8 +53,9 @@ export function openApiDocument(issuer: string): Record<string, unknown> {
       '/jans-config-api/api/v1/jans-auth-server/config': {
         get: { summary: 'The configuration in force; also at /admin/config', security: bearer(SCOPES.configRead), responses: { '200': json(ref('Configuration')), ...adminErrors } },
         patch: {
-          summary: 'Change the configuration with an RFC 6902 JSON Patch',
+          summary: 'Change the configuration with an RFC 6902 JSON Patch; with ?wait=N, answer once every process has the change (header Registrar-Propagation: have/all) or after N seconds',
           security: bearer(SCOPES.configWrite),
+          parameters: [{ name: 'wait', in: 'query', schema: { type: 'number', minimum: 0, maximum: 60 } }],
           requestBody: { content: { 'application/json-patch+json': { schema: { type: 'array', items: { type: 'object', required: ['op', 'path'] } } } } },
           responses: { '200': json(ref('Configuration')), '409': error('concurrent change'), ...adminErrors },
         },
@@ -117,6 +118,13 @@ export function openApiDocument(issuer: string): Record<string, unknown> {
           responses: { '200': json({ type: 'object', properties: { decisions: { type: 'array', items: { type: 'object' } }, next: { type: ['string', 'null'] } } }), ...adminErrors },
         },
       },
+      '/admin/fleet': {
+        get: {
+          summary: 'Every server process sharing the store (each worker, each instance): version, configuration revision, scripts in force, authorization server; whether they agree; those that stopped reporting',
+          security: bearer(SCOPES.scriptsRead),
+          responses: { '200': json({ type: 'object', properties: { processes: { type: 'array', items: { type: 'object' } }, stale: { type: 'array', items: { type: 'object' } }, agree: { type: 'object' } } }), ...adminErrors },
+        },
+      },
       '/admin/scripts/{name}/replay': {
         parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
         post: { summary: 'Replay a candidate version against recorded registrations; nothing is stored', security: bearer(SCOPES.scriptsWrite), requestBody: json(ReplayRequestSchema), responses: { '200': json({ type: 'object' }), ...adminErrors } },
@@ -125,7 +133,7 @@ export function openApiDocument(issuer: string): Record<string, unknown> {
       '/schema/client': { get: { summary: 'JSON Schema of the Client', responses: { '200': json({ type: 'object' }) } } },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': json({ type: 'object' }) } } },
       '/health/live': { get: { summary: 'Liveness', responses: { '200': json({ type: 'object' }) } } },
-      '/health/ready': { get: { summary: 'Readiness: store reachable, scripts loaded, authorization server (when connected) answering', responses: { '200': json({ type: 'object' }), '503': json({ type: 'object' }) } } },
+      '/health/ready': { get: { summary: 'Readiness: the store takes writes, scripts loaded with none left without a version in force, authorization server (when connected) answering', responses: { '200': json({ type: 'object' }), '503': json({ type: 'object' }) } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain; version=0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
     },
     components: {

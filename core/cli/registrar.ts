@@ -9,12 +9,17 @@
 //   registrar clients pending|approve ID|reject ID --url URL (...)   the approval queue
 //   registrar decisions [--client-id-filter ID] [--outcome O] [--script S] [--since T] ... --url URL (...)
 //   registrar scripts replay <file> [--last N] [--since T] --url URL (...)   a candidate against recorded registrations
+//   registrar fleet --url URL (...)                    every server process, what it runs, whether they agree
+//   registrar scripts wait <name> <version> [--timeout S] --url URL (...)   until every process runs that version
+// --url defaults to REGISTRAR_URL (else http://localhost:8080); credentials to REGISTRAR_TOKEN, or
+// REGISTRAR_CLIENT_ID with REGISTRAR_CLIENT_SECRET (or REGISTRAR_CLIENT_SECRET_FILE), else the
+// server's own DCR_ADMIN_CLIENT_ID / DCR_ADMIN_CLIENT_SECRET: nothing secret need be on the command line.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { createLogger } from '../log/index.ts';
 import { AdminClientSchema, dryRun, SCOPES } from '../admin/index.ts';
-import { readSettings } from '../config/index.ts';
+import { commandLineEnvironment, readSettings } from '../config/index.ts';
 import { createRegistrar } from '../index.ts';
 import { typeCheckScripts } from './typeCheck.ts';
 import { messageOf } from '../errors/index.ts';
@@ -32,7 +37,17 @@ const USAGE = `usage:
   registrar clients approve <client_id> --url URL (...)
   registrar clients reject <client_id> --url URL (...)
   registrar decisions [--client CLIENT_ID] [--request REQUEST_ID] [--operation OP] [--outcome O] [--script NAME] [--version HASH] [--since T] [--until T] [--limit N] --url URL (...)
-  registrar scripts replay <file> [--last N] [--since T] --url URL (...)`;
+  registrar scripts replay <file> [--last N] [--since T] --url URL (...)
+  registrar fleet --url URL (...)
+  registrar scripts wait <name> <version> [--timeout SECONDS] --url URL (...)
+
+  --url defaults to REGISTRAR_URL, else http://localhost:8080. Credentials: --token, or --client-id with
+  --client-secret or --client-secret-file; else REGISTRAR_TOKEN, REGISTRAR_CLIENT_ID with REGISTRAR_CLIENT_SECRET
+  (or REGISTRAR_CLIENT_SECRET_FILE), else DCR_ADMIN_CLIENT_ID / DCR_ADMIN_CLIENT_SECRET.
+  A file name given without a folder (scripts replay gate.next.js) is looked for in DCR_SCRIPTS_DIR (./scripts)
+  when it is not in the current folder.`;
+
+const ENV = commandLineEnvironment();
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -66,10 +81,12 @@ async function offlineHost(dir: string) {
 async function scriptsCheck(dir: string): Promise<number> {
   const { host, close } = await offlineHost(dir);
   let failed = 0;
+  let scripts = 0;
   // A file that does not compile is reported above; type checking it would hide the others' errors.
   const unparsed = new Set<string>();
   try {
     const status = host.status();
+    scripts = status.length;
     for (const script of status) {
       const error = script.lastError as Record<string, unknown> | undefined;
       if (script.state === 'active' && !error) process.stdout.write(`ok       ${script.name} (${(script.hooks as string[]).join(', ')})\n`);
@@ -96,14 +113,15 @@ async function scriptsCheck(dir: string): Promise<number> {
       process.stdout.write(`type errors:\n${checked.problems.join('\n')}\n`);
     }
   }
+  process.stdout.write(failed === 0 ? `verdict: ok (${scripts} scripts in ${dir})\n` : `verdict: FAILED (${failed} problem${failed === 1 ? '' : 's'} in ${dir}; a script that does not compile makes the decisions it would run refuse)\n`);
   return failed === 0 ? 0 : 1;
 }
 
 async function scriptsTest(scriptPath: string, requestPath: string): Promise<number> {
-  const path = resolve(scriptPath);
+  const path = resolve(scriptFile(scriptPath));
   const name = basename(path, extname(path));
   const body = JSON.parse(readFileSync(requestPath, 'utf8')) as Record<string, unknown>;
-  const { host, services, close } = await offlineHost(existsSync(path) && extname(path) ? dirname(path) : readSettings().scriptsDir);
+  const { host, services, close } = await offlineHost(existsSync(path) && extname(path) ? dirname(path) : ENV.scriptsDir);
   try {
     if (!host.isActive(name)) {
       const status = host.status().find((s) => s.name === name);
@@ -117,14 +135,32 @@ async function scriptsTest(scriptPath: string, requestPath: string): Promise<num
   }
 }
 
+/** fetch, with a failure to connect said as what it is: the URL and the cause (ECONNREFUSED, a name that does not resolve). */
+async function request(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    fail(`registrar: cannot reach ${url}: ${cause?.code ?? cause?.message ?? messageOf(err)}`);
+  }
+}
+
+/** A file named without a folder that is not in the current one: the scripts folder's, as the README's examples assume. */
+function scriptFile(file: string): string {
+  if (existsSync(file) || file.includes('/')) return file;
+  const inScripts = join(ENV.scriptsDir, file);
+  return existsSync(inScripts) ? inScripts : file;
+}
+
 /** The server's URL and an administration token with `scope`: given, or from its token endpoint. */
 async function adminAccess(args: string[], scope: string): Promise<{ url: string; token: string }> {
-  const url = (option(args, '--url') ?? fail('--url is required')).replace(/\/+$/, '');
-  const given = option(args, '--token');
+  const url = (option(args, '--url') ?? ENV.url).replace(/\/+$/, '');
+  const given = option(args, '--token') ?? (option(args, '--client-id') ? undefined : ENV.token);
   if (given) return { url, token: given };
-  const clientId = option(args, '--client-id') ?? fail('--token or --client-id and --client-secret are required');
-  const secret = option(args, '--client-secret') ?? fail('--client-secret is required');
-  const response = await fetch(`${url}/jans-auth/restv1/token`, {
+  const clientId = option(args, '--client-id') ?? ENV.clientId ?? fail('credentials are required: --token, --client-id with --client-secret, or REGISTRAR_CLIENT_ID / REGISTRAR_CLIENT_SECRET');
+  const secretFile = option(args, '--client-secret-file') ?? ENV.clientSecretFile;
+  const secret = option(args, '--client-secret') ?? (secretFile ? readFileSync(secretFile, 'utf8').trim() : ENV.clientSecret) ?? fail('a client secret is required: --client-secret, --client-secret-file or REGISTRAR_CLIENT_SECRET');
+  const response = await request(`${url}/jans-auth/restv1/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}` },
     body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
@@ -136,7 +172,7 @@ async function adminAccess(args: string[], scope: string): Promise<{ url: string
 
 async function configPatch(patchPath: string, args: string[]): Promise<number> {
   const { url, token } = await adminAccess(args, SCOPES.configWrite);
-  const response = await fetch(`${url}/jans-config-api/api/v1/jans-auth-server/config`, {
+  const response = await request(`${url}/jans-config-api/api/v1/jans-auth-server/config`, {
     method: 'PATCH',
     headers: { 'content-type': 'application/json-patch+json', authorization: `Bearer ${token}` },
     body: readFileSync(patchPath, 'utf8'),
@@ -148,7 +184,7 @@ async function configPatch(patchPath: string, args: string[]): Promise<number> {
 /** Runs the reconciler now and prints its report; exits 1 when the run failed. */
 async function sync(args: string[]): Promise<number> {
   const { url, token } = await adminAccess(args, SCOPES.clientsWrite);
-  const response = await fetch(`${url}/admin/authorization-server/sync`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  const response = await request(`${url}/admin/authorization-server/sync`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
   const report = (await response.json()) as { outcome?: string };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return response.ok && report.outcome !== 'failed' ? 0 : 1;
@@ -157,7 +193,7 @@ async function sync(args: string[]): Promise<number> {
 /** One administration call; prints the answer (JSON when there is one) and exits 1 on an error status. */
 async function adminCall(args: string[], scope: string, method: string, path: string, body?: unknown): Promise<number> {
   const { url, token } = await adminAccess(args, scope);
-  const response = await fetch(`${url}${path}`, {
+  const response = await request(`${url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -214,7 +250,8 @@ function decisions(args: string[]): Promise<number> {
 }
 
 /** The script's name is the file's, without its extension; its settings file beside it goes along. */
-function replayFile(file: string, args: string[]): Promise<number> {
+function replayFile(given: string, args: string[]): Promise<number> {
+  const file = scriptFile(given);
   const name = basename(file).replace(/\.(js|ts)$/, '');
   const settingsFile = join(dirname(file), `${name}.json`);
   const last = integerOption(args, '--last');
@@ -228,8 +265,34 @@ function replayFile(file: string, args: string[]): Promise<number> {
   return adminCall(args, SCOPES.scriptsWrite, 'POST', `/admin/scripts/${encodeURIComponent(name.replace(/\.next$/, ''))}/replay`, body);
 }
 
+/** Polls the fleet view until every live process runs `name` at a version starting with `version`; exits 1 at the timeout, saying which do not. */
+async function scriptsWait(name: string, version: string, args: string[]): Promise<number> {
+  const { url, token } = await adminAccess(args, SCOPES.scriptsRead);
+  const timeoutMs = (integerOption(args, '--timeout') ?? 60) * 1000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await request(`${url}/admin/fleet`, { headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) fail(`registrar: ${url}/admin/fleet answered ${response.status}: ${await response.text()}`);
+    const view = (await response.json()) as { processes: Array<{ host: string; pid: number; scripts: Array<{ name: string; state: string; version: string | null }> }> };
+    const behind = view.processes.filter((each) => !each.scripts.some((script) => script.name === name && script.state === 'active' && script.version?.startsWith(version)));
+    if (view.processes.length > 0 && behind.length === 0) {
+      process.stdout.write(`${name} ${version}: in force in every process (${view.processes.length})\n`);
+      return 0;
+    }
+    if (Date.now() >= deadline) {
+      process.stdout.write(`${name} ${version}: not in force in ${behind.map((each) => `${each.host} pid ${each.pid}`).join(', ') || 'any process'} after ${timeoutMs / 1000} s\n`);
+      return 1;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 async function main(args: string[]): Promise<number> {
   const [command, sub, ...rest] = args;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
   if (command === 'schema') {
     process.stdout.write(`${JSON.stringify(AdminClientSchema, null, 2)}\n`);
     return 0;
@@ -242,6 +305,8 @@ async function main(args: string[]): Promise<number> {
   if (command === 'decisions') return decisions(args.slice(1));
   if (command === 'scripts' && sub === 'replay' && rest[0]) return replayFile(rest[0], rest.slice(1));
   if (command === 'clients') return clients(sub, rest);
+  if (command === 'fleet') return adminCall(args.slice(1), SCOPES.scriptsRead, 'GET', '/admin/fleet');
+  if (command === 'scripts' && sub === 'wait' && rest[0] && rest[1]) return scriptsWait(rest[0], rest[1], rest.slice(2));
   fail(USAGE);
 }
 

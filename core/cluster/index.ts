@@ -3,7 +3,8 @@
 // the supervisor serves nothing. It starts the workers one after the other (the first settles
 // the stored configuration, the data directory's key and the administration client, and an
 // ephemeral port is learnt from it), replaces one that dies, names one worker to run the
-// background jobs, gathers every worker's metrics for /metrics, and stops them all on
+// background jobs, gathers every worker's metrics for /metrics, passes on a configuration change
+// one worker made to the others (which read it from the store at once), and stops them all on
 // SIGTERM or SIGINT.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
@@ -14,10 +15,11 @@ import { messageOf } from '../errors/index.ts';
 
 /** Messages between the supervisor and its workers. */
 type Message =
-  | { type: 'registrar:listening'; port: number }
+  | { type: 'registrar:listening'; port: number; summary: string }
   | { type: 'registrar:run-background-jobs' }
   | { type: 'registrar:metrics-request'; id: number }
-  | { type: 'registrar:metrics'; id: number; text?: string; error?: string };
+  | { type: 'registrar:metrics'; id: number; text?: string; error?: string }
+  | { type: 'registrar:configuration-changed'; revision: number };
 
 const isMessage = (value: unknown): value is Message => typeof (value as { type?: unknown })?.type === 'string' && (value as { type: string }).type.startsWith('registrar:');
 
@@ -28,6 +30,8 @@ const MAX_RETRY_MS = 30_000;
 export interface Supervisor {
   /** The port every worker listens on. */
   port: number;
+  /** What the first worker said of its store, authorization server, scripts and configuration (it settled the configuration). */
+  summary: string;
   stop(): Promise<number>;
 }
 
@@ -38,6 +42,7 @@ export async function superviseWorkers(settings: Settings, logger: Logger): Prom
   let leader: Worker | undefined;
   let stopping = false;
   let port = settings.port;
+  let summary = '';
   let retryMs = RETRY_MS;
 
   const lead = () => {
@@ -58,7 +63,10 @@ export async function superviseWorkers(settings: Settings, logger: Logger): Prom
           worker.off('exit', exited);
           workers.add(worker);
           worker.once('exit', (code, signal) => replace(worker, code, signal));
+          summary ||= message.summary;
           resolve(message.port);
+        } else if (message.type === 'registrar:configuration-changed') {
+          for (const other of workers) if (other !== worker && other.isConnected()) other.send(message);
         } else if (message.type === 'registrar:metrics-request') {
           aggregator.clusterMetrics().then(
             (text) => worker.isConnected() && worker.send({ type: 'registrar:metrics', id: message.id, text } satisfies Message),
@@ -103,6 +111,7 @@ export async function superviseWorkers(settings: Settings, logger: Logger): Prom
   lead();
   return {
     port,
+    summary,
     async stop() {
       stopping = true;
       return stopAll();
@@ -127,11 +136,26 @@ async function stopAll(): Promise<number> {
   return codes.every((code) => code === 0) ? 0 : 1;
 }
 
+/** What a worker gives the supervisor's messages to act on. */
+export interface WorkerSide {
+  port: number;
+  /** The start-up line's facts, for the supervisor to print. */
+  summary: string;
+  metrics: Metrics;
+  runBackgroundJobs: () => void;
+  /** Told `revision` when this process's configuration changes. */
+  onConfigurationChange: (listener: (revision: number) => void) => void;
+  configurationRevision: () => number;
+  /** Reads the stored configuration now. */
+  refreshConfiguration: () => Promise<void>;
+}
+
 /**
  * In a worker process: tells the supervisor it listens, runs the background jobs when named to,
- * and serves every worker's metrics gathered by the supervisor.
+ * serves every worker's metrics gathered by the supervisor, and tells the others of a
+ * configuration change (so none serves the old one for a refresh interval).
  */
-export function joinSupervisor(port: number, metrics: Metrics, runBackgroundJobs: () => void): void {
+export function joinSupervisor({ port, summary, metrics, runBackgroundJobs, onConfigurationChange, configurationRevision, refreshConfiguration }: WorkerSide): void {
   AggregatorRegistry.setRegistries([metrics.registry]);
   // Constructing one installs prom-client's answer to the supervisor's requests for this worker's metrics.
   new AggregatorRegistry();
@@ -140,6 +164,7 @@ export function joinSupervisor(port: number, metrics: Metrics, runBackgroundJobs
   process.on('message', (message: unknown) => {
     if (!isMessage(message)) return;
     if (message.type === 'registrar:run-background-jobs') runBackgroundJobs();
+    else if (message.type === 'registrar:configuration-changed' && message.revision > configurationRevision()) void refreshConfiguration();
     else if (message.type === 'registrar:metrics') {
       const request = waiting.get(message.id);
       waiting.delete(message.id);
@@ -155,7 +180,8 @@ export function joinSupervisor(port: number, metrics: Metrics, runBackgroundJobs
         process.send!({ type: 'registrar:metrics-request', id } satisfies Message);
       }),
   );
-  process.send!({ type: 'registrar:listening', port } satisfies Message);
+  onConfigurationChange((revision) => process.send!({ type: 'registrar:configuration-changed', revision } satisfies Message));
+  process.send!({ type: 'registrar:listening', port, summary } satisfies Message);
 }
 
 export const isWorkerProcess = (): boolean => cluster.isWorker;

@@ -139,6 +139,32 @@ function readAdminClient(env: NodeJS.ProcessEnv): Settings['adminClient'] {
   return { clientId, secret };
 }
 
+/** What the command line (`npx registrar`) takes from the environment when its options do not say. */
+export interface CommandLineEnvironment {
+  /** REGISTRAR_URL, else http://localhost:PORT (PORT, default 8080). */
+  url: string;
+  /** REGISTRAR_TOKEN: an administration access token. */
+  token: string | undefined;
+  /** REGISTRAR_CLIENT_ID, else DCR_ADMIN_CLIENT_ID. */
+  clientId: string | undefined;
+  /** REGISTRAR_CLIENT_SECRET, else the file REGISTRAR_CLIENT_SECRET_FILE names, else DCR_ADMIN_CLIENT_SECRET. */
+  clientSecret: string | undefined;
+  clientSecretFile: string | undefined;
+  /** DCR_SCRIPTS_DIR, default ./scripts (resolved). */
+  scriptsDir: string;
+}
+
+export function commandLineEnvironment(env: NodeJS.ProcessEnv = process.env): CommandLineEnvironment {
+  return {
+    url: env.REGISTRAR_URL || `http://localhost:${env.PORT || '8080'}`,
+    token: env.REGISTRAR_TOKEN || undefined,
+    clientId: env.REGISTRAR_CLIENT_ID || env.DCR_ADMIN_CLIENT_ID || undefined,
+    clientSecret: env.REGISTRAR_CLIENT_SECRET || (env.REGISTRAR_CLIENT_SECRET_FILE ? undefined : env.DCR_ADMIN_CLIENT_SECRET) || undefined,
+    clientSecretFile: env.REGISTRAR_CLIENT_SECRET_FILE || undefined,
+    scriptsDir: resolve(env.DCR_SCRIPTS_DIR || 'scripts'),
+  };
+}
+
 /** DCR_ENCRYPTION_KEY, for code that runs outside the server (the node-oidc-provider adapter in the provider's process). */
 export function environmentEncryptionKey(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.DCR_ENCRYPTION_KEY || undefined;

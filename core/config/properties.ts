@@ -154,7 +154,14 @@ export const ServerProperties = Type.Object(
     configRefreshIntervalSeconds: Type.Integer({
       default: 2,
       minimum: 1,
-      description: 'How often an instance checks the store for configuration changed by another instance.',
+      description:
+        'How often an instance checks the store for configuration changed by another instance (the worker processes of one instance are told at once). A PATCH of the configuration with `?wait=N` answers once every process reports the new revision, or after N seconds.',
+    }),
+    fleetReportIntervalSeconds: Type.Integer({
+      default: 10,
+      minimum: 1,
+      description:
+        'How often each server process reports what it runs to the fleet view (GET /admin/fleet), besides at every change; a process silent for three intervals is shown as gone.',
     }),
     adminAccessTokenLifetimeSeconds: security(Type.Integer({ default: 300, minimum: 30, description: 'Lifetime of the administration API access tokens.' })),
     rateLimitRegistrationRequestCount: security(Type.Integer({

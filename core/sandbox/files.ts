@@ -26,7 +26,9 @@ const fingerprint = async (file: string) => {
   return `${info.size}:${info.mtimeMs}:${info.ino}`;
 };
 
-/** The script's source (`.js` first, then `.ts`), or undefined when there is none. */
+const absent = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
+/** The script's source (`.js` first, then `.ts`), or undefined when there is none; throws when one is there but cannot be read. */
 export async function readScriptSource(dir: string, name: string): Promise<ScriptSource | undefined> {
   for (const ext of ['.js', '.ts']) {
     const file = join(dir, `${name}${ext}`);
@@ -34,8 +36,9 @@ export async function readScriptSource(dir: string, name: string): Promise<Scrip
       const before = await fingerprint(file);
       const text = await readFile(file, 'utf8');
       return { file, text, changing: (await fingerprint(file)) !== before };
-    } catch {
-      // try the next extension
+    } catch (err) {
+      // Gone between the two reads, or never there: try the next extension.
+      if (!absent(err)) throw err;
     }
   }
   return undefined;
@@ -47,11 +50,12 @@ export async function filesState(dir: string, name: string): Promise<string> {
   return states.join('|');
 }
 
-/** The text of the script's settings file, or undefined when there is none. */
+/** The text of the script's settings file, or undefined when there is none; throws when it is there but cannot be read. */
 export async function readSettingsText(dir: string, name: string): Promise<string | undefined> {
   try {
     return await readFile(join(dir, `${name}.json`), 'utf8');
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (absent(err)) return undefined;
+    throw err;
   }
 }

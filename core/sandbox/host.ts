@@ -13,6 +13,7 @@ import { ScriptLogs } from './logs.ts';
 import { MemoryBudget } from './memory.ts';
 import { PluginGrants, type PluginCallObserver } from './plugins.ts';
 import { ScriptRegistry, type ScriptEvent } from './registry.ts';
+import type { ScriptEntry } from './versions.ts';
 import { messageOf } from '../errors/index.ts';
 
 export type { ScriptEvent };
@@ -61,6 +62,7 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
     for (const event of EVENTS) this.#registry.on(event, (details: ScriptEvent) => this.emit(event, details));
     this.#policy = new ScriptPolicy({
       active: (hook, only) => this.#registry.active(hook, only),
+      missing: (hook) => this.#registry.missing(hook),
       call: (version, hook, args, scope) => this.#registry.call(version, hook, args, scope),
     }, options.onShadow);
   }
@@ -115,6 +117,16 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
     return this.#logs.capture(requestId);
   }
 
+  /** Each script's state and the version in force (the first 12 hex digits of its hash), in short. */
+  versions(): Array<{ name: string; state: ScriptEntry['state']; version: string | null }> {
+    return [...this.#registry.entries.values()].map((entry) => ({ name: entry.name, state: entry.state, version: entry.version?.hash.slice(0, 12) ?? null }));
+  }
+
+  /** Enabled scripts with no version in force whose decisions refuse (not `onError: skip`, not shadow). */
+  notInForce(): string[] {
+    return [...this.#registry.entries.values()].filter((entry) => entry.gap && !entry.gap.failOpen).map((entry) => entry.name);
+  }
+
   /** Whether `name` has an active version. */
   isActive(name: string): boolean {
     return this.#registry.entries.get(name)?.version !== undefined;
@@ -146,6 +158,8 @@ export class ScriptHost extends EventEmitter implements PolicyEngine {
           cpuMsLastSecond: Math.round(entry.cpu.lastSecond() * 10) / 10,
           lastError: entry.lastError,
           notice: entry.notice,
+          // No version in force: the hooks it would run refuse (or, with onError: skip, it is passed over).
+          ...(entry.gap ? { notInForce: entry.gap } : {}),
           // Limits this script ran into: it is being contained, and its author should know.
           limited: [...(refused ? [`plugin calls refused: ${refused}`] : []), ...(dropped ? [`log lines dropped: ${dropped}`] : [])],
           logLinesDropped: dropped,

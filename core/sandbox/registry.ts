@@ -97,8 +97,19 @@ export class ScriptRegistry extends EventEmitter {
   async #activate(entry: ScriptEntry, generation: number): Promise<void> {
     if (generation !== entry.generation) return; // a newer change is queued behind this one
     const { name } = entry;
-    const source = await readScriptSource(this.dir, name);
-    const settingsText = await readSettingsText(this.dir, name);
+    let source: Awaited<ReturnType<typeof readScriptSource>>;
+    let settingsText: string | undefined;
+    try {
+      source = await readScriptSource(this.dir, name);
+      settingsText = await readSettingsText(this.dir, name);
+    } catch (err) {
+      // Unreadable (permissions, a folder where the file should be): the script is there and not in force.
+      entry.lastError = { code: 'compile_error', script: name, message: `the script cannot be read: ${messageOf(err)}`, at: new Date().toISOString() };
+      if (!entry.version) this.#failClosed(entry, undefined);
+      this.#logger.error({ script: name, error: entry.lastError }, 'script version refused; the last good version keeps serving');
+      this.emit('failed', { name, generation } satisfies ScriptEvent);
+      return;
+    }
     if (!source) {
       if (entry.version && (await this.#holding(entry, 'the file is gone'))) return;
       if (entry.version || entry.state !== 'removed') this.#retire(entry, 'removed');
@@ -107,8 +118,11 @@ export class ScriptRegistry extends EventEmitter {
     const fail = (err: unknown) => {
       const details = err instanceof ScriptError ? err.toJSON() : { code: 'compile_error', script: name, message: messageOf(err), file: source.file };
       entry.lastError = { ...details, at: new Date().toISOString() };
-      if (!entry.version) entry.state = 'failed';
-      this.#logger.error({ script: name, error: entry.lastError }, 'script version refused; the last good version keeps serving');
+      if (!entry.version) this.#failClosed(entry, settingsText);
+      if (entry.version) this.#logger.error({ script: name, error: entry.lastError }, 'script version refused; the last good version keeps serving');
+      else if (entry.gap?.failOpen) this.#logger.error({ script: name, error: entry.lastError }, 'script refused and none in force; passed over (onError: skip)');
+      else if (entry.gap) this.#logger.error({ script: name, error: entry.lastError, hooks: entry.gap.hooks }, 'script refused and none in force: the decisions it would make refuse until it compiles or is disabled');
+      else this.#logger.error({ script: name, error: entry.lastError }, 'script refused (a shadow script: nothing is enforced meanwhile)');
       this.emit('failed', { name, generation } satisfies ScriptEvent);
     };
 
@@ -154,6 +168,7 @@ export class ScriptRegistry extends EventEmitter {
     entry.version = candidate;
     this.#activeByHook.clear();
     entry.state = 'active';
+    entry.gap = undefined;
     entry.lastError = undefined;
     const gone = old ? [...old.hooks].filter((hook) => !candidate.hooks.has(hook)) : [];
     entry.notice = gone.length > 0 ? `hooks no longer exported: ${gone.join(', ')}` : undefined;
@@ -295,6 +310,7 @@ export class ScriptRegistry extends EventEmitter {
     entry.version = undefined;
     this.#activeByHook.clear();
     entry.state = state;
+    entry.gap = undefined;
     if (old) this.#drain(old);
     // What plugins and the logs keep for the script goes with it.
     this.#plugins.forget(entry.name);
@@ -323,13 +339,39 @@ export class ScriptRegistry extends EventEmitter {
   entry(name: string): ScriptEntry {
     let entry = this.entries.get(name);
     if (!entry) {
-      entry = { name, generation: 0, version: undefined, state: 'removed', lastError: undefined, notice: undefined, stats: new Map(), restarts: 0, cpu: new CpuMeter() };
+      entry = { name, generation: 0, version: undefined, state: 'removed', lastError: undefined, notice: undefined, stats: new Map(), restarts: 0, cpu: new CpuMeter(), gap: undefined };
       this.entries.set(name, entry);
     }
     return entry;
   }
 
   /** Active versions exporting `hook`, in priority order (only `only` when given: dry runs). */
+  /**
+   * Failed with no version in force: enforcing ones fail closed on the hooks they would run (all,
+   * unless the settings declare them), shadow ones enforce nothing anyway.
+   */
+  #failClosed(entry: ScriptEntry, settingsText: string | undefined): void {
+    entry.state = 'failed';
+    let settings: ScriptSettings | undefined;
+    try {
+      settings = parseSettings(settingsText);
+    } catch {
+      // Unparsable settings: the defaults (enforce, fail) hold.
+    }
+    const shadow = settings?.mode === 'shadow' || (settings?.mode === undefined && entry.name.endsWith('.next'));
+    entry.gap = shadow ? undefined : { hooks: settings?.hooks ?? 'all', failOpen: settings?.onError === 'skip' };
+  }
+
+  /** Scripts that would run `hook` and have no version in force: the hook refuses while there are any (see ScriptEntry.gap). */
+  missing(hook: HookName): string[] {
+    const names: string[] = [];
+    for (const entry of this.entries.values()) {
+      const gap = entry.gap;
+      if (gap && !gap.failOpen && (gap.hooks === 'all' || gap.hooks.includes(hook))) names.push(entry.name);
+    }
+    return names;
+  }
+
   active(hook: HookName, only?: string): ScriptVersion[] {
     if (only === undefined) {
       let cached = this.#activeByHook.get(hook);

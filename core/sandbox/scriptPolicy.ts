@@ -2,7 +2,7 @@
 // priority order, and their results combine as the hook table says. A script's refusal (false, or
 // a RegistrationError with its own code) stops the request with that error.
 import type { ClientCertificate } from '../certificate/index.ts';
-import { OAuthError } from '../errors/index.ts';
+import { OAuthError, TemporarilyUnavailable } from '../errors/index.ts';
 import type { ClientMetadata } from '../metadata/index.ts';
 import { HOOKS, REJECTION_CODES, type Combine, type HookDeclaration, type HookName, type PolicyEngine, type RejectionCode, type RequestPolicy, type RequestScope } from '../policy/index.ts';
 import type { CallScope } from './invoke.ts';
@@ -23,6 +23,8 @@ export const inShadow = (version: ScriptVersion): boolean => version.settings.mo
 export interface ActiveScripts {
   /** Active versions exporting `hook`, in priority order (only `only` when given). */
   active(hook: HookName, only?: string): ScriptVersion[];
+  /** Enabled scripts that would run `hook` and have no version in force (they never compiled): the hook refuses. */
+  missing(hook: HookName): string[];
   call(version: ScriptVersion, hook: HookName, args: unknown[], scope: CallScope): Promise<CallOutcome | undefined>;
 }
 
@@ -71,6 +73,11 @@ const refusalOf = (declared: HookDeclaration, script: string) => () => {
 async function decide(scripts: ActiveScripts, scope: RequestScope & CallScope, hook: HookName, input: unknown, context: object, onShadow?: ShadowObserver): Promise<unknown> {
   const declared: HookDeclaration = HOOKS[hook];
   const step = STEPS[declared.combine];
+  // A policy saved but not in force (it never compiled) enforces nothing: its decisions refuse, closed, until it does.
+  if (scope.onlyScript === undefined && declared.combine !== 'lifecycle') {
+    const missing = scripts.missing(hook);
+    if (missing.length > 0) throw new PolicyNotInForce(missing);
+  }
   const versions = scripts.active(hook, scope.onlyScript);
   // A dry run of one script runs it as enforced, whatever its mode; key hooks have nothing to compare.
   const shadowing = scope.onlyScript === undefined && declared.combine !== 'first' && declared.combine !== 'lifecycle';
@@ -126,6 +133,13 @@ async function shadow(scripts: ActiveScripts, scope: RequestScope & CallScope, h
   const entry = scope.decisions[recorded];
   if (entry) entry.decision = `shadow:${verdict}`;
   onShadow?.({ script: version.name, hook, verdict });
+}
+
+/** 503: a script that would decide has no version in force; named, so the operator reading the answer knows which. */
+export class PolicyNotInForce extends TemporarilyUnavailable {
+  constructor(scripts: string[]) {
+    super(`the registration policy is not in force: ${scripts.map((name) => `script "${name}"`).join(', ')} has no working version`, 5);
+  }
 }
 
 export class ScriptPolicy implements PolicyEngine {

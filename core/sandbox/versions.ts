@@ -43,6 +43,12 @@ export interface ScriptEntry {
   restarts: number;
   /** CPU time of the script's isolates in the last second, against maxCpuMsPerSecond. */
   cpu: CpuMeter;
+  /**
+   * An enabled script with no version in force (it never compiled, or cannot be read): the hooks
+   * it would run (all, unless its settings declare them) refuse until it has one, unless its
+   * settings say `onError: skip`. Undefined while it has a version, or is disabled or removed.
+   */
+  gap: { hooks: HookName[] | 'all'; failOpen: boolean } | undefined;
 }
 
 export function statsOf(entry: ScriptEntry, hook: string): HookStats {

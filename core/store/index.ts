@@ -13,10 +13,11 @@ export {
   type DecisionFilter,
   type DecisionRecord,
   type InitialAccessTokenRecord,
+  type ProcessReport,
   type ScriptDecision,
   type StoredConfig,
 } from './records.ts';
-export type { Administration, ClientRecords, ConfigurationRecords, DecisionLog, QuotaPlaces, Store } from './roles.ts';
+export type { Administration, ClientRecords, ConfigurationRecords, DecisionLog, FleetRecords, QuotaPlaces, Store } from './roles.ts';
 export { markUsed } from './usage.ts';
 export { MongoStore, redact } from './mongo/index.ts';
 export { EmbeddedStore } from './embedded/index.ts';

@@ -150,6 +150,27 @@ export interface StoredConfig {
   properties: Record<string, unknown>;
   revision: number;
   updatedAt: number;
+  /** SHA-256 of the DCR_CONFIG file content last applied (written whole) to the store; absent when none ever was. */
+  fileHash?: string;
+}
+
+/** What one server process says of itself in the fleet view (each worker, each instance sharing the store). */
+export interface ProcessReport {
+  /** Random, per process start. */
+  id: string;
+  host: string;
+  pid: number;
+  /** Registrar's version (package.json). */
+  version: string;
+  /** `process` (alone), `worker` (one of DCR_WORKERS), `leader` (the worker running the background jobs). */
+  role: 'process' | 'worker' | 'leader';
+  startedAt: number;
+  reportedAt: number;
+  /** The configuration revision in force. */
+  configurationRevision: number;
+  /** Each script: its state and the version in force (the first 12 hex digits of its hash), if any. */
+  scripts: Array<{ name: string; state: string; version: string | null }>;
+  authorizationServer: { type: string | null; reachable: boolean | null; topology: string | null };
 }
 
 /** A client of the administration API (client_credentials at the token endpoint). */

@@ -10,6 +10,7 @@ import type {
   DecisionFilter,
   DecisionRecord,
   InitialAccessTokenRecord,
+  ProcessReport,
   StoredConfig,
 } from './records.ts';
 
@@ -45,8 +46,11 @@ export interface DecisionLog {
 export interface ConfigurationRecords {
   /** The stored server configuration, if any. */
   read(): Promise<StoredConfig | undefined>;
-  /** Stores the configuration if the stored revision is still `expectedRevision` (0: none yet). */
-  write(properties: Record<string, unknown>, expectedRevision: number, now: number): Promise<boolean>;
+  /**
+   * Stores the configuration if the stored revision is still `expectedRevision` (0: none yet).
+   * `fileHash` records a DCR_CONFIG file applied by this write; without it the one recorded stays.
+   */
+  write(properties: Record<string, unknown>, expectedRevision: number, now: number, fileHash?: string): Promise<boolean>;
   /** Keeps one record of a configuration change. */
   appendChange(record: ConfigChange): Promise<void>;
   /** Configuration changes, newest first. */
@@ -77,15 +81,29 @@ export interface QuotaPlaces {
   holders(quota: string): Promise<Array<{ holder: string; at: number }>>;
 }
 
+/** What every server process sharing the store last said of itself (core/fleet). */
+export interface FleetRecords {
+  /** Creates or replaces the process's report. */
+  report(record: ProcessReport): Promise<void>;
+  /** Every report, newest first. */
+  list(): Promise<ProcessReport[]>;
+  remove(id: string): Promise<void>;
+  /** Deletes reports last made before `before` (ms). */
+  purge(before: number): Promise<number>;
+}
+
 /** A backend: every role, and its own health. */
 export interface Store {
   /** A name for logs and benchmarks. */
   readonly kind: string;
+  /** Where it keeps its data, for the start-up line and the fleet view (never a credential). */
+  readonly location: string;
   readonly clients: ClientRecords;
   readonly decisions: DecisionLog;
   readonly configuration: ConfigurationRecords;
   readonly administration: Administration;
   readonly quotas: QuotaPlaces;
+  readonly fleet: FleetRecords;
   /** Resolves when the store can take a write; rejects with the reason otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

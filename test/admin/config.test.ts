@@ -1,6 +1,8 @@
 // The configuration API, including the seed document's curl commands run as written (host aside).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { promisify } from 'node:util';
@@ -8,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { SCOPES } from '../../core/admin/index.ts';
 import { ADMIN_ID, ADMIN_SECRET, adminToken, startAdminServer } from '../helpers/admin.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
-import { assertError, tempDir, WEB_CLIENT } from '../helpers/server.ts';
+import { startProcess, stopProcess } from '../helpers/process.ts';
+import { assertError, freePort, httpRequest, tempDir, WEB_CLIENT } from '../helpers/server.ts';
 
 const run = promisify(execFile);
 const PATCH = { 'content-type': 'application/json-patch+json' };
@@ -157,6 +160,49 @@ describe('configuration API', () => {
     } finally {
       await a.close();
       await follower.close();
+    }
+  });
+});
+
+describe('where the configuration comes from, at every start', () => {
+  it("a DCR_CONFIG file is applied once per content; the config API's changes stand across restarts with the same file; a changed file is applied whole; without the file the store holds", async () => {
+    const dir = tempDir();
+    const file = join(dir, 'config.json');
+    const env = { PORT: String(await freePort()), DCR_HOST: '127.0.0.1', DCR_DATA_DIR: join(dir, 'data'), DCR_SCRIPTS_OPTIONAL: 'true', DCR_SCRIPTS_DIR: join(dir, 'none'), DCR_ADMIN_CLIENT_ID: ADMIN_ID, DCR_ADMIN_CLIENT_SECRET: ADMIN_SECRET };
+    const run = async (withFile: boolean, during: (url: string, line: string) => Promise<void>) => {
+      const running = await startProcess({ ...env, ...(withFile ? { DCR_CONFIG: file } : {}) });
+      try {
+        await during(running.url, running.line);
+      } finally {
+        assert.equal(await stopProcess(running), 0);
+      }
+    };
+    try {
+      writeFileSync(file, JSON.stringify({ dynamicRegistrationExpirationTime: 3600 }));
+      await run(true, async (url, line) => {
+        assert.match(line, /; configuration .*config\.json, applied as revision 1; 1 process$/);
+        const token = await adminToken(url, SCOPES.configWrite);
+        const patched = await httpRequest(`${url}/admin/config`, 'PATCH', { token, headers: PATCH, body: JSON.stringify([{ op: 'replace', path: '/dynamicRegistrationEnabled', value: false }]) });
+        assert.equal(patched.status, 200, patched.text);
+      });
+      await run(true, async (url, line) => {
+        assert.match(line, /; configuration stored revision 2 \(.*config\.json unchanged since it was applied\); 1 process$/);
+        assertError(await httpRequest(`${url}/register`, 'POST', { json: WEB_CLIENT }), 403, 'access_denied');
+      });
+      writeFileSync(file, JSON.stringify({ dynamicRegistrationExpirationTime: 7200 }, null, 2));
+      await run(true, async (url, line) => {
+        assert.match(line, /; configuration .*config\.json, applied as revision 3; 1 process$/);
+        const created = await httpRequest(`${url}/register`, 'POST', { json: WEB_CLIENT });
+        assert.equal(created.status, 201, 'the file, applied whole, names no dynamicRegistrationEnabled: the default');
+        const audit = await httpRequest(`${url}/admin/config/audit`, 'GET', { token: await adminToken(url, SCOPES.configRead) });
+        assert.equal(audit.json.changes[0].actor, 'DCR_CONFIG');
+      });
+      await run(false, async (url, line) => {
+        assert.match(line, /; configuration stored revision 3; 1 process$/);
+        assert.equal((await httpRequest(`${url}/admin/config`, 'GET', { token: await adminToken(url, SCOPES.configRead) })).json.dynamicRegistrationExpirationTime, 7200);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -120,4 +120,12 @@ describe('the console in Chromium', { skip: !available && `no Chromium at ${CHRO
     assert.equal(server.registrar.config.current.dynamicRegistrationExpirationTime, 600);
     await shot('7-configuration');
   });
+
+  test('the fleet tab shows the processes sharing the store and whether they agree', async () => {
+    await page.click('button[data-tab=fleet]');
+    await page.waitForSelector('#fleet-rows tr');
+    assert.match(await text('#fleet-agree'), /^1 process, in agreement$/);
+    assert.match(await text('#fleet-rows'), new RegExp(`${process.pid}\\s*process`));
+    await shot('8-fleet');
+  });
 });

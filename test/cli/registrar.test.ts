@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { ADMIN_ID, ADMIN_SECRET, startAdminServer } from '../helpers/admin.ts';
-import { tempDir } from '../helpers/server.ts';
+import { scriptStatus } from '../helpers/scripts.ts';
+import { freePort, tempDir } from '../helpers/server.ts';
 
 const CLI = new URL('../../core/cli/registrar.ts', import.meta.url).pathname;
 const exec = promisify(execFile);
 
-async function registrar(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function registrar(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', CLI, ...args], { env: { ...process.env, ...env } });
+    const { stdout, stderr } = await exec(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', CLI, ...args], { env: { ...process.env, ...env }, ...(cwd ? { cwd } : {}) });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const failed = err as { code: number; stdout: string; stderr: string };
@@ -39,12 +40,14 @@ describe('npx registrar', () => {
       assert.equal(clean.code, 0, clean.stdout + clean.stderr);
       assert.match(clean.stdout, /ok {7}good \(createClient\)/);
       assert.match(clean.stdout, /types ok \(2 scripts, against the sandbox's globals\)/);
+      assert.match(clean.stdout, /verdict: ok \(2 scripts in .*\)\n$/, 'one verdict, last');
       writeFileSync(join(dir, 'broken.js'), 'export function createClient( {');
       writeFileSync(join(dir, 'mistyped.ts'), 'export function modifyScopes(scopes: string[]): number { return scopes; }');
       const dirty = await registrar(['scripts', 'check', dir]);
       assert.equal(dirty.code, 1);
       assert.match(dirty.stdout, /FAILED {3}broken: .*broken\.js:1:/);
       assert.match(dirty.stdout, /type errors:[\s\S]*mistyped\.ts/);
+      assert.match(dirty.stdout, /verdict: FAILED \(2 problems in .*\)\n$/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -144,9 +147,58 @@ describe('npx registrar', () => {
     }
   });
 
-  it('prints its usage for anything else', async () => {
+  it('prints its usage for anything else (exit 2), and when asked (exit 0)', async () => {
     const { code, stderr } = await registrar(['frobnicate']);
     assert.equal(code, 2);
     assert.match(stderr, /usage:/);
+    for (const asked of ['--help', '-h', 'help']) {
+      const help = await registrar([asked]);
+      assert.equal(help.code, 0, asked);
+      assert.match(help.stdout, /usage:[\s\S]*REGISTRAR_CLIENT_SECRET_FILE/);
+    }
+  });
+
+  it('says which URL it cannot reach, and why', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const { code, stderr } = await registrar(['fleet', '--url', url, '--token', 'x']);
+    assert.equal(code, 2);
+    assert.equal(stderr, `registrar: cannot reach ${url}/admin/fleet: ECONNREFUSED\n`);
+  });
+
+  it('takes the URL and credentials from the environment or a file; shows the fleet; waits until every process runs a version; finds a file in the scripts folder', async () => {
+    const server = await startAdminServer();
+    const dir = tempDir();
+    try {
+      await server.put('gate', 'export function createClient() { return true; }');
+      const version = String(scriptStatus(server, 'gate').hash).slice(0, 12);
+      const env = { REGISTRAR_URL: server.url, REGISTRAR_CLIENT_ID: ADMIN_ID, REGISTRAR_CLIENT_SECRET: ADMIN_SECRET };
+      const fleet = await registrar(['fleet'], env);
+      assert.equal(fleet.code, 0, fleet.stderr);
+      const view = JSON.parse(fleet.stdout);
+      assert.equal(view.processes.length, 1);
+      assert.deepEqual(view.agree, { configuration: true, scripts: true, authorizationServer: true });
+      assert.ok(view.processes[0].scripts.some((script: { name: string; version: string }) => script.name === 'gate' && script.version === version));
+
+      writeFileSync(join(dir, 'secret'), `${ADMIN_SECRET}\n`);
+      const fromFile = { REGISTRAR_URL: server.url, REGISTRAR_CLIENT_ID: ADMIN_ID, REGISTRAR_CLIENT_SECRET_FILE: join(dir, 'secret') };
+      const waited = await registrar(['scripts', 'wait', 'gate', version.slice(0, 8), '--timeout', '5'], fromFile);
+      assert.equal(waited.code, 0, waited.stderr);
+      assert.match(waited.stdout, /gate [0-9a-f]{8}: in force in every process \(1\)/);
+      const never = await registrar(['scripts', 'wait', 'gate', 'ffffffff', '--timeout', '1'], fromFile);
+      assert.equal(never.code, 1);
+      assert.match(never.stdout, /not in force in .* pid \d+ after 1 s/);
+
+      await server.register({ redirect_uris: ['https://client.example.org/cb'] });
+      await server.registrar.flushDecisions();
+      mkdirSync(join(dir, 'scripts'));
+      writeFileSync(join(dir, 'scripts', 'gate.next.js'), 'export function createClient() { return false; }');
+      // From another folder (the test runner's relative --import would not be found there).
+      const replayed = await registrar(['scripts', 'replay', 'gate.next.js'], { ...env, DCR_SCRIPTS_DIR: '', NODE_OPTIONS: '' }, dir);
+      assert.equal(replayed.code, 0, replayed.stderr);
+      assert.equal(JSON.parse(replayed.stdout).script, 'gate');
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -36,7 +36,8 @@ describe('DCR_WORKERS: several server processes on one port', () => {
     scriptsDir = join(dir, 'scripts');
     cpSync(join(ROOT, 'scripts'), scriptsDir, { recursive: true });
     const configFile = join(dir, 'config.json');
-    writeFileSync(configFile, JSON.stringify({ configRefreshIntervalSeconds: 1 }));
+    // The store is read for another process's configuration only every minute: a change must reach the other worker by being told.
+    writeFileSync(configFile, JSON.stringify({ configRefreshIntervalSeconds: 60, fleetReportIntervalSeconds: 1 }));
     const port = await freePort();
     child = spawn(process.execPath, ['--no-node-snapshot', '--disable-warning=ExperimentalWarning', join(ROOT, 'core/main.ts')], {
       env: {
@@ -70,7 +71,7 @@ describe('DCR_WORKERS: several server processes on one port', () => {
       });
       child.once('exit', (code) => reject(new Error(`exited with ${code}: ${log}`)));
     });
-    assert.match(line, /, 2 worker processes$/);
+    assert.match(line, /; configuration .*config\.json, applied as revision 1; 2 worker processes$/);
     url = `http://127.0.0.1:${port}`;
   });
 
@@ -168,23 +169,47 @@ describe('DCR_WORKERS: several server processes on one port', () => {
     assert.ok(crossReads.size >= 3, `clients were read by the worker that did not register them: ${[...crossReads].join(', ')}`);
   });
 
-  it('a script saved in the folder reaches both workers', async () => {
+  /** GET /admin/fleet until `done` holds of it. */
+  async function fleetUntil(done: (view: { processes: Array<{ pid: number; role: string; configurationRevision: number; scripts: Array<{ name: string; state: string; version: string | null }> }>; stale: Array<{ pid: number }>; agree: Record<string, boolean> }) => boolean) {
+    const token = await adminAccessToken();
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const view = (await fresh('GET', '/admin/fleet', undefined, { authorization: `Bearer ${token}` })).json as Parameters<typeof done>[0];
+      if (done(view)) return view;
+      if (Date.now() > deadline) assert.fail(`the fleet view never got there: ${JSON.stringify(view)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  it('a script saved in the folder reaches both workers; the fleet view shows both running it', async () => {
     writeFileSync(join(scriptsDir, 'worker-probe.js'), 'export function modifyPostResponse(response) { return { ...response, worker_probe: 1 }; }\n');
     await eventually((answer) => answer.status === 201 && answer.json.worker_probe === 1, () => fresh('POST', '/register', CLIENT));
+    const view = await fleetUntil((current) => current.processes.filter((each) => each.scripts.some((script) => script.name === 'worker-probe' && script.state === 'active')).length === 2);
+    assert.equal(view.agree.scripts, true);
+    assert.deepEqual(view.processes.map((each) => each.role).sort(), ['leader', 'worker'], 'one runs the background jobs');
+    assert.ok(!view.processes.some((each) => each.pid === child.pid), 'the supervisor serves nothing and reports nothing');
     rmSync(join(scriptsDir, 'worker-probe.js'));
     await eventually((answer) => answer.status === 201 && answer.json.worker_probe === undefined, () => fresh('POST', '/register', CLIENT));
   });
 
-  it('a configuration change made through one worker reaches the other', async () => {
-    const patched = await fresh('PATCH', '/admin/config', JSON.stringify([{ op: 'replace', path: '/dynamicRegistrationExpirationTime', value: 3600 }]), {
-      'content-type': 'application/json-patch+json',
-      authorization: `Bearer ${await adminAccessToken()}`,
+  it('a configuration change made through one worker is told to the other; with ?wait the answer comes once both have it', async () => {
+    const patched = await new Promise<{ status: number; propagation: string | undefined }>((resolve, reject) => {
+      const body = JSON.stringify([{ op: 'replace', path: '/dynamicRegistrationExpirationTime', value: 3600 }]);
+      void adminAccessToken().then((token) => {
+        const req = httpRequestRaw(`${url}/admin/config?wait=10`, { method: 'PATCH', agent: false, headers: { 'content-type': 'application/json-patch+json', authorization: `Bearer ${token}` } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, propagation: res.headers['registrar-propagation'] as string | undefined }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      }, reject);
     });
-    assert.equal(patched.status, 200, JSON.stringify(patched.json));
-    await eventually(
-      (answer) => answer.status === 201 && typeof answer.json.client_secret_expires_at === 'number' && answer.json.client_secret_expires_at > 0,
-      () => fresh('POST', '/register', CLIENT),
-    );
+    assert.equal(patched.status, 200);
+    assert.equal(patched.propagation, '2/2');
+    // Every fresh connection, whichever worker takes it, registers under the new configuration at once.
+    const answers = await registerMany(20);
+    assert.equal(new Set(answers.map((answer) => answer.pid)).size, 2);
+    for (const answer of answers) assert.ok(Number(answer.json.client_secret_expires_at) > 0, `worker ${answer.pid} had the change`);
   });
 
   it('gathers every worker\'s metrics at /metrics', async () => {
@@ -226,7 +251,13 @@ describe('DCR_WORKERS: several server processes on one port', () => {
     }
   });
 
-  it('replaces a worker that dies, and keeps serving meanwhile', async () => {
+  it('replaces a worker that dies, and keeps serving meanwhile; the replacement changes no configuration', async () => {
+    const token = await adminAccessToken();
+    const patched = await fresh('PATCH', '/admin/config', JSON.stringify([{ op: 'replace', path: '/decisionLogRetentionDays', value: 7 }]), {
+      'content-type': 'application/json-patch+json',
+      authorization: `Bearer ${token}`,
+    });
+    assert.equal(patched.status, 200, JSON.stringify(patched.json));
     const served = await registerMany(10);
     const victim = [...new Set(served.map((answer) => answer.pid))][0]!;
     process.kill(victim, 'SIGKILL');
@@ -238,6 +269,17 @@ describe('DCR_WORKERS: several server processes on one port', () => {
     assert.ok(!pids.has(victim), 'the dead worker is gone');
     assert.match(log, /a worker process ended; starting another/);
     assert.equal(child.exitCode, null, 'the supervisor runs on');
+    // The replacement started with the same DCR_CONFIG, already applied: the administrator's change stands, in every worker.
+    for (let i = 0; i < 10; i += 1) {
+      const config = await fresh('GET', '/admin/config', undefined, { authorization: `Bearer ${token}` });
+      assert.equal(config.json.decisionLogRetentionDays, 7, `worker ${config.pid}`);
+    }
+    const audit = await fresh('GET', '/admin/config/audit', undefined, { authorization: `Bearer ${token}` });
+    assert.notEqual((audit.json.changes as Array<{ actor: string }>)[0]!.actor, 'DCR_CONFIG', 'nothing written back by the replacement');
+    // The fleet view: two live workers again, the dead one shown gone once it has missed three reports.
+    const view = await fleetUntil((current) => current.processes.length === 2 && current.stale.some((each) => each.pid === victim));
+    assert.ok(!view.processes.some((each) => each.pid === victim));
+    assert.equal(view.agree.configuration, true);
   });
 });
 

@@ -1,6 +1,6 @@
 // A server whose scripts folder the test writes, with reloads driven through ScriptHost.reload
 // (the same path the file watcher takes) so tests never sleep to synchronise.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir, type TestServer } from './server.ts';
 
@@ -45,4 +45,22 @@ export async function startScriptServer(scripts: Record<string, string | [string
 
 export function scriptStatus(server: TestServer, name: string): any {
   return server.registrar.scripts.status().find((s) => s.name === name);
+}
+
+/** The four general samples of scripts/, off as shipped. */
+export const SAMPLES = ['abuse-guard', 'add-scope', 'response-member', 'trusted-client'] as const;
+const SHIPPED = new URL('../../scripts/', import.meta.url).pathname;
+
+/** Copies the shipped scripts folder (or `names` of it) into `dir`, as shipped. */
+export function copyShipped(dir: string, names?: ReadonlyArray<string>): void {
+  for (const file of readdirSync(SHIPPED)) {
+    const name = file.replace(/\.(js|ts|json)$/, '');
+    if (!names || names.includes(name)) cpSync(join(SHIPPED, file), join(dir, file));
+  }
+}
+
+/** The one documented step that turns a sample on: `"enabled": true` in its settings file. */
+export function enableSample(dir: string, name: string): void {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>), enabled: true }, null, 2));
 }

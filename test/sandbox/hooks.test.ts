@@ -174,18 +174,20 @@ describe('decision points', () => {
     }
   });
 
-  it('init receives the properties; a failing init keeps the script out', async () => {
+  it('init receives the properties; a failing init keeps the script out, and its decisions refuse until it is in', async () => {
     await server.put('initok', `let seen; export function init(p) { seen = p.greeting; } export function modifyPostResponse(r) { return { ...r, greeting: seen }; }`, {
       properties: { greeting: 'hello' },
     });
     await server.put('initfail', `export function init() { throw new Error('no database'); } export function createClient() { return false; }`);
     try {
-      const created = await server.register(WEB_CLIENT);
-      assert.equal(created.status, 201);
-      assert.equal(created.json.greeting, 'hello');
       const status = scriptStatus(server, 'initfail');
       assert.equal(status.state, 'failed');
       assert.equal(status.lastError.code, 'init_error');
+      assertError(await server.register(WEB_CLIENT), 503, 'temporarily_unavailable');
+      await server.drop('initfail');
+      const created = await server.register(WEB_CLIENT);
+      assert.equal(created.status, 201);
+      assert.equal(created.json.greeting, 'hello');
     } finally {
       await server.drop('initok');
       await server.drop('initfail');

@@ -370,6 +370,8 @@ describe('the sandbox memory budget', () => {
       assert.equal(scriptStatus(server, 'second').state, 'failed');
       assert.match(scriptStatus(server, 'second').lastError.message, /sandbox memory budget \(DCR_SANDBOX_MEMORY_MB, 100 MB\) cannot hold another 64 MB isolate: 64 MB are held/);
       assert.equal(scriptStatus(server, 'first').state, 'active');
+      assertError(await server.register(WEB_CLIENT), 503, 'temporarily_unavailable');
+      await server.drop('second');
       assert.equal((await server.register(WEB_CLIENT)).status, 201);
       // A new version of the first takes its heap from the budget while the old one drains: 128 MB would not fit either.
       await server.put('first', 'export function createClient() { return true; } // v2', { memoryLimitMb: 32 });

@@ -1,25 +1,41 @@
-// The shipped sample scripts, loaded from a copy of scripts/ exactly as `npm start` loads them.
+// The shipped sample scripts, loaded from a copy of scripts/ as `npm start` loads them: off as shipped,
+// on after the one documented step (`"enabled": true` in the script's settings).
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { scriptStatus, startScriptServer, type ScriptServer } from '../helpers/scripts.ts';
+import { copyShipped, enableSample, SAMPLES, scriptStatus, startScriptServer, type ScriptServer } from '../helpers/scripts.ts';
 import { assertError, WEB_CLIENT } from '../helpers/server.ts';
 
 const SHIPPED = new URL('../../scripts/', import.meta.url).pathname;
-const SAMPLES = ['abuse-guard', 'add-scope', 'response-member', 'trusted-client'];
-
-/** The shipped samples, by name: scripts a user adds beside them are none of these tests' business. */
-const SHIPPED_FILES = [...SAMPLES, 'janssen-sample', 'open-banking'].flatMap((name) => [`${name}.js`, `${name}.ts`, `${name}.json`]);
 
 async function samplesServer(properties: Record<string, unknown> = {}, tune?: (dir: string) => void): Promise<ScriptServer> {
   const server = await startScriptServer({}, { properties });
-  for (const file of SHIPPED_FILES) if (existsSync(join(SHIPPED, file))) cpSync(join(SHIPPED, file), join(server.scriptsDir, file));
+  copyShipped(server.scriptsDir, [...SAMPLES, 'janssen-sample', 'open-banking']);
+  for (const name of SAMPLES) enableSample(server.scriptsDir, name);
   tune?.(server.scriptsDir);
   await server.registrar.scripts.loadAll();
   for (const name of SAMPLES) assert.equal(scriptStatus(server, name)?.state, 'active', `${name}: ${JSON.stringify(scriptStatus(server, name)?.lastError)}`);
   return server;
 }
+
+describe('the scripts folder as shipped', () => {
+  it('changes nothing: every sample is off, and a registration is answered as plain RFC 7591', async () => {
+    const server = await startScriptServer();
+    try {
+      copyShipped(server.scriptsDir);
+      await server.registrar.scripts.loadAll();
+      const states = server.registrar.scripts.status().map((script) => `${script.name}: ${script.state}`);
+      for (const state of states) assert.match(state, /: disabled$/);
+      const created = await server.register({ redirect_uris: ['https://partner.example.com/callback'], client_name: 'Plain', scope: 'openid' });
+      assert.equal(created.status, 201, created.text);
+      assert.equal(created.json.registration_policy_uri, undefined, 'no sample member');
+      assert.equal(created.json.scope, 'openid', 'no sample scope');
+    } finally {
+      await server.close();
+    }
+  });
+});
 
 describe('sample scripts', () => {
   let server: ScriptServer;

@@ -205,6 +205,33 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup:
       });
     });
 
+    describe('fleet', () => {
+      it('keeps one report per process, replaced at each report, newest first; removes and purges', async () => {
+        const tag = randomUUID();
+        const report = (id: string, reportedAt: number, revision = 1) => ({
+          id: `${tag}-${id}`,
+          host: 'h',
+          pid: 1,
+          version: '0.1.0',
+          role: 'process' as const,
+          startedAt: 1,
+          reportedAt,
+          configurationRevision: revision,
+          scripts: [{ name: 'gate', state: 'active', version: 'abcdef012345' }],
+          authorizationServer: { type: null, reachable: null, topology: null },
+        });
+        await store.fleet.report(report('a', 6_000_000_000_000));
+        await store.fleet.report(report('b', 6_000_000_000_001));
+        await store.fleet.report(report('a', 6_000_000_000_002, 2));
+        const mine = (await store.fleet.list()).filter((each) => each.id.startsWith(tag));
+        assert.deepEqual(mine.map((each) => [each.id, each.configurationRevision]), [[`${tag}-a`, 2], [`${tag}-b`, 1]]);
+        assert.deepEqual(mine[0], report('a', 6_000_000_000_002, 2));
+        await store.fleet.remove(`${tag}-a`);
+        assert.ok(await store.fleet.purge(6_000_000_000_002) >= 1);
+        assert.deepEqual((await store.fleet.list()).filter((each) => each.id.startsWith(tag)), []);
+      });
+    });
+
     it('answers ping', async () => {
       await store.ping();
     });

@@ -112,6 +112,30 @@ const views = {
     fill('#audit-rows', audit.changes.flatMap((change) => change.changes.map((one) => row([when(change.at), change.actor, one.property, one.old, one.new]))));
   },
   async replay() {},
+  async fleet() {
+    const view = await api('GET', '/admin/fleet');
+    const disagree = Object.entries(view.agree).filter(([, agreed]) => !agreed).map(([what]) => what);
+    const count = `${view.processes.length} process${view.processes.length === 1 ? '' : 'es'}`;
+    $('#fleet-agree').textContent = disagree.length === 0 ? `${count}, in agreement` : `${count}; they differ in: ${disagree.join(', ')}`;
+    $('#fleet-agree').className = disagree.length === 0 ? '' : 'error';
+    fill(
+      '#fleet-rows',
+      view.processes.map((process) =>
+        row([
+          process.host,
+          String(process.pid),
+          process.role,
+          process.version,
+          when(process.startedAt),
+          when(process.reportedAt),
+          `revision ${process.configurationRevision}`,
+          process.scripts.filter((script) => script.state === 'active').map((script) => `${script.name} ${script.version}`).join(', '),
+          process.authorizationServer.type ? `${process.authorizationServer.type}${process.authorizationServer.reachable === false ? ' (unreachable)' : ''}` : 'none',
+        ]),
+      ),
+    );
+    $('#fleet-stale').textContent = view.stale.length === 0 ? '' : `Stopped reporting: ${view.stale.map((process) => `${process.host} pid ${process.pid} (last ${when(process.reportedAt)})`).join(', ')}`;
+  },
 };
 
 async function run(work) {

@@ -7,6 +7,7 @@ interface ConfigurationRow {
   revision: number;
   updated_at: number;
   doc: string;
+  file_hash: string | null;
 }
 
 export class EmbeddedConfiguration implements ConfigurationRecords {
@@ -17,16 +18,25 @@ export class EmbeddedConfiguration implements ConfigurationRecords {
   }
 
   async read(): Promise<StoredConfig | undefined> {
-    const row = this.#connection.get<ConfigurationRow>('SELECT revision, updated_at, doc FROM configuration WHERE id = 1');
-    return row ? { properties: JSON.parse(row.doc) as Record<string, unknown>, revision: Number(row.revision), updatedAt: Number(row.updated_at) } : undefined;
+    const row = this.#connection.get<ConfigurationRow>('SELECT revision, updated_at, doc, file_hash FROM configuration WHERE id = 1');
+    if (!row) return undefined;
+    const stored: StoredConfig = { properties: JSON.parse(row.doc) as Record<string, unknown>, revision: Number(row.revision), updatedAt: Number(row.updated_at) };
+    return row.file_hash === null ? stored : { ...stored, fileHash: row.file_hash };
   }
 
-  async write(properties: Record<string, unknown>, expectedRevision: number, now: number): Promise<boolean> {
+  async write(properties: Record<string, unknown>, expectedRevision: number, now: number, fileHash?: string): Promise<boolean> {
     const doc = JSON.stringify(properties);
+    const hash = fileHash ?? null;
     const changed =
       expectedRevision === 0
-        ? this.#connection.run('INSERT OR IGNORE INTO configuration (id, revision, updated_at, doc) VALUES (1, 1, ?, ?)', now, doc)
-        : this.#connection.run('UPDATE configuration SET revision = revision + 1, updated_at = ?, doc = ? WHERE id = 1 AND revision = ?', now, doc, expectedRevision);
+        ? this.#connection.run('INSERT OR IGNORE INTO configuration (id, revision, updated_at, doc, file_hash) VALUES (1, 1, ?, ?, ?)', now, doc, hash)
+        : this.#connection.run(
+            'UPDATE configuration SET revision = revision + 1, updated_at = ?, doc = ?, file_hash = coalesce(?, file_hash) WHERE id = 1 AND revision = ?',
+            now,
+            doc,
+            hash,
+            expectedRevision,
+          );
     return changed === 1;
   }
 

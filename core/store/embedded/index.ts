@@ -16,6 +16,7 @@ import { EmbeddedClients } from './clients.ts';
 import { EmbeddedConfiguration } from './configuration.ts';
 import { Connection } from './connection.ts';
 import { EmbeddedDecisions } from './decisions.ts';
+import { EmbeddedFleet } from './fleet.ts';
 import { admit, clearUnclean, leaveAsFound, recordIdentity, StoreFiles, StoreLoss, survey, type IdentityRow, type StoreFilesOptions } from './files.ts';
 import { EmbeddedQuotas } from './quotas.ts';
 import { SCHEMA, upgrade } from './schema.ts';
@@ -27,6 +28,7 @@ export interface EmbeddedStoreOptions extends StoreFilesOptions {}
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded';
   readonly file: string;
+  readonly location: string;
   /** The identity the database and its data folder record (store.json). */
   readonly storeId: string;
   readonly clients: EmbeddedClients;
@@ -34,6 +36,7 @@ export class EmbeddedStore implements Store {
   readonly configuration: EmbeddedConfiguration;
   readonly administration: EmbeddedAdministration;
   readonly quotas: EmbeddedQuotas;
+  readonly fleet: EmbeddedFleet;
   readonly #db: DatabaseSync;
   readonly #files: StoreFiles;
   readonly #checkpointer: Checkpointer;
@@ -42,6 +45,7 @@ export class EmbeddedStore implements Store {
   constructor(dataDir: string, options: EmbeddedStoreOptions = {}) {
     prepareDataDir(dataDir);
     this.file = join(dataDir, 'registrar.db');
+    this.location = this.file;
     const seen = survey(dataDir, this.file);
     // Owner only, the database and its WAL and shared-memory files (SQLite gives those the database's mode).
     closeSync(openSync(this.file, 'a', 0o600));
@@ -79,6 +83,7 @@ export class EmbeddedStore implements Store {
     this.configuration = new EmbeddedConfiguration(this.#connection);
     this.administration = new EmbeddedAdministration(this.#connection);
     this.quotas = new EmbeddedQuotas(this.#connection);
+    this.fleet = new EmbeddedFleet(this.#connection);
   }
 
   async ping(): Promise<void> {

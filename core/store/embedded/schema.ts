@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS configuration (
   id         INTEGER PRIMARY KEY CHECK (id = 1),
   revision   INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
-  doc        TEXT NOT NULL
+  doc        TEXT NOT NULL,
+  file_hash  TEXT
 ) STRICT;
 -- Kept decisionLogRetentionDays from \`at\`, judged at purge time.
 CREATE TABLE IF NOT EXISTS decisions (
@@ -32,6 +33,12 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_at ON decisions (at);
 CREATE INDEX IF NOT EXISTS decisions_client ON decisions (client_id, at);
 DROP INDEX IF EXISTS decisions_expires_at;
+-- What each server process sharing the store last said of itself (the fleet view).
+CREATE TABLE IF NOT EXISTS processes (
+  id          TEXT PRIMARY KEY,
+  reported_at INTEGER NOT NULL,
+  doc         TEXT NOT NULL
+) STRICT;
 -- Which store this is; the data folder records it too (store.json), so a replaced or emptied file is noticed.
 CREATE TABLE IF NOT EXISTS store_identity (
   id         INTEGER PRIMARY KEY CHECK (id = 1),
@@ -88,8 +95,9 @@ INSERT OR IGNORE INTO client_redirect_hosts (host, client_id)
   WHERE c.redirect_hosts <> '' AND NOT EXISTS (SELECT 1 FROM client_redirect_hosts);
 `;
 
-/** Changes SQL cannot make conditionally: a decisions table with the per-record expiry of earlier versions loses it. */
+/** Changes SQL cannot make conditionally: a decisions table with the per-record expiry of earlier versions loses it; the configuration gains the hash of the DCR_CONFIG file last applied. */
 export function upgrade(db: DatabaseSync): void {
-  const columns = db.prepare("SELECT name FROM pragma_table_info('decisions')").all() as Array<{ name: string }>;
-  if (columns.some((column) => column.name === 'expires_at')) db.exec('ALTER TABLE decisions DROP COLUMN expires_at');
+  const columnsOf = (table: string) => (db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as Array<{ name: string }>).map((column) => column.name);
+  if (columnsOf('decisions').includes('expires_at')) db.exec('ALTER TABLE decisions DROP COLUMN expires_at');
+  if (!columnsOf('configuration').includes('file_hash')) db.exec('ALTER TABLE configuration ADD COLUMN file_hash TEXT');
 }

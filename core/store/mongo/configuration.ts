@@ -9,6 +9,7 @@ interface ConfigDocument {
   revision: number;
   updated_at: number;
   properties: Record<string, unknown>;
+  file_hash?: string;
 }
 
 export class MongoConfiguration implements ConfigurationRecords {
@@ -24,13 +25,16 @@ export class MongoConfiguration implements ConfigurationRecords {
 
   async read(): Promise<StoredConfig | undefined> {
     const found = await this.#connection.run(() => this.#configuration.findOne({ _id: 'server' }));
-    return found ? { properties: found.properties, revision: found.revision, updatedAt: found.updated_at } : undefined;
+    if (!found) return undefined;
+    const stored: StoredConfig = { properties: found.properties, revision: found.revision, updatedAt: found.updated_at };
+    return found.file_hash === undefined ? stored : { ...stored, fileHash: found.file_hash };
   }
 
-  async write(properties: Record<string, unknown>, expectedRevision: number, now: number): Promise<boolean> {
+  async write(properties: Record<string, unknown>, expectedRevision: number, now: number, fileHash?: string): Promise<boolean> {
+    const applied = fileHash === undefined ? {} : { file_hash: fileHash };
     if (expectedRevision === 0) {
       try {
-        await this.#connection.run(() => this.#configuration.insertOne({ _id: 'server', revision: 1, updated_at: now, properties }));
+        await this.#connection.run(() => this.#configuration.insertOne({ _id: 'server', revision: 1, updated_at: now, properties, ...applied }));
         return true;
       } catch (err) {
         if (isDuplicateKey(err)) return false;
@@ -40,7 +44,7 @@ export class MongoConfiguration implements ConfigurationRecords {
     const storedRevision = async () => (await this.#connection.run(() => this.#configuration.findOne({ _id: 'server' })))?.revision;
     if (!(await this.#connection.claim('configuration', expectedRevision, storedRevision))) return false;
     const result = await this.#connection.run(() =>
-      this.#configuration.updateOne({ _id: 'server', revision: expectedRevision }, { $set: { properties, updated_at: now }, $inc: { revision: 1 } }),
+      this.#configuration.updateOne({ _id: 'server', revision: expectedRevision }, { $set: { properties, updated_at: now, ...applied }, $inc: { revision: 1 } }),
     );
     if (result.matchedCount === 1) this.#connection.claims?.release('configuration', expectedRevision + 1);
     return result.matchedCount === 1;

@@ -14,6 +14,7 @@ import { MongoClients } from './clients.ts';
 import { MongoConfiguration } from './configuration.ts';
 import { MongoConnection } from './connection.ts';
 import { MongoDecisions } from './decisions.ts';
+import { MongoFleet } from './fleet.ts';
 import { MongoQuotas } from './quotas.ts';
 
 export interface MongoStoreOptions {
@@ -33,14 +34,17 @@ export class MongoStore implements Store {
   readonly configuration: MongoConfiguration;
   readonly administration: MongoAdministration;
   readonly quotas: MongoQuotas;
+  readonly fleet: MongoFleet;
   /** Whether updates claim their revision first (see revisionClaims.ts). */
   readonly claimsRevisions: boolean;
+  readonly location: string;
   readonly #client: MongoClient;
   readonly #connection: MongoConnection;
   readonly #logger: Logger;
 
-  private constructor(client: MongoClient, database: string, logger: Logger, claimRevisions: boolean) {
+  private constructor(client: MongoClient, database: string, logger: Logger, claimRevisions: boolean, location: string) {
     this.#client = client;
+    this.location = location;
     this.#logger = logger;
     this.claimsRevisions = claimRevisions;
     this.#connection = new MongoConnection(client.db(database), logger, claimRevisions);
@@ -49,6 +53,7 @@ export class MongoStore implements Store {
     this.configuration = new MongoConfiguration(this.#connection);
     this.administration = new MongoAdministration(this.#connection);
     this.quotas = new MongoQuotas(this.#connection);
+    this.fleet = new MongoFleet(this.#connection);
   }
 
   /** Connects and ensures the indexes. Fails with a clear message when MongoDB cannot be reached. */
@@ -67,7 +72,7 @@ export class MongoStore implements Store {
     }
     const claims = options.revisionClaims ?? 'auto';
     const ferretdb = claims === 'auto' && (await client.db('admin').command({ buildInfo: 1 })).ferretdbVersion !== undefined;
-    const store = new MongoStore(client, options.database, options.logger, claims === true || ferretdb);
+    const store = new MongoStore(client, options.database, options.logger, claims === true || ferretdb, `${redact(options.uri)} (database ${options.database})`);
     await store.#ensureIndexes();
     return store;
   }
