@@ -17,9 +17,9 @@ import { createLogger, type Logger } from './log/index.ts';
 import { outboundPolicy } from './outbound/index.ts';
 import { pluginServices } from './plugin/index.ts';
 import type { PolicyEngine } from './policy/index.ts';
-import { DecisionWriter, purgeInactive, recheckAddresses, REGISTRATION_PATH, registrationRouter, type RecheckReport, type RegistrationServices } from './registration/index.ts';
+import { DecisionWriter, purgeInactive, recheckAddresses, REGISTRATION_PATH, registrationRouter, resealSecrets, type RecheckReport, type RegistrationServices } from './registration/index.ts';
 import { MemoryBudget, ScriptHost, watchScripts } from './sandbox/index.ts';
-import { loadEncryptionKey, SecretBox } from './secrets/index.ts';
+import { loadEncryptionKey, parseKey, SecretBox } from './secrets/index.ts';
 import { embeddedStore, type ProcessReport, type Store } from './store/index.ts';
 import { RemoteKeySets } from './trust/index.ts';
 
@@ -198,7 +198,8 @@ function foundations(options: RegistrarOptions) {
     }),
     clock,
   );
-  return { settings, logger, fileProperties, config, store, key, secrets: new SecretBox(key), clock, keySets, metrics: new Metrics() };
+  const previous = settings.encryptionKeysPrevious.map((text, index) => parseKey(text, `DCR_ENCRYPTION_KEY_PREVIOUS (key ${index + 1})`));
+  return { settings, logger, fileProperties, config, store, key, secrets: new SecretBox(key, previous), rotating: previous.length > 0, clock, keySets, metrics: new Metrics() };
 }
 
 /** The script host (the policy engine unless a test gives another), and replay's scratch hosts beside it. */
@@ -248,7 +249,7 @@ function registrationServices(base: Foundations, policy: PolicyEngine, link: Aut
  * requests: the reconciler, and every minute the purges and, when due, the address re-check.
  */
 function backgroundJobs(base: Foundations, services: RegistrationServices, authorization: { link: AuthorizationServerLink; reconciler: Reconciler }) {
-  const { logger, config, store, clock, metrics } = base;
+  const { logger, config, store, clock, metrics, secrets, rotating } = base;
   const { link, reconciler } = authorization;
   /** Aborted when the process stops: background work under way stops at its next step. */
   const stopping = new AbortController();
@@ -299,6 +300,13 @@ function backgroundJobs(base: Foundations, services: RegistrationServices, autho
       reconciler.start(() => config.current.authorizationServerSyncIntervalSeconds);
       lastRecheck = clock();
       timer = setInterval(everyMinute, PURGE_INTERVAL_MS).unref();
+      // Keys rotating: secrets sealed with a previous key are sealed again with the current one, once, in the background.
+      if (rotating) {
+        resealSecrets(store.clients, secrets, clock, logger, stopping.signal).then(
+          (report) => logger.info(report, 'client secrets sealed again with the current encryption key; remove DCR_ENCRYPTION_KEY_PREVIOUS once none is left unreadable'),
+          (err: unknown) => logger.warn({ err }, 'sealing client secrets again with the current key failed; the next start tries again'),
+        );
+      }
     },
     async stop(): Promise<void> {
       clearInterval(timer);

@@ -2,7 +2,7 @@
 // secrets at rest, and operator mistakes at start.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Agent, request as httpRequestRaw } from 'node:http';
@@ -212,4 +212,38 @@ describe('the server process', () => {
       assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
     });
   }
+});
+
+/** Why uid 10001 cannot run this checkout (a folder on the way closed to other users), or undefined when it can. */
+function closedToOthers(): string | undefined {
+  for (let dir = new URL('..', import.meta.url).pathname.replace(/\/$/, ''); dir !== ''; dir = dir.slice(0, dir.lastIndexOf('/'))) {
+    if ((statSync(dir).mode & 0o001) === 0) return `${dir} is closed to other users, and the server runs as uid 10001 here`;
+  }
+  return undefined;
+}
+
+describe('the constraints of the container image and the systemd unit (docs/deploy)', () => {
+  it('serves as an unprivileged user on a read-only root file system, writing only its data folder', { skip: closedToOthers() }, async () => {
+    const dataDir = tempDir();
+    const scriptsDir = tempDir();
+    const port = await freePort();
+    // The user the image runs as; the data folder is its own, the scripts folder only readable.
+    chownSync(dataDir, 10001, 10001);
+    chmodSync(scriptsDir, 0o755);
+    writeFileSync(join(scriptsDir, 'gate.js'), 'export function createClient(context) { return context.client.client_name !== "no"; }');
+    chmodSync(join(scriptsDir, 'gate.js'), 0o644);
+    const readOnlyRoot = `mount --bind / / && mount -o remount,bind,ro / && mount --bind ${dataDir} ${dataDir} && mount -o remount,bind,rw ${dataDir} && exec setpriv --reuid 10001 --regid 10001 --clear-groups "$@"`;
+    const running = await start({ PORT: String(port), DCR_HOST: '127.0.0.1', DCR_DATA_DIR: dataDir, DCR_SCRIPTS_DIR: scriptsDir }, ['unshare', '-m', 'sh', '-c', readOnlyRoot, 'sh']);
+    try {
+      assert.match(running.line, /scripts 1 in force/);
+      assert.equal((await httpRequest(`${running.url}/register`, 'POST', { json: { redirect_uris: ['https://client.example.org/cb'] } })).status, 201);
+      assert.equal((await httpRequest(`${running.url}/register`, 'POST', { json: { redirect_uris: ['https://client.example.org/cb'], client_name: 'no' } })).status, 400);
+      assert.equal((await httpRequest(`${running.url}/health/ready`, 'GET')).json.status, 'ready');
+      assert.equal(statSync(join(dataDir, 'registrar.db')).uid, 10001);
+    } finally {
+      assert.equal(await stop(running), 0);
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(scriptsDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -7,7 +7,7 @@
 //   import { registrarAdapter } from 'registrar/oidc-provider';
 //   const adapter = registrarAdapter({ dataDir: '/var/lib/registrar' });
 //   const provider = new Provider('https://op.example.com', { adapter, features: { clientCredentials: { enabled: true } } });
-import { environmentEncryptionKey } from '../config/index.ts';
+import { environmentEncryptionKey, environmentPreviousKeys } from '../config/index.ts';
 import { createLogger } from '../log/index.ts';
 import { loadEncryptionKey, parseKey, SecretBox } from '../secrets/index.ts';
 import { EmbeddedStore, markUsed, MongoStore, type Store } from '../store/index.ts';
@@ -33,6 +33,8 @@ export interface RegistrarAdapterOptions {
   database?: string;
   /** The key Registrar seals client secrets with; default DCR_ENCRYPTION_KEY, else the data folder's development key. */
   encryptionKey?: string;
+  /** Keys secrets may still be sealed with while keys rotate (default: DCR_ENCRYPTION_KEY_PREVIOUS). */
+  previousEncryptionKeys?: string[];
   /** The adapter for every model but Client; default: in memory, in this process. */
   fallback?: ProviderAdapterClass;
   /** The client metadata members handed to the provider; default: those of RFC 7591 and OpenID Connect it models. */
@@ -66,7 +68,8 @@ export function registrarAdapter(options: RegistrarAdapterOptions): ProviderAdap
   const configuredKey = options.encryptionKey ?? environmentEncryptionKey();
   if (!configuredKey && !options.dataDir) throw new TypeError('registrarAdapter: encryptionKey (or DCR_ENCRYPTION_KEY) is required with MongoDB');
   const key = configuredKey ? parseKey(configuredKey, 'encryptionKey') : loadEncryptionKey(undefined, options.dataDir ?? '', () => {});
-  const secrets = new SecretBox(key);
+  const previous = (options.previousEncryptionKeys ?? environmentPreviousKeys()).map((text) => parseKey(text, 'previousEncryptionKeys'));
+  const secrets = new SecretBox(key, previous);
   const members = options.members ?? PROVIDER_MEMBERS;
   const Fallback = options.fallback ?? MemoryAdapter;
   let opened: Promise<Store> | undefined;

@@ -9,6 +9,7 @@
 //   registrar clients pending|approve ID|reject ID --url URL (...)   the approval queue
 //   registrar decisions [--client-id-filter ID] [--outcome O] [--script S] [--since T] ... --url URL (...)
 //   registrar scripts replay <file> [--last N] [--since T] --url URL (...)   a candidate against recorded registrations
+//   registrar backup <file>                           an online copy of the embedded store in DCR_DATA_DIR
 //   registrar fleet --url URL (...)                    every server process, what it runs, whether they agree
 //   registrar scripts wait <name> <version> [--timeout S] --url URL (...)   until every process runs that version
 // --url defaults to REGISTRAR_URL (else http://localhost:8080); credentials to REGISTRAR_TOKEN, or
@@ -21,6 +22,7 @@ import { createLogger } from '../log/index.ts';
 import { AdminClientSchema, dryRun, SCOPES } from '../admin/index.ts';
 import { commandLineEnvironment, readSettings } from '../config/index.ts';
 import { createRegistrar } from '../index.ts';
+import { backupEmbedded } from '../store/index.ts';
 import { typeCheckScripts } from './typeCheck.ts';
 import { messageOf } from '../errors/index.ts';
 
@@ -38,6 +40,7 @@ const USAGE = `usage:
   registrar clients reject <client_id> --url URL (...)
   registrar decisions [--client CLIENT_ID] [--request REQUEST_ID] [--operation OP] [--outcome O] [--script NAME] [--version HASH] [--since T] [--until T] [--limit N] --url URL (...)
   registrar scripts replay <file> [--last N] [--since T] --url URL (...)
+  registrar backup <file>
   registrar fleet --url URL (...)
   registrar scripts wait <name> <version> [--timeout SECONDS] --url URL (...)
 
@@ -89,7 +92,7 @@ async function scriptsCheck(dir: string): Promise<number> {
     scripts = status.length;
     for (const script of status) {
       const error = script.lastError as Record<string, unknown> | undefined;
-      if (script.state === 'active' && !error) process.stdout.write(`ok       ${script.name} (${(script.hooks as string[]).join(', ')})\n`);
+      if (script.state === 'active' && !error) process.stdout.write(`ok       ${script.name} (${(script.hooks as string[]).join(', ')}) version ${String(script.hash).slice(0, 12)}\n`);
       else if (script.state === 'disabled') process.stdout.write(`disabled ${script.name}\n`);
       else {
         failed += 1;
@@ -305,6 +308,13 @@ async function main(args: string[]): Promise<number> {
   if (command === 'decisions') return decisions(args.slice(1));
   if (command === 'scripts' && sub === 'replay' && rest[0]) return replayFile(rest[0], rest.slice(1));
   if (command === 'clients') return clients(sub, rest);
+  if (command === 'backup' && sub) {
+    const settings = readSettings();
+    if (settings.mongodbUri) fail('registrar backup copies the embedded store; for MongoDB use mongodump (docs/operations.md)');
+    const pages = await backupEmbedded(settings.dataDir, resolve(sub));
+    process.stdout.write(`backed up ${join(settings.dataDir, 'registrar.db')} to ${resolve(sub)} (${pages} pages); keep the encryption key with it\n`);
+    return 0;
+  }
   if (command === 'fleet') return adminCall(args.slice(1), SCOPES.scriptsRead, 'GET', '/admin/fleet');
   if (command === 'scripts' && sub === 'wait' && rest[0] && rest[1]) return scriptsWait(rest[0], rest[1], rest.slice(2));
   fail(USAGE);

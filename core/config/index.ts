@@ -34,6 +34,8 @@ export interface Settings {
   pluginFilesDir: string;
   /** 32-byte key for client secrets at rest, base64 or hex (DCR_ENCRYPTION_KEY). */
   encryptionKey: string | undefined;
+  /** Keys secrets may still be sealed with, while they are sealed again with the current one (DCR_ENCRYPTION_KEY_PREVIOUS, comma-separated). */
+  encryptionKeysPrevious: string[];
   /** pino level (DCR_LOG_LEVEL, default info). */
   logLevel: string;
   /** The first administration client (DCR_ADMIN_CLIENT_ID / DCR_ADMIN_CLIENT_SECRET), granted every admin scope. */
@@ -73,6 +75,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_SCRIPTS_DIR', default: './scripts', description: 'Folder of interception scripts, watched and hot-reloaded.' },
   { name: 'DCR_PLUGIN_FILES_DIR', default: './plugin-files', description: "The only folder plugins read files from (the directory plugin's `trustAnchorsFile`), named relative to it: regular files only, at most 1 MiB, never through a symbolic link." },
   { name: 'DCR_ENCRYPTION_KEY', default: '(generated dev key)', description: '32-byte AES-256-GCM key for client secrets at rest, base64 or hex. Required with MONGODB_URI; on the embedded store a dev key is generated in DCR_DATA_DIR, with a warning, when it is absent.' },
+  { name: 'DCR_ENCRYPTION_KEY_PREVIOUS', default: '(none)', description: 'Earlier encryption keys, comma-separated, while keys rotate: secrets sealed with them are still read, and the process running the background jobs seals them again with DCR_ENCRYPTION_KEY at start (logged with counts). Remove them once that is done; see [operations.md](operations.md#rotating-the-encryption-key).' },
   { name: 'DCR_LOG_LEVEL', default: 'info', description: 'Log level (`fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`).' },
   { name: 'DCR_ADMIN_CLIENT_ID', default: '(none)', description: 'client_id of the first administration client (like Janssen\'s config-api client); it gets every administration scope.' },
   { name: 'DCR_ADMIN_CLIENT_SECRET', default: '(none)', description: 'Its secret (stored as a scrypt hash).' },
@@ -115,6 +118,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     scriptsDir: resolve(env.DCR_SCRIPTS_DIR || 'scripts'),
     pluginFilesDir: resolve(env.DCR_PLUGIN_FILES_DIR || 'plugin-files'),
     encryptionKey: environmentEncryptionKey(env),
+    encryptionKeysPrevious: environmentPreviousKeys(env),
     logLevel: env.DCR_LOG_LEVEL || 'info',
     adminClient: readAdminClient(env),
     scriptsPolling: env.DCR_SCRIPTS_POLLING === 'true',
@@ -168,6 +172,11 @@ export function commandLineEnvironment(env: NodeJS.ProcessEnv = process.env): Co
 /** DCR_ENCRYPTION_KEY, for code that runs outside the server (the node-oidc-provider adapter in the provider's process). */
 export function environmentEncryptionKey(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.DCR_ENCRYPTION_KEY || undefined;
+}
+
+/** DCR_ENCRYPTION_KEY_PREVIOUS, comma-separated, likewise. */
+export function environmentPreviousKeys(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.DCR_ENCRYPTION_KEY_PREVIOUS ?? '').split(',').map((key) => key.trim()).filter(Boolean);
 }
 
 function seconds(name: string, value: string | undefined, fallback: number): number {

@@ -27,6 +27,7 @@ export { purgeInactive } from './inactivity.ts';
 export { reviseClient } from './revise.ts';
 export { replaceEarlier } from './replace.ts';
 export { recheckAddresses, type RecheckReport } from './addressRecheck.ts';
+export { resealSecrets, type ResealReport } from './reseal.ts';
 export { resolveMetadataDocument } from './metadataDocument.ts';
 
 export function registrationRouter(

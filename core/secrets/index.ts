@@ -44,35 +44,67 @@ export function secretsEqual(a: string, b: string): boolean {
   return tokenMatches(a, hashToken(b));
 }
 
-const VERSION = 'v1';
+/** A key's identifier in what it sealed: the first 8 characters of its SHA-256, base64url (never the key). */
+export const keyId = (key: Buffer): string => createHash('sha256').update(key).digest('base64url').slice(0, 8);
 
-/** AES-256-GCM with the client_id as associated data, so a ciphertext cannot be moved to another client. */
+/**
+ * AES-256-GCM with the client_id as associated data, so a ciphertext cannot be moved to another
+ * client. Seals with the current key (`v2.<key id>.<iv, tag, ciphertext>`); opens with the current
+ * key or any previous one still configured (DCR_ENCRYPTION_KEY_PREVIOUS), so keys can be rotated
+ * while stored secrets are sealed again (resealSecrets). `v1` values (before key ids) are tried
+ * against each key.
+ */
 export class SecretBox {
-  readonly #key: KeyObject;
+  readonly #current: { id: string; key: KeyObject };
+  readonly #byId: Map<string, KeyObject>;
 
-  constructor(key: Buffer) {
-    if (key.length !== 32) throw new TypeError('the encryption key must be 32 bytes');
-    // One KeyObject, not a raw buffer turned into a key on every call.
-    this.#key = createSecretKey(key);
+  constructor(key: Buffer, previous: ReadonlyArray<Buffer> = []) {
+    for (const each of [key, ...previous]) if (each.length !== 32) throw new TypeError('an encryption key must be 32 bytes');
+    // KeyObjects made once, not a raw buffer turned into a key on every call.
+    this.#current = { id: keyId(key), key: createSecretKey(key) };
+    this.#byId = new Map([key, ...previous].map((each) => [keyId(each), createSecretKey(each)]));
   }
 
   seal(plaintext: string, context: string): string {
     const iv = freshRandomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.#current.key, iv);
     cipher.setAAD(Buffer.from(context));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return `${VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
+    return `v2.${this.#current.id}.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
   }
 
   open(sealed: string, context: string): string {
-    const [version, payload] = sealed.split('.');
-    if (version !== VERSION || !payload) throw new Error('unknown secret encoding');
-    const raw = Buffer.from(payload, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, 12));
-    decipher.setAAD(Buffer.from(context));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    const parts = sealed.split('.');
+    if (parts[0] === 'v2' && parts.length === 3) {
+      const key = this.#byId.get(parts[1]!);
+      if (!key) throw new Error(`the secret was sealed with a key that is not configured (key id ${parts[1]}): set it in DCR_ENCRYPTION_KEY_PREVIOUS`);
+      return decrypt(key, parts[2]!, context);
+    }
+    if (parts[0] === 'v1' && parts.length === 2) {
+      for (const key of this.#byId.values()) {
+        try {
+          return decrypt(key, parts[1]!, context);
+        } catch {
+          // Not this key: the next.
+        }
+      }
+      throw new Error('the secret was sealed with a key that is not configured');
+    }
+    throw new Error('unknown secret encoding');
   }
+
+  /** Whether `sealed` is sealed with the current key (nothing to do when keys rotate). */
+  current(sealed: string): boolean {
+    return sealed.startsWith(`v2.${this.#current.id}.`);
+  }
+}
+
+function decrypt(key: KeyObject, payload: string, context: string): string {
+  const raw = Buffer.from(payload, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  decipher.setAAD(Buffer.from(context));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
 }
 
 export function parseKey(text: string, name: string): Buffer {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { freshRandomBytes, hashToken, newTimeOrderedId, newClientSecret, newRegistrationAccessToken, parseKey, SecretBox, tokenMatches } from '../../core/secrets/index.ts';
+import { freshRandomBytes, hashToken, keyId, newTimeOrderedId, newClientSecret, newRegistrationAccessToken, parseKey, SecretBox, tokenMatches } from '../../core/secrets/index.ts';
 
 describe('secrets', () => {
   it('seals with AES-256-GCM bound to the client id', () => {
@@ -14,6 +14,27 @@ describe('secrets', () => {
     assert.throws(() => new SecretBox(randomBytes(32)).open(sealed, 'client-a'), 'another key cannot open it');
     const tampered = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'BB' : 'AA');
     assert.throws(() => box.open(tampered, 'client-a'));
+  });
+
+  it('opens with a previous key while keys rotate, seals with the current one only, and reads what was sealed before key ids', () => {
+    const [older, newer] = [randomBytes(32), randomBytes(32)];
+    const sealedBefore = new SecretBox(older).seal('s3cret', 'client-a');
+    const rotating = new SecretBox(newer, [older]);
+    assert.equal(rotating.open(sealedBefore, 'client-a'), 's3cret');
+    assert.equal(rotating.current(sealedBefore), false);
+    const sealedNow = rotating.seal('s3cret', 'client-a');
+    assert.equal(rotating.current(sealedNow), true);
+    assert.match(sealedNow, new RegExp(`^v2\\.${keyId(newer)}\\.`));
+    assert.equal(new SecretBox(newer).open(sealedNow, 'client-a'), 's3cret', 'no previous key needed for it');
+    assert.throws(() => new SecretBox(newer).open(sealedBefore, 'client-a'), /sealed with a key that is not configured .*DCR_ENCRYPTION_KEY_PREVIOUS/);
+    // The format before key ids: iv, tag, ciphertext after "v1.", tried against every key.
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', older, iv);
+    cipher.setAAD(Buffer.from('client-a'));
+    const body = Buffer.concat([cipher.update('legacy', 'utf8'), cipher.final()]);
+    const v1 = `v1.${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
+    assert.equal(rotating.open(v1, 'client-a'), 'legacy');
+    assert.equal(rotating.current(v1), false);
   });
 
   it('hands out pooled random bytes once each, across pool refills', () => {

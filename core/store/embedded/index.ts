@@ -17,9 +17,9 @@ import { EmbeddedConfiguration } from './configuration.ts';
 import { Connection } from './connection.ts';
 import { EmbeddedDecisions } from './decisions.ts';
 import { EmbeddedFleet } from './fleet.ts';
-import { admit, clearUnclean, leaveAsFound, recordIdentity, StoreFiles, StoreLoss, survey, type IdentityRow, type StoreFilesOptions } from './files.ts';
+import { admit, clearUnclean, leaveAsFound, recordIdentity, StoreFiles, survey, type IdentityRow, type StoreFilesOptions } from './files.ts';
 import { EmbeddedQuotas } from './quotas.ts';
-import { SCHEMA, upgrade } from './schema.ts';
+import { migrate, refuseNewer, SCHEMA } from './schema.ts';
 
 export { whereOf } from './clients.ts';
 
@@ -55,12 +55,14 @@ export class EmbeddedStore implements Store {
       this.#db.exec('PRAGMA busy_timeout = 5000');
       // Judged before anything is written: a refused start leaves the files as it found them.
       const identity = admit(seen, identityRow(this.#db), dataDir, this.file, options);
+      refuseNewer(this.#db, this.file);
       // Space freed by purges goes back to the file system (Connection.reclaim); only a database without tables can take the mode directly.
       const tables = this.#db.prepare('SELECT COUNT(*) AS n FROM sqlite_master').get() as { n: number };
       if (Number(tables.n) === 0) this.#db.exec('PRAGMA auto_vacuum = INCREMENTAL');
       this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES};`);
       this.#db.exec(SCHEMA);
-      upgrade(this.#db);
+      const migrated = migrate(this.#db);
+      if (migrated.length > 0 && seen.databaseExisted) options.logger?.info({ file: this.file, steps: migrated }, 'the embedded store was brought to the current schema');
       if (identity.isNew) {
         this.#db.prepare('INSERT OR REPLACE INTO store_identity (id, store_id, created_at) VALUES (1, ?, ?)').run(identity.storeId, identity.createdAt);
         // In the database file itself before the data folder names it: a log lost later cannot take the identity with it.
@@ -73,7 +75,8 @@ export class EmbeddedStore implements Store {
       this.#files = new StoreFiles(dataDir, this.file, options);
     } catch (err) {
       this.#db.close();
-      if (err instanceof StoreLoss) leaveAsFound(this.file, seen);
+      // A refused start (a loss, a newer schema: TypeErrors, said plainly) leaves the files as it found them.
+      if (err instanceof TypeError) leaveAsFound(this.file, seen);
       throw err;
     }
     this.#checkpointer = new Checkpointer(this.file);

@@ -1,5 +1,5 @@
 // The embedded store's SQLite schema, applied at every open: tables and indexes are created if
-// missing, and the triggers, one-time fills and upgrade() bring databases made by earlier versions along.
+// missing; the triggers, one-time fills and migrate() bring databases made by earlier versions along.
 import type { DatabaseSync } from 'node:sqlite';
 /** A row's space-delimited host list as a JSON array (hosts are URL host names: no quotes, no backslashes). */
 const HOSTS_JSON = (row: string) => `'["' || replace(trim(${row}.redirect_hosts), ' ', '","') || '"]'`;
@@ -95,9 +95,47 @@ INSERT OR IGNORE INTO client_redirect_hosts (host, client_id)
   WHERE c.redirect_hosts <> '' AND NOT EXISTS (SELECT 1 FROM client_redirect_hosts);
 `;
 
-/** Changes SQL cannot make conditionally: a decisions table with the per-record expiry of earlier versions loses it; the configuration gains the hash of the DCR_CONFIG file last applied. */
-export function upgrade(db: DatabaseSync): void {
-  const columnsOf = (table: string) => (db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as Array<{ name: string }>).map((column) => column.name);
-  if (columnsOf('decisions').includes('expires_at')) db.exec('ALTER TABLE decisions DROP COLUMN expires_at');
-  if (!columnsOf('configuration').includes('file_hash')) db.exec('ALTER TABLE configuration ADD COLUMN file_hash TEXT');
+/** The schema this version writes, kept as the database's user_version; 0 is a database made before versions. */
+export const SCHEMA_VERSION = 1;
+
+/** Each step from one schema to the next, run once, in order, each in its own transaction, at start. */
+const MIGRATIONS: ReadonlyArray<{ to: number; what: string; run(db: DatabaseSync): void }> = [
+  {
+    to: 1,
+    what: "decision records kept by age (the per-record expiry goes); the configuration remembers the DCR_CONFIG file it applied",
+    run(db) {
+      const columnsOf = (table: string) => (db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as Array<{ name: string }>).map((column) => column.name);
+      if (columnsOf('decisions').includes('expires_at')) db.exec('ALTER TABLE decisions DROP COLUMN expires_at');
+      if (!columnsOf('configuration').includes('file_hash')) db.exec('ALTER TABLE configuration ADD COLUMN file_hash TEXT');
+    },
+  },
+];
+
+/** The schema version of the open database. */
+export const schemaVersion = (db: DatabaseSync): number => Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+
+/** Refuses a database a newer Registrar wrote: this one would not know what it holds. */
+export function refuseNewer(db: DatabaseSync, file: string): void {
+  const version = schemaVersion(db);
+  if (version > SCHEMA_VERSION) {
+    throw new TypeError(`the database ${file} has schema ${version}, written by a newer Registrar; this one knows schemas up to ${SCHEMA_VERSION}: run the newer version, or restore a backup made for this one`);
+  }
+}
+
+/** Brings a database made by an earlier version to SCHEMA_VERSION; the steps taken, for the log. */
+export function migrate(db: DatabaseSync): Array<{ to: number; what: string }> {
+  const from = schemaVersion(db);
+  const steps = MIGRATIONS.filter((step) => step.to > from);
+  for (const step of steps) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      step.run(db);
+      db.exec(`PRAGMA user_version = ${step.to}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+  return steps.map(({ to, what }) => ({ to, what }));
 }

@@ -23,8 +23,6 @@ export class MongoDecisions implements DecisionLog {
   async ensureIndexes(): Promise<void> {
     await this.#decisions.createIndex({ at: -1 }, { name: 'at' });
     await this.#decisions.createIndex({ client_id: 1, at: -1 }, { name: 'client_at' });
-    // Records are kept by age, judged at purge time; the per-record expiry of earlier versions goes.
-    for (const name of ['expires_at_ttl', 'expires_at']) await this.#decisions.dropIndex(name).catch(() => undefined);
   }
 
   async append(records: DecisionRecord[]): Promise<void> {

@@ -16,6 +16,7 @@ import { MongoConnection } from './connection.ts';
 import { MongoDecisions } from './decisions.ts';
 import { MongoFleet } from './fleet.ts';
 import { MongoQuotas } from './quotas.ts';
+import { migrate } from './schema.ts';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -72,7 +73,15 @@ export class MongoStore implements Store {
     }
     const claims = options.revisionClaims ?? 'auto';
     const ferretdb = claims === 'auto' && (await client.db('admin').command({ buildInfo: 1 })).ferretdbVersion !== undefined;
-    const store = new MongoStore(client, options.database, options.logger, claims === true || ferretdb, `${redact(options.uri)} (database ${options.database})`);
+    const location = `${redact(options.uri)} (database ${options.database})`;
+    try {
+      const migrated = await migrate(client.db(options.database), location);
+      if (migrated.length > 0) options.logger.info({ steps: migrated }, 'the MongoDB store was brought to the current schema');
+    } catch (err) {
+      await client.close().catch(() => {});
+      throw err;
+    }
+    const store = new MongoStore(client, options.database, options.logger, claims === true || ferretdb, location);
     await store.#ensureIndexes();
     return store;
   }
