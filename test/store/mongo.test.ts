@@ -52,10 +52,8 @@ if (!available) {
       await store.clients.insert(client);
       await server.stop!();
       await assert.rejects(store.clients.find(client.clientId, Date.now()), { name: 'TemporarilyUnavailable', status: 503 });
-      // Detected: the circuit is open, and later operations fail at once instead of waiting for server selection.
-      const started = performance.now();
-      await assert.rejects(store.clients.find(client.clientId, Date.now()), { name: 'TemporarilyUnavailable', status: 503 });
-      assert.ok(performance.now() - started < 100, `answered in ${Math.round(performance.now() - started)} ms`);
+      // Detected: the circuit is open, and later operations fail at once, without asking the driver (no driver error as their cause).
+      await assert.rejects(store.clients.find(client.clientId, Date.now()), (err: Error) => err.name === 'TemporarilyUnavailable' && err.cause === undefined);
       await server.start!();
       // The background probe closes the circuit once the server answers again.
       const deadline = Date.now() + 15_000;
