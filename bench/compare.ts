@@ -7,7 +7,7 @@
 // typical registration with Ory Hydra connected (each client created at Hydra in the request;
 // Hydra's CPU time per request reported beside Registrar's); the Janssen page's request (with a
 // jwks_uri the address check resolves) with this machine's DNS and with a resolver answering in
-// 200 ms. Then Registrar's hot-reload latency (file write -> first response served by the new
+// 200 ms; tracing off and on (every span exported to Jaeger, when built). Then Registrar's hot-reload latency (file write -> first response served by the new
 // version; median and p95 over RELOADS reloads) and the failed requests while reloading under
 // load.   Run: npm run bench   (BENCH_SCENARIOS=text: only the scenarios whose name holds it)
 import { rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { available, startHydra, type Hydra } from '../test/helpers/authorizationServers.ts';
 import { startDnsServer } from '../test/helpers/dns.ts';
+import { jaegerBinary, startJaeger, type Jaeger } from '../test/helpers/jaeger.ts';
 import { startWireServer, wireServerAvailable, type WireServer } from '../test/helpers/mongo.ts';
 import { httpRequest, tempDir } from '../test/helpers/server.ts';
 import { CONNECTIONS, DURATION, postJson, ROUNDS, row, Samples, startPeer, startRegistrar, stop, type Running, type Sample } from './harness.ts';
@@ -133,6 +134,37 @@ if (available('hydra')) {
   console.log('Ory Hydra is not built (bash .ci/hydra.sh): the scenario with Hydra connected is left out.');
 }
 
+// Tracing on, exporting every span to Jaeger (when built: bash .ci/jaeger.sh), beside tracing off:
+// one receiver for every run, its CPU time reported beside Registrar's.
+let jaeger: Jaeger | undefined;
+if (jaegerBinary()) {
+  jaeger = await startJaeger();
+  const traced = (scripts: 'none' | 'samples', env: Record<string, string> = {}) => async () => ({
+    ...(await startRegistrar(scripts, { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: jaeger!.otlpEndpoint })),
+    companion: () => jaeger?.pid(),
+  });
+  scenarios.push({
+    scenario: 'register (typical body), tracing',
+    runs: [
+      { label: 'Registrar, 4 sample scripts, tracing off', start: () => startRegistrar('samples'), load: register },
+      { label: 'Registrar, 4 sample scripts, tracing on (to Jaeger)', start: traced('samples'), load: register },
+      { label: PEER, start: startPeer, load: register },
+    ],
+  });
+  if (hydra) {
+    scenarios.push({
+      scenario: 'register, Hydra connected, tracing',
+      runs: [
+        { label: 'Registrar, no scripts, Hydra, tracing off', start: async () => ({ ...(await startRegistrar('none', { DCR_CONFIG: hydraConfig })), companion: () => hydra?.pid() }), load: register },
+        { label: 'Registrar, no scripts, Hydra, tracing on (to Jaeger)', start: traced('none', { DCR_CONFIG: hydraConfig }), load: register },
+        { label: PEER, start: startPeer, load: register },
+      ],
+    });
+  }
+} else {
+  console.log('Jaeger is not built (bash .ci/jaeger.sh): the scenarios with tracing on are left out.');
+}
+
 const only = process.env.BENCH_SCENARIOS;
 if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter(({ scenario }) => scenario.includes(only)));
 
@@ -151,6 +183,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
   }
 }
 await hydra?.close();
+await jaeger?.close();
 await wire?.close();
 await slowDns.close();
 if (ROUNDS > 0) {

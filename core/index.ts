@@ -20,7 +20,8 @@ import type { PolicyEngine } from './policy/index.ts';
 import { DecisionWriter, purgeInactive, recheckAddresses, REGISTRATION_PATH, registrationRouter, resealSecrets, type RecheckReport, type RegistrationServices } from './registration/index.ts';
 import { MemoryBudget, ScriptHost, watchScripts } from './sandbox/index.ts';
 import { loadEncryptionKey, parseKey, SecretBox } from './secrets/index.ts';
-import { embeddedStore, type ProcessReport, type Store } from './store/index.ts';
+import { embeddedStore, tracedStore, type ProcessReport, type Store } from './store/index.ts';
+import { tracingEnabled } from './tracing/index.ts';
 import { RemoteKeySets } from './trust/index.ts';
 
 export interface RegistrarOptions {
@@ -53,7 +54,9 @@ export interface Registrar {
   reconciler: Reconciler;
   metrics: Metrics;
   logger: Logger;
-  /** Settles the configuration, loads the scripts, starts watching them, then listens. */
+  /** Settles the configuration, loads the scripts, starts watching them and the background jobs, without listening: for an application that serves `app` itself. */
+  start(): Promise<void>;
+  /** start(), then listens on the settings' port (HTTP, or HTTPS with DCR_TLS_*). */
   listen(): Promise<Server>;
   /** Reads the stored configuration now (another process changed it), rather than at the next interval. */
   refreshConfiguration(): Promise<void>;
@@ -69,6 +72,11 @@ export interface Registrar {
   flushDecisions(): Promise<void>;
   close(): Promise<void>;
 }
+
+// What an application embedding Registrar needs beside createRegistrar.
+export { readSettings, type Settings } from './config/index.ts';
+export { openStore, type Store } from './store/index.ts';
+export { enableTracing } from './tracing/index.ts';
 
 /** What one purge deleted. */
 export interface PurgeReport {
@@ -96,6 +104,30 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   let drain: Drainable | undefined;
   let configurationOrigin = 'given in-process';
 
+  /** Settles the configuration, seeds the administration client, loads the scripts, starts watching them and the background jobs: all but listening. */
+  async function start(): Promise<void> {
+    if (!options.properties) {
+      const file = settings.configFile ? { path: settings.configFile, properties: base.fileProperties } : undefined;
+      configurationOrigin = await settleConfiguration(store.configuration, config, file, clock, logger);
+      following = followStoredConfig(config, store.configuration, () => config.current.configRefreshIntervalSeconds * 1000, (err) =>
+        logger.warn({ err }, 'reading the stored configuration failed'),
+      );
+    }
+    // The authorization server's metadata is read now, so discovery and readiness have it soon.
+    authorization.link.followConfiguration();
+    if (settings.adminClient) await seedAdminClient(store.administration, settings.adminClient, clock);
+    else if (!(await store.administration.hasAdminClients())) {
+      logger.warn('no administration client exists: set DCR_ADMIN_CLIENT_ID and DCR_ADMIN_CLIENT_SECRET to create one (the administration API is closed until then)');
+    }
+    http.scriptsState = (await policy.scripts.loadAtStart(settings.scriptsOptional)) ? 'loaded' : 'none';
+    if (options.watch !== false) {
+      watcher = watchScripts(policy.scripts, { polling: settings.scriptsPolling, logger });
+      await watcher.ready;
+    }
+    if (!options.worker) jobs.start();
+    fleet.reporter.start();
+  }
+
   return {
     app: http.app,
     config,
@@ -116,27 +148,9 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
     },
     summary: () => startSummary(store, config.current.authorizationServer, policy.scripts, configurationOrigin),
     recheckAddresses: jobs.recheck,
+    start,
     async listen() {
-      if (!options.properties) {
-        const file = settings.configFile ? { path: settings.configFile, properties: base.fileProperties } : undefined;
-        configurationOrigin = await settleConfiguration(store.configuration, config, file, clock, logger);
-        following = followStoredConfig(config, store.configuration, () => config.current.configRefreshIntervalSeconds * 1000, (err) =>
-          logger.warn({ err }, 'reading the stored configuration failed'),
-        );
-      }
-      // The authorization server's metadata is read now, so discovery and readiness have it soon.
-      authorization.link.followConfiguration();
-      if (settings.adminClient) await seedAdminClient(store.administration, settings.adminClient, clock);
-      else if (!(await store.administration.hasAdminClients())) {
-        logger.warn('no administration client exists: set DCR_ADMIN_CLIENT_ID and DCR_ADMIN_CLIENT_SECRET to create one (the administration API is closed until then)');
-      }
-      http.scriptsState = (await policy.scripts.loadAtStart(settings.scriptsOptional)) ? 'loaded' : 'none';
-      if (options.watch !== false) {
-        watcher = watchScripts(policy.scripts, { polling: settings.scriptsPolling, logger });
-        await watcher.ready;
-      }
-      if (!options.worker) jobs.start();
-      fleet.reporter.start();
+      await start();
       const listening = await listen(http.app.callback(), {
         port: settings.port,
         host: settings.host,
@@ -147,6 +161,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       drain = listening.drain;
       return listening.server;
     },
+
     async close() {
       await jobs.stop();
       await fleet.reporter.stop();
@@ -185,7 +200,8 @@ function foundations(options: RegistrarOptions) {
   const logger = options.logger ?? createLogger(settings.logLevel);
   const fileProperties = options.properties ?? loadConfigFile(settings.configFile);
   const config = new ConfigHolder(buildConfig(fileProperties));
-  const store = options.store ?? embeddedStore(settings, logger);
+  const opened = options.store ?? embeddedStore(settings, logger);
+  const store = tracingEnabled() ? tracedStore(opened) : opened;
   const key = loadEncryptionKey(settings.encryptionKey, settings.dataDir, (message) => logger.warn(message));
   const clock = options.clock ?? Date.now;
   const keySets = new RemoteKeySets(

@@ -7,6 +7,7 @@ import { isWorkerProcess, joinSupervisor, superviseWorkers } from './cluster/ind
 import { readSettings, type Settings } from './config/index.ts';
 import { createRegistrar } from './index.ts';
 import { openStore } from './store/index.ts';
+import { startTracing } from './tracing/sdk.ts';
 
 /** One line: where it listens, under which issuer, and what it runs on (store, authorization server, scripts, configuration, processes). */
 const listeningLine = (settings: Settings, address: string, port: number, summary: string, processes: string) =>
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
     process.stdout.write(listeningLine(settings, settings.host, supervisor.port, supervisor.summary, `${settings.workers} worker processes`));
     return closeWith(() => supervisor.stop());
   }
+  // Before anything that makes spans: the SDK installs the context manager and the propagator.
+  const tracing = settings.tracing.enabled ? await startTracing(settings.tracing.serviceName, logger) : undefined;
   const store = await openStore(settings, logger);
   const registrar = createRegistrar({ settings, logger, store, worker });
   const server = await registrar.listen();
@@ -70,7 +73,11 @@ async function main(): Promise<void> {
       refreshConfiguration: () => registrar.refreshConfiguration(),
     });
   } else process.stdout.write(listeningLine(settings, address, port, registrar.summary(), '1 process'));
-  closeWith(() => registrar.close().then(() => 0));
+  closeWith(async () => {
+    await registrar.close();
+    await tracing?.shutdown();
+    return 0;
+  });
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,6 @@
 // GET /openapi.json: every endpoint, with request and response bodies described by the same
 // schemas the validators use (client metadata, the administration Client, the configuration).
-import { ServerProperties } from '../config/index.ts';
+import { ServerProperties, VERSION } from '../config/index.ts';
 import { ClientMetadataSchema } from '../metadata/index.ts';
 import { AdminClientSchema } from './clientShape.ts';
 import { InitialAccessTokenRequestSchema } from './initialAccessTokens.ts';
@@ -26,7 +26,7 @@ export function openApiDocument(issuer: string): Record<string, unknown> {
   const { $id: _client, ...client } = AdminClientSchema as typeof AdminClientSchema & { $id?: string };
   return {
     openapi: '3.1.0',
-    info: { title: 'Registrar', version: '0.1.0', description: 'OAuth 2.0 / OpenID Connect Dynamic Client Registration (RFC 7591, RFC 7592, OIDC DCR 1.0) with policy scripts.' },
+    info: { title: 'Registrar', version: VERSION, description: 'OAuth 2.0 / OpenID Connect Dynamic Client Registration (RFC 7591, RFC 7592, OIDC DCR 1.0) with policy scripts.' },
     servers: [{ url: issuer }],
     paths: {
       '/.well-known/openid-configuration': { get: { summary: 'Discovery', responses: { '200': { description: 'issuer, registration_endpoint and *_supported lists', ...json({ type: 'object' }) } } } },

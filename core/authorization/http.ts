@@ -6,6 +6,7 @@ import https from 'node:https';
 import { OutboundError, send, type OutboundPolicy } from '../outbound/index.ts';
 import { ServerCallError, type CallOutcome, type ServerCall } from './types.ts';
 import { messageOf } from '../errors/index.ts';
+import { inSpan } from '../tracing/index.ts';
 
 /** What an error answer says, in a line: OAuth (`error_description`), Keycloak (`errorMessage`) or Hydra's own members. */
 function reasonOf(status: number, body: unknown): string {
@@ -25,7 +26,9 @@ export function serverCall(
 ): ServerCall {
   // One server, called on every registration: its connections are kept alive (plain http and https alike).
   const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }) };
-  return async (operation, url, { method = 'GET', headers = {}, json, form, allow = [404] } = {}) => {
+  return (operation, url, options = {}) => inSpan(`authorization-server ${operation}`, { 'registrar.authorization_server.operation': operation }, () => call(operation, url, options));
+
+  async function call(operation: string, url: string, { method = 'GET', headers = {}, json, form, allow = [404] }: Parameters<ServerCall>[2] = {}) {
     const body = json !== undefined ? JSON.stringify(json) : form ? new URLSearchParams(form).toString() : undefined;
     const type: Record<string, string> = json !== undefined ? { 'content-type': 'application/json' } : form ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
     try {
@@ -56,5 +59,5 @@ export function serverCall(
       observe(operation, failure.kind, failure);
       throw failure;
     }
-  };
+  }
 }

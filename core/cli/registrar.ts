@@ -1,5 +1,7 @@
 #!/usr/bin/env -S node --no-node-snapshot --disable-warning=ExperimentalWarning
 // `npx registrar ...`: the operator's command line.
+//   registrar serve                                   the server (npm start's), from a checkout or an install
+//   registrar --version                               the installed version
 //   registrar schema                                  the JSON Schema of the Client
 //   registrar scripts check [dir]                     compile and type-check every script against the sandbox
 //   registrar scripts test <script> <request.json>    dry-run one script's hooks offline
@@ -20,13 +22,15 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { createLogger } from '../log/index.ts';
 import { AdminClientSchema, dryRun, SCOPES } from '../admin/index.ts';
-import { commandLineEnvironment, readSettings } from '../config/index.ts';
+import { commandLineEnvironment, readSettings, VERSION } from '../config/index.ts';
 import { createRegistrar } from '../index.ts';
 import { backupEmbedded } from '../store/index.ts';
 import { typeCheckScripts } from './typeCheck.ts';
 import { messageOf } from '../errors/index.ts';
 
 const USAGE = `usage:
+  registrar serve                                   the server (as npm start), configured by DCR_* as docs/configuration.md says
+  registrar --version
   registrar schema
   registrar scripts check [dir]
   registrar scripts test <script> <request.json>
@@ -295,6 +299,15 @@ async function main(args: string[]): Promise<number> {
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`registrar ${VERSION}\n`);
+    return 0;
+  }
+  if (command === 'serve') {
+    // The server itself (core/main.ts), in this process: it runs until SIGTERM or SIGINT.
+    await import('../main.ts');
+    return new Promise<number>(() => {});
   }
   if (command === 'schema') {
     process.stdout.write(`${JSON.stringify(AdminClientSchema, null, 2)}\n`);

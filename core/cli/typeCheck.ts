@@ -6,9 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../config/index.ts';
 
 /** The sandbox's declarations, beside the shipped scripts. */
-export const SCRIPT_TYPES = new URL('../../scripts/registrar.d.ts', import.meta.url).pathname;
+export const SCRIPT_TYPES = join(PACKAGE_ROOT, 'scripts', 'registrar.d.ts');
 
 /** TypeScript's "cannot find name" and "cannot find module" family: a global or module the sandbox does not have. */
 const UNKNOWN_NAME = new Set(['2307', '2304', '2552', '2580', '2581', '2582', '2591', '2593']);

@@ -11,6 +11,7 @@ import { ServerProperties, type ServerConfig } from './properties.ts';
 import { messageOf } from '../errors/index.ts';
 
 export { prepareDataDir } from './dataDir.ts';
+export { PACKAGE_ROOT, VERSION } from './package.ts';
 export { PUBLISHED_PROPERTIES, SECURITY_PROPERTIES, ServerProperties, describeProperties, type AuthorizationServerSettings, type ServerConfig, type PropertyDoc, type PublishedProperty, type WhenAbsent } from './properties.ts';
 
 export interface Settings {
@@ -60,6 +61,12 @@ export interface Settings {
   mongodbRevisionClaims: 'auto' | boolean;
   /** Server processes sharing the port (DCR_WORKERS: a number, or `auto` for the available cores; default 1). */
   workers: number;
+  /**
+   * OpenTelemetry tracing: on when OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
+   * OTEL_TRACES_EXPORTER is set (and OTEL_SDK_DISABLED is not true, OTEL_TRACES_EXPORTER not none); the SDK
+   * reads the other OTEL_* variables itself. `serviceName` when OTEL_SERVICE_NAME names none.
+   */
+  tracing: { enabled: boolean; serviceName: string | undefined };
   /** HTTPS listener: PEM files (DCR_TLS_CERT_FILE, DCR_TLS_KEY_FILE, DCR_TLS_CA_FILE); plain HTTP without them. */
   tls: { cert: string; key: string; ca: string | undefined } | undefined;
 }
@@ -86,6 +93,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; default: string; descrip
   { name: 'DCR_TLS_KEY_FILE', default: '(none)', description: 'PEM private key of the HTTPS listener.' },
   { name: 'DCR_TLS_CA_FILE', default: '(none)', description: 'PEM bundle of the client-certificate CAs the listener advertises.' },
   { name: 'DCR_WORKERS', default: '1', description: 'Server processes sharing the port, each with its own script isolates and folder watcher, all on the same store; `auto` runs one per available core. With more than one, a supervising process starts them one after the other, replaces one that dies, gathers their metrics for `/metrics`, and has one of them run the background jobs (purges, the reconciler). Rate limits are counted per process.' },
+  { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', default: '(none)', description: 'Set (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_TRACES_EXPORTER) to trace with OpenTelemetry: a span per request, hook call, plugin call, store operation and authorization server call, W3C `traceparent` sent onward, the trace id in decision records and log lines. Every other OTEL_* variable (OTEL_SERVICE_NAME, default `registrar`; OTEL_EXPORTER_OTLP_PROTOCOL, default http/protobuf; OTEL_TRACES_SAMPLER; ...) is read by the OpenTelemetry SDK as it documents. See [tracing.md](tracing.md).' },
   { name: 'DCR_SCRIPTS_OPTIONAL', default: 'false', description: '`true` when running without a scripts folder is intended (readiness then says `scripts: none`); otherwise a missing or unreadable DCR_SCRIPTS_DIR stops the start, so a typo cannot silently remove every policy.' },
   { name: 'DCR_SCRIPTS_HOLD_SECONDS', default: '2', description: "A save that removes policy (a script's file gone, or a version exporting fewer hooks than the one in force) applies only once the script's files have stood still this long; the version in force serves meanwhile, so a save caught half-way never opens a deny policy. Other saves apply at once. 0: no hold." },
   { name: 'DCR_SANDBOX_MEMORY_MB', default: '4096', description: "The isolate heap every script of the process may hold together: each isolate takes its `memoryLimitMb` from it while it lives (versions in force, versions draining, rebuilds, replays). An isolate that does not fit is not built: the new version is refused (the one in force keeps serving)." },
@@ -131,6 +139,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     scriptsHoldMs: seconds('DCR_SCRIPTS_HOLD_SECONDS', env.DCR_SCRIPTS_HOLD_SECONDS, 2) * 1000,
     sandboxMemoryMb: megabytes('DCR_SANDBOX_MEMORY_MB', env.DCR_SANDBOX_MEMORY_MB, 4096, 8),
     workers: readWorkers(env.DCR_WORKERS),
+    tracing: readTracing(env),
     tls,
   });
 }
@@ -191,6 +200,13 @@ function megabytes(name: string, value: string | undefined, fallback: number, mi
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < minimum) throw new TypeError(`${name} must be a whole number of megabytes (${minimum} or more), not "${value}"`);
   return parsed;
+}
+
+function readTracing(env: NodeJS.ProcessEnv): Settings['tracing'] {
+  const exporter = env.OTEL_TRACES_EXPORTER?.trim();
+  const asked = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || exporter);
+  const enabled = asked && env.OTEL_SDK_DISABLED !== 'true' && exporter !== 'none';
+  return { enabled, serviceName: env.OTEL_SERVICE_NAME ? undefined : 'registrar' };
 }
 
 function readWorkers(value: string | undefined): number {

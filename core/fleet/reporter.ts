@@ -4,13 +4,11 @@
 // fleet view shows processes that stopped reporting as gone, and a hot-patch as confirmed once
 // every live process reports it.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { VERSION } from '../config/index.ts';
 import type { FleetRecords, ProcessReport } from '../store/index.ts';
 
-/** Registrar's version, from the package it runs from. */
-export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** What changes while the process runs. */
 export type ProcessState = Pick<ProcessReport, 'role' | 'configurationRevision' | 'scripts' | 'authorizationServer'>;

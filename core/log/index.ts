@@ -2,6 +2,7 @@
 // error's class, code and message, bounded, and nothing it drags along (a parser error's raw
 // packet holds the request's headers, credentials and all). Errors are logged as `{ err }`.
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { traceFields } from '../tracing/index.ts';
 
 const MESSAGE_CHARS = 500;
 const STACK_CHARS = 2000;
@@ -20,7 +21,8 @@ export function serializeError(err: unknown): Record<string, unknown> {
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({ level, serializers: { err: serializeError } }, destination);
+  // With tracing on, each line names the trace and span it was written in (trace_id, span_id).
+  return pino({ level, serializers: { err: serializeError }, mixin: traceFields }, destination);
 }
 
 export type { Logger };

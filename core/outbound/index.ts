@@ -11,6 +11,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { clientNames, isPrivateAddress } from '../net/index.ts';
 import type { OutboundPolicy } from './policy.ts';
 import { messageOf } from '../errors/index.ts';
+import { injectTraceContext, inSpan, SpanKind, type Span } from '../tracing/index.ts';
 
 export { outboundPolicy, trustedServerPolicy, type OutboundPolicy } from './policy.ts';
 
@@ -112,21 +113,35 @@ export function send(target: string, policy: OutboundPolicy, { method = 'GET', h
     return Promise.reject(new OutboundError('address_not_allowed', `${literal} is not a public address`));
   }
   const client = url.protocol === 'https:' ? https : http;
-  const length = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
+  const length: Record<string, string> = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
+  // A client span per fetch, its context sent onward as W3C traceparent; the query stays out of the trace.
+  const attributes = { 'http.request.method': method, 'server.address': url.hostname, 'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)), 'url.path': url.pathname };
+  return inSpan(`HTTP ${method}`, attributes, (span) => exchange(client, url, policy, { method, headers: injectTraceContext({ accept: 'application/json', 'user-agent': 'registrar', ...headers, ...length }), body, signal, agent }, span), {
+    kind: SpanKind.CLIENT,
+  });
+}
 
+function exchange(
+  client: typeof http | typeof https,
+  url: URL,
+  policy: OutboundPolicy,
+  { method, headers, body, signal, agent }: OutboundRequest & { method: string; headers: Record<string, string> },
+  span: Span | undefined,
+): Promise<OutboundResponse> {
   return new Promise((resolve, reject) => {
     const request = client.request(
       url,
       {
         method,
         lookup: guardedLookup(policy),
-        headers: { accept: 'application/json', 'user-agent': 'registrar', ...headers, ...length },
+        headers,
         timeout: policy.timeoutMs,
         agent: agent ?? false,
         ...(signal ? { signal } : {}),
       },
       (response) => {
         const status = response.statusCode ?? 0;
+        span?.setAttribute('http.response.status_code', status);
         if (status >= 300 && status < 400) {
           response.resume();
           request.destroy();

@@ -11,6 +11,7 @@ import type { RequestState } from '../http/index.ts';
 import type { Logger } from 'pino';
 import type { Operation, RequestPolicy } from '../policy/index.ts';
 import type { DecisionLog, DecisionRecord } from '../store/index.ts';
+import { activeTraceId, outsideRequests } from '../tracing/index.ts';
 import type { RegistrationServices } from './services.ts';
 
 const OPERATIONS: Record<string, Operation> = { POST: 'create', GET: 'read', HEAD: 'read', PUT: 'update', DELETE: 'delete' };
@@ -51,7 +52,8 @@ export class DecisionWriter {
     if (this.#queue.length === 0) return;
     const batch = this.#queue;
     this.#queue = [];
-    const write = this.#log.append(batch).catch((err: unknown) => {
+    // The batch holds many requests' records: its write belongs to none of their traces.
+    const write = outsideRequests(() => this.#log.append(batch)).catch((err: unknown) => {
       this.#logger.warn({ err, records: batch.length }, 'decision records could not be written');
     });
     this.#writing.add(write);
@@ -107,6 +109,9 @@ export function decisionLog(
       };
       const request = services.config.current.decisionLogStoreRequests ? keptRequest(ctx.state.requestBody) : undefined;
       if (request) record.request = request;
+      // With tracing on, the decision links to the request's trace.
+      const traceId = activeTraceId();
+      if (traceId) record.traceId = traceId;
       writer.add(record);
       observe?.(record);
     }

@@ -8,6 +8,7 @@ import type { ScriptLogs } from './logs.ts';
 import { RESULT_VALIDATORS } from './results.ts';
 import { statsOf, type ScriptEntry, type ScriptVersion } from './versions.ts';
 import { messageOf } from '../errors/index.ts';
+import { asRequest, inSpan } from '../tracing/index.ts';
 
 export type CallObserver = (call: { script: string; hook: string; ms: number; decision: string }) => void;
 
@@ -72,7 +73,6 @@ export async function invoke(
   const { settings, name } = version;
   // A version retired (and disposed) while a pipeline that listed it was running: it is gone.
   if (version.retired && version.instance.dead) return undefined;
-  const requestId = scope?.requestId;
   const stats = statsOf(entry, hook);
   const condition = version.match?.get(hook);
   if (condition && !condition(args[args.length - 1])) {
@@ -88,37 +88,43 @@ export async function invoke(
   if (cpuMs >= settings.maxCpuMsPerSecond) {
     throw new ScriptError('overloaded', name, hook, `the script used ${Math.round(cpuMs)} ms of CPU in the last second (maxCpuMsPerSecond ${settings.maxCpuMsPerSecond})`);
   }
-  let decision = 'none';
-  version.inFlight += 1;
-  const started = performance.now();
-  try {
-    const outcome = await callOnce(options, entry, version, hook, args, requestId);
-    if (outcome.logs) options.logs.console(name, outcome.logs);
-    if (outcome.kind === 'value' && !RESULT_VALIDATORS.get(hook)!(outcome.value ?? null)) {
-      throw new ScriptError('bad_output', name, hook, `${hook} returned a value of the wrong shape: ${JSON.stringify(outcome.value)?.slice(0, 200)}`);
+  const requestId = scope?.requestId;
+  const attributes = { 'registrar.script': name, 'registrar.script.version': version.hash.slice(0, 12), 'registrar.hook': hook };
+  // The call itself, counted, timed, its result checked, its decision recorded (and on its span).
+  return inSpan(`hook ${hook}`, attributes, async (span) => {
+    let decision = 'none';
+    version.inFlight += 1;
+    const started = performance.now();
+    try {
+      const outcome = await asRequest(requestId, () => callOnce(options, entry, version, hook, args, requestId));
+      if (outcome.logs) options.logs.console(name, outcome.logs);
+      if (outcome.kind === 'value' && !RESULT_VALIDATORS.get(hook)!(outcome.value ?? null)) {
+        throw new ScriptError('bad_output', name, hook, `${hook} returned a value of the wrong shape: ${JSON.stringify(outcome.value)?.slice(0, 200)}`);
+      }
+      if (outcome.kind === 'rejected' && !isRejectionCode(outcome.code)) {
+        throw new ScriptError('bad_output', name, hook, `${hook} rejected with unknown error code "${outcome.code}"`);
+      }
+      decision = describeOutcome(outcome);
+      return outcome;
+    } catch (err) {
+      stats.errors += 1;
+      const failure = err instanceof ScriptError ? err : new ScriptError('script_error', name, hook, messageOf(err));
+      if (failure.code !== 'overloaded') entry.lastError = { ...failure.toJSON(), at: new Date().toISOString(), requestId };
+      options.logs.failure(name, { hook, reqId: requestId, error: failure.toJSON() }, 'script hook failed');
+      const skip = settings.onError === 'skip' && hook !== 'init' && failure.code !== 'overloaded';
+      decision = `${skip ? 'skipped' : 'failed'}:${failure.code}`;
+      if (skip) return undefined;
+      throw failure;
+    } finally {
+      const elapsed = performance.now() - started;
+      span?.setAttribute('registrar.decision', decision);
+      scope?.decisions.push({ script: name, hook, decision, ms: Math.round(elapsed * 1000) / 1000, version: version.hash.slice(0, 12) });
+      options.onCall?.({ script: name, hook, ms: elapsed, decision });
+      stats.calls += 1;
+      stats.totalMs += elapsed;
+      stats.maxMs = Math.max(stats.maxMs, elapsed);
+      version.inFlight -= 1;
+      if (version.retired && version.inFlight === 0) options.drained(version);
     }
-    if (outcome.kind === 'rejected' && !isRejectionCode(outcome.code)) {
-      throw new ScriptError('bad_output', name, hook, `${hook} rejected with unknown error code "${outcome.code}"`);
-    }
-    decision = describeOutcome(outcome);
-    return outcome;
-  } catch (err) {
-    stats.errors += 1;
-    const failure = err instanceof ScriptError ? err : new ScriptError('script_error', name, hook, messageOf(err));
-    if (failure.code !== 'overloaded') entry.lastError = { ...failure.toJSON(), at: new Date().toISOString(), requestId };
-    options.logs.failure(name, { hook, reqId: requestId, error: failure.toJSON() }, 'script hook failed');
-    const skip = settings.onError === 'skip' && hook !== 'init' && failure.code !== 'overloaded';
-    decision = `${skip ? 'skipped' : 'failed'}:${failure.code}`;
-    if (skip) return undefined;
-    throw failure;
-  } finally {
-    const elapsed = performance.now() - started;
-    scope?.decisions.push({ script: name, hook, decision, ms: Math.round(elapsed * 1000) / 1000, version: version.hash.slice(0, 12) });
-    options.onCall?.({ script: name, hook, ms: elapsed, decision });
-    stats.calls += 1;
-    stats.totalMs += elapsed;
-    stats.maxMs = Math.max(stats.maxMs, elapsed);
-    version.inFlight -= 1;
-    if (version.retired && version.inFlight === 0) options.drained(version);
-  }
+  });
 }

@@ -3,6 +3,7 @@
 import { OptionalKind, type TSchema } from '@sinclair/typebox';
 import { PluginCallError, PluginRefusal, type Plugin, type PluginFunctionDeclaration, type PluginServices } from '../plugin/index.ts';
 import { describeErrors, schemaValidator, type ValidateFunction } from '../validation/index.ts';
+import { contextOfRequest, inSpan } from '../tracing/index.ts';
 import { ScriptError } from './errors.ts';
 import type { Dispatch } from './isolate.ts';
 import type { ScriptLogs } from './logs.ts';
@@ -96,57 +97,63 @@ export class PluginGrants {
 
   /** The dispatcher a version's isolate calls plugins through. */
   dispatcher(script: string, settings: ScriptSettings): Dispatch {
-    return async (plugin, fn, argsJson, requestId) => {
-      const started = performance.now();
-      const stats = this.#statsOf(script, `${plugin}.${fn}`);
-      const known = this.#plugins.get(plugin);
-      const config = settings.plugins[plugin];
-      const declared = known?.plugin.functions[fn];
-      const outstanding = this.#inFlight.get(script) ?? 0;
-      let outcome: 'ok' | 'error' | 'refused' = 'refused';
-      try {
-        if (!known || !config || !declared) throw new PluginCallError(`host.${plugin}.${fn} is not available to this script`);
-        if (outstanding >= settings.maxPluginCallsInFlight) {
-          throw new PluginRefusal(`host.${plugin}.${fn}: ${settings.maxPluginCallsInFlight} plugin calls of this script are already in flight (maxPluginCallsInFlight)`);
-        }
-        const args = known.checks.get(fn)!(JSON.parse(argsJson) as unknown[]);
-        this.#inFlight.set(script, outstanding + 1);
-        outcome = 'error';
-        try {
-          const result = await this.#withinBudget(settings.timeoutMs, `host.${plugin}.${fn}`, (signal) =>
-            declared.run(args, {
-              script,
-              scope: this.#scope,
-              requestId,
-              config,
-              services: this.#services,
-              signal,
-              log: (level, message, fields) => this.#logs.write(script, requestId, level, message, fields, 'script'),
-            }),
-          );
-          const json = result === undefined ? undefined : JSON.stringify(result);
-          // An answer larger than a hook call's whole plugin budget would be spent on arrival: it is not sent.
-          if (json !== undefined && json.length > settings.maxPluginBytesPerHook) {
-            throw new PluginRefusal(`host.${plugin}.${fn} answered more than the ${settings.maxPluginBytesPerHook} bytes a hook call may receive (maxPluginBytesPerHook)`);
-          }
-          outcome = 'ok';
-          return json;
-        } finally {
-          this.#inFlight.set(script, (this.#inFlight.get(script) ?? 1) - 1);
-        }
-      } catch (err) {
-        if (err instanceof PluginRefusal) outcome = 'refused';
-        throw err;
-      } finally {
-        const ms = performance.now() - started;
-        stats.calls += 1;
-        if (outcome === 'error') stats.errors += 1;
-        if (outcome === 'refused') stats.refused += 1;
-        stats.totalMs += ms;
-        stats.maxMs = Math.max(stats.maxMs, ms);
-        this.#onCall?.({ script, plugin, fn, outcome, ms });
+    // Each call a span under its hook call's (found by request id: the call comes back from the isolate's thread without a context).
+    return (plugin, fn, argsJson, requestId) =>
+      inSpan(`plugin ${plugin}.${fn}`, { 'registrar.script': script, 'registrar.plugin': plugin, 'registrar.plugin.function': fn }, () => this.#call(script, settings, plugin, fn, argsJson, requestId), {
+        parent: contextOfRequest(requestId),
+      });
+  }
+
+  async #call(script: string, settings: ScriptSettings, plugin: string, fn: string, argsJson: string, requestId: string | undefined): Promise<string | undefined> {
+    const started = performance.now();
+    const stats = this.#statsOf(script, `${plugin}.${fn}`);
+    const known = this.#plugins.get(plugin);
+    const config = settings.plugins[plugin];
+    const declared = known?.plugin.functions[fn];
+    const outstanding = this.#inFlight.get(script) ?? 0;
+    let outcome: 'ok' | 'error' | 'refused' = 'refused';
+    try {
+      if (!known || !config || !declared) throw new PluginCallError(`host.${plugin}.${fn} is not available to this script`);
+      if (outstanding >= settings.maxPluginCallsInFlight) {
+        throw new PluginRefusal(`host.${plugin}.${fn}: ${settings.maxPluginCallsInFlight} plugin calls of this script are already in flight (maxPluginCallsInFlight)`);
       }
-    };
+      const args = known.checks.get(fn)!(JSON.parse(argsJson) as unknown[]);
+      this.#inFlight.set(script, outstanding + 1);
+      outcome = 'error';
+      try {
+        const result = await this.#withinBudget(settings.timeoutMs, `host.${plugin}.${fn}`, (signal) =>
+          declared.run(args, {
+            script,
+            scope: this.#scope,
+            requestId,
+            config,
+            services: this.#services,
+            signal,
+            log: (level, message, fields) => this.#logs.write(script, requestId, level, message, fields, 'script'),
+          }),
+        );
+        const json = result === undefined ? undefined : JSON.stringify(result);
+        // An answer larger than a hook call's whole plugin budget would be spent on arrival: it is not sent.
+        if (json !== undefined && json.length > settings.maxPluginBytesPerHook) {
+          throw new PluginRefusal(`host.${plugin}.${fn} answered more than the ${settings.maxPluginBytesPerHook} bytes a hook call may receive (maxPluginBytesPerHook)`);
+        }
+        outcome = 'ok';
+        return json;
+      } finally {
+        this.#inFlight.set(script, (this.#inFlight.get(script) ?? 1) - 1);
+      }
+    } catch (err) {
+      if (err instanceof PluginRefusal) outcome = 'refused';
+      throw err;
+    } finally {
+      const ms = performance.now() - started;
+      stats.calls += 1;
+      if (outcome === 'error') stats.errors += 1;
+      if (outcome === 'refused') stats.refused += 1;
+      stats.totalMs += ms;
+      stats.maxMs = Math.max(stats.maxMs, ms);
+      this.#onCall?.({ script, plugin, fn, outcome, ms });
+    }
   }
 
   /** Runs `work`, failing it once `budgetMs` has passed; the signal tells the plugin to stop. */

@@ -2,14 +2,16 @@
 // types once per process, compiled into every script isolate. Beside it, whatwg-url (the URL
 // Standard's reference implementation, with tr46's UTS #46 mapping) is bundled from its CommonJS
 // files into one module, `whatwgUrl.js`, so a script's URL parses hosts as Node and browsers do.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire, stripTypeScriptTypes } from 'node:module';
 import { dirname, relative } from 'node:path';
 
 const folder = new URL('./runtime/', import.meta.url);
+// TypeScript in a checkout (types stripped here), JavaScript in a built package (dist/).
+const EXTENSION = existsSync(new URL('runtime.ts', folder)) ? '.ts' : '.js';
 
 /** The module every script isolate imports first. */
-export const RUNTIME_ROOT = 'runtime.ts';
+export const RUNTIME_ROOT = `runtime${EXTENSION}`;
 
 /**
  * One ES module defining `entry` and every file it requires, as CommonJS modules in a table, run
@@ -62,7 +64,10 @@ ${names.map((name) => `export const ${name} = entry.${name};`).join('\n')}
 /** File name → JavaScript, for every runtime module. */
 export const RUNTIME_MODULES: ReadonlyMap<string, string> = new Map([
   ...readdirSync(folder)
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
-    .map((file): [string, string] => [file, stripTypeScriptTypes(readFileSync(new URL(file, folder), 'utf8'))]),
-  ['whatwgUrl.js', bundleCommonJs('whatwg-url', ['URL', 'URLSearchParams'], { 'encoding.ts': 'TextEncoder, TextDecoder' })],
+    .filter((file) => file.endsWith(EXTENSION) && !file.endsWith('.d.ts'))
+    .map((file): [string, string] => {
+      const text = readFileSync(new URL(file, folder), 'utf8');
+      return [file, EXTENSION === '.ts' ? stripTypeScriptTypes(text) : text];
+    }),
+  ['whatwgUrl.js', bundleCommonJs('whatwg-url', ['URL', 'URLSearchParams'], { [`encoding${EXTENSION}`]: 'TextEncoder, TextDecoder' })],
 ]);

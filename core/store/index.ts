@@ -22,6 +22,7 @@ export { markUsed } from './usage.ts';
 export { MongoStore, redact } from './mongo/index.ts';
 export { EmbeddedStore } from './embedded/index.ts';
 export { backupEmbedded } from './embedded/backup.ts';
+export { tracedStore } from './traced.ts';
 
 /** The embedded store in DCR_DATA_DIR, its files watched as the settings say. */
 export function embeddedStore(settings: Settings, logger: Logger): EmbeddedStore {

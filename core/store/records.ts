@@ -132,6 +132,8 @@ export interface DecisionRecord {
   latencyMs: number;
   /** The request's members as received, secrets removed (decisionLogStoreRequests), for replay; absent when not kept or too large. */
   request?: Record<string, unknown>;
+  /** The request's OpenTelemetry trace id, when tracing is on. */
+  traceId?: string;
 }
 
 /** One change of the server configuration: who made it, and each property's old and new value. */

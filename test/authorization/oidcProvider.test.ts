@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import Provider from 'oidc-provider';
-import { registrarAdapter } from 'registrar/oidc-provider';
+import { registrarAdapter } from '../../core/authorization/oidcProviderAdapter.ts';
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { ADMIN_ID, ADMIN_SECRET, adminToken, startAdminServer } from '../helpers/admin.ts';
 import { certificateAuthority, issue } from '../helpers/certificates.ts';

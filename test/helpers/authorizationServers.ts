@@ -44,6 +44,8 @@ export interface HydraOptions {
   issuer?: string;
   /** The registration endpoint its discovery names (WEBFINGER_OIDC_DISCOVERY_CLIENT_REGISTRATION_URL). */
   registrationEndpoint?: string;
+  /** More of Hydra's configuration, as environment variables (its tracing, say). */
+  env?: Record<string, string>;
 }
 
 export const startHydra = (options: HydraOptions = {}): Promise<Hydra> => onFreshPorts(() => startHydraOnce(options));
@@ -71,6 +73,7 @@ async function startHydraOnce(options: HydraOptions): Promise<Hydra> {
       LOG_LEVEL: 'error',
       SQA_OPT_OUT: 'true',
       ...(options.registrationEndpoint ? { WEBFINGER_OIDC_DISCOVERY_CLIENT_REGISTRATION_URL: options.registrationEndpoint } : {}),
+      ...options.env,
     },
     ready: answers(`${adminUrl}/health/ready`),
     deadlineMs: 60_000,

@@ -15,8 +15,12 @@ export interface Running {
 }
 
 /** `wrap` runs the process under another command (for example `unshare ... sh -c '...' --`), which must exec it. */
-export async function startProcess(env: Record<string, string>, wrap: string[] = []): Promise<Running> {
-  const [command, ...args] = [...wrap, process.execPath, ...NODE_ARGS];
+export function startProcess(env: Record<string, string>, wrap: string[] = []): Promise<Running> {
+  return startCommand([...wrap, process.execPath, ...NODE_ARGS], env);
+}
+
+/** Any command that starts the server (`registrar serve` from an install), until its listening line. */
+export async function startCommand([command, ...args]: string[], env: Record<string, string>): Promise<Running> {
   const child = spawn(command!, args, { env: { ...process.env, DCR_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import Provider from 'oidc-provider';
-import { registrarAdapter } from 'registrar/oidc-provider';
+import { registrarAdapter } from '../../core/authorization/oidcProviderAdapter.ts';
 import { adminToken, startAdminServer } from '../helpers/admin.ts';
 import { clientLibraryTests, type Topology } from '../helpers/clientLibraries.ts';
 import type { ScriptServer } from '../helpers/scripts.ts';
