@@ -70,7 +70,7 @@ async function worstLive(server: Running, during: Promise<unknown>): Promise<num
 
 /** The process's peak resident set (VmHWM), in MB. */
 function peakRssMb(server: Running): number {
-  const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8');
+  const status = readFileSync(`/proc/${server.pid()}/status`, 'utf8');
   return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024);
 }
 

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { available, KEYCLOAK_REALM, prepareKeycloakRealm, startHydra, startKeycloak } from '../test/helpers/authorizationServers.ts';
 import { freePort, tempDir } from '../test/helpers/server.ts';
-import { cpuMillis, startRegistrar } from './harness.ts';
+import { cpuMillis, startRegistrar, stop } from './harness.ts';
 
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? 60);
 
@@ -64,12 +64,11 @@ async function idle(label: string, serverPid: number | undefined, relayed: (rela
     'idle s': IDLE_SECONDS,
     'requests at server': relay.count(),
     'server CPU ms': Math.round(cpuMillis(serverPid) - serverBefore),
-    'Registrar CPU ms': Math.round(cpuMillis(registrar.child.pid)),
+    'Registrar CPU ms': Math.round(cpuMillis(registrar.pid())),
     'SIGTERM to exit ms': 0,
   };
   const stopping = performance.now();
-  registrar.child.kill('SIGTERM');
-  await new Promise((resolve) => registrar.child.once('exit', resolve));
+  await stop(registrar);
   row['SIGTERM to exit ms'] = Math.round(performance.now() - stopping);
   await relay.close();
   return row;

@@ -1,7 +1,8 @@
 // The in-isolate runtime's source (runtime/*.ts): type-checked with the project, stripped of its
 // types once per process, compiled into every script isolate. Beside it, whatwg-url (the URL
 // Standard's reference implementation, with tr46's UTS #46 mapping) is bundled from its CommonJS
-// files into one module, `whatwgUrl.js`, so a script's URL parses hosts as Node and browsers do.
+// files into one module, `whatwgUrl.js`, so a script's URL parses hosts as Node and browsers do;
+// it is evaluated when a script first reaches URL or URLSearchParams.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire, stripTypeScriptTypes } from 'node:module';
 import { dirname, relative } from 'node:path';
@@ -15,10 +16,11 @@ export const RUNTIME_ROOT = `runtime${EXTENSION}`;
 
 /**
  * One ES module defining `entry` and every file it requires, as CommonJS modules in a table, run
- * when the module is evaluated; `names` are exported from the entry's exports. `globals` are
- * imported from runtime modules and seen by the CommonJS code as globals (TextEncoder, ...).
+ * on the first call of its export `required()`, which answers the entry's exports (an isolate
+ * whose script never uses them never pays for them). `globals` are imported from runtime modules
+ * and seen by the CommonJS code as globals (TextEncoder, ...).
  */
-export function bundleCommonJs(entry: string, names: readonly string[], globals: Record<string, string> = {}): string {
+export function bundleCommonJs(entry: string, globals: Record<string, string> = {}): string {
   const ids = new Map<string, number>();
   const definitions: string[] = [];
   const root = dirname(createRequire(import.meta.url).resolve('whatwg-url/package.json'));
@@ -56,8 +58,7 @@ function load(id) {
   });
   return module.exports;
 }
-const entry = load(${start});
-${names.map((name) => `export const ${name} = entry.${name};`).join('\n')}
+export const required = () => load(${start});
 `;
 }
 
@@ -69,5 +70,5 @@ export const RUNTIME_MODULES: ReadonlyMap<string, string> = new Map([
       const text = readFileSync(new URL(file, folder), 'utf8');
       return [file, EXTENSION === '.ts' ? stripTypeScriptTypes(text) : text];
     }),
-  ['whatwgUrl.js', bundleCommonJs('whatwg-url', ['URL', 'URLSearchParams'], { [`encoding${EXTENSION}`]: 'TextEncoder, TextDecoder' })],
+  ['whatwgUrl.js', bundleCommonJs('whatwg-url', { [`encoding${EXTENSION}`]: 'TextEncoder, TextDecoder' })],
 ]);

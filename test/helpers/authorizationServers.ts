@@ -99,6 +99,8 @@ export interface Keycloak {
 export interface KeycloakOptions {
   /** The public origin it is served under behind a proxy (--hostname): its issuers and pages name it. */
   hostname?: string;
+  /** Keep its database in a file (H2, in its scratch folder) instead of memory: what the benchmarks compare against. */
+  durable?: boolean;
 }
 
 export const startKeycloak = (options: KeycloakOptions = {}): Promise<Keycloak> => onFreshPorts(() => startKeycloakOnce(options));
@@ -118,7 +120,7 @@ async function startKeycloakOnce(options: KeycloakOptions): Promise<Keycloak> {
       `--http-port=${port}`,
       '--http-host=127.0.0.1',
       `--http-management-port=${management}`,
-      '--db=dev-mem',
+      ...(options.durable ? ['--db=dev-file', `--db-url=jdbc:h2:file:${join(work, 'keycloakdb')};NON_KEYWORDS=VALUE`] : ['--db=dev-mem']),
       '--log-level=warn',
       // Behind a proxy: every URL it makes names the public origin; its own admin API stays reachable here.
       ...(options.hostname ? [`--hostname=${options.hostname}`] : []),

@@ -193,6 +193,36 @@ describe('web globals in script isolates', () => {
     assert.deepEqual(await inIsolate('run', [source]), expected);
   });
 
+  it('each global is, once reached or replaced, a property as browsers have it (writable, configurable, not enumerable)', async () => {
+    // A fresh isolate: nothing has reached URL yet (whatwg-url is evaluated on first use).
+    const fresh = await ScriptIsolate.create({ name: 'fresh', file: 'fresh.js', code: PROBE, memoryLimitMb: 32, timeoutMs: 2000, granted: {}, dispatch: async () => undefined, pluginBudget: { calls: 50, bytes: 1 << 20 } });
+    try {
+      const source = `(() => {
+        const shape = (name) => { const d = Object.getOwnPropertyDescriptor(globalThis, name); return [typeof d.value, d.writable, d.configurable, d.enumerable]; };
+        const before = Object.keys(globalThis).filter((name) => ['URL', 'URLSearchParams', 'TextEncoder', 'atob'].includes(name));
+        const host = new URL('https://Registrar.Example/x').host;
+        URLSearchParams = 'replaced before it was reached';
+        const replaced = URLSearchParams;
+        return [before, host, shape('URL'), replaced, shape('URLSearchParams'), typeof TextEncoder, shape('TextEncoder'), atob('YQ=='), shape('atob')];
+      })()`;
+      const outcome = await fresh.call('run', [source], 2000);
+      assert.equal(outcome.kind, 'value');
+      assert.deepEqual((outcome as { value: unknown }).value, [
+        [],
+        'registrar.example',
+        ['function', true, true, false],
+        'replaced before it was reached',
+        ['string', true, true, false],
+        'function',
+        ['function', true, true, false],
+        'a',
+        ['function', true, true, false],
+      ]);
+    } finally {
+      fresh.dispose();
+    }
+  });
+
   it('a first script taking the host of a redirect URI works', async () => {
     const script = `export function createClient(context) {
       const hosts = context.client.redirect_uris.map((uri) => new URL(uri).hostname);

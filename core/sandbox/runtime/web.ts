@@ -2,7 +2,7 @@
 // (whatwg-url, bundled), TextEncoder, TextDecoder, atob, btoa and structuredClone, installed as a
 // browser has them (writable, configurable, not enumerable).
 import { atob, btoa, TextDecoder, TextEncoder } from './encoding.ts';
-import { URL, URLSearchParams } from './whatwgUrl.js';
+import { required } from './whatwgUrl.js';
 import type { WEB_GLOBAL_KINDS } from './webGlobalKinds.ts';
 
 /** The error structuredClone throws for what cannot be cloned (a DOMException named DataCloneError in browsers). */
@@ -60,12 +60,34 @@ export function structuredClone<T>(value: T): T {
   return clone(value) as T;
 }
 
-export const WEB_GLOBALS = { URL, URLSearchParams, TextEncoder, TextDecoder, atob, btoa, structuredClone } as const satisfies Record<keyof typeof WEB_GLOBAL_KINDS, unknown>;
+/** The globals, each read when first reached: whatwg-url is evaluated only for a script that uses it. */
+const WEB_GLOBALS = {
+  URL: () => required().URL,
+  URLSearchParams: () => required().URLSearchParams,
+  TextEncoder: () => TextEncoder,
+  TextDecoder: () => TextDecoder,
+  atob: () => atob,
+  btoa: () => btoa,
+  structuredClone: () => structuredClone,
+} as const satisfies Record<keyof typeof WEB_GLOBAL_KINDS, () => unknown>;
 
 export function installWebGlobals(target: object): void {
-  for (const [name, value] of Object.entries(WEB_GLOBALS)) {
-    Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
+  const define = (name: string, value: unknown) => Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false });
+  for (const [name, read] of Object.entries(WEB_GLOBALS)) {
+    // Reached (or replaced) once, it becomes the plain property a browser has.
+    Object.defineProperty(target, name, {
+      get() {
+        const value = read();
+        define(name, value);
+        return value;
+      },
+      set: (value: unknown) => define(name, value),
+      configurable: true,
+      enumerable: false,
+    });
   }
 }
 
-export { atob, btoa, TextDecoder, TextEncoder, URL, URLSearchParams };
+// What the script types (scripts/registrar.d.ts) name the globals by.
+export { atob, btoa, TextDecoder, TextEncoder };
+export type { URL, URLSearchParams } from './whatwgUrl.js';

@@ -1,6 +1,7 @@
 // whatwg-url (the URL Standard's reference implementation, UTS #46 hosts through tr46), bundled
-// into the isolate by ../runtimeSource.ts as the module `whatwgUrl.js`: its exports, typed here
-// (the isolate has no DOM library, so these are the types scripts see).
+// into the isolate by ../runtimeSource.ts as the module `whatwgUrl.js`: `required()` evaluates it
+// once and answers its exports, typed here (the isolate has no DOM library, so these are the
+// types scripts see).
 
 /** A URL as the WHATWG URL Standard parses and serialises it. */
 export declare class URL {
@@ -41,3 +42,6 @@ export declare class URLSearchParams {
   entries(): IterableIterator<[string, string]>;
   [Symbol.iterator](): IterableIterator<[string, string]>;
 }
+
+/** whatwg-url's exports, evaluated on the first call. */
+export declare function required(): { URL: typeof URL; URLSearchParams: typeof URLSearchParams };
