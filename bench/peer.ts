@@ -3,7 +3,7 @@
 // adapter on node:sqlite set up like Registrar's embedded store (WAL, synchronous NORMAL, one row
 // per model instance, indexes for the lookups the adapter contract makes), or `memory`, its
 // development adapter. Prints a "listening" line like Registrar's.
-//   Run: node bench/peer.ts PORT [sqlite DIR | memory]
+//   Run: node bench/peer.ts PORT [sqlite | memory] [DIR]
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { exportJWK, generateKeyPair } from 'jose';
