@@ -13,11 +13,12 @@ import { buildConfig, ConfigHolder, loadConfigFile, type AuthorizationServerSett
 import { discovery } from './discovery/index.ts';
 import { FleetReporter } from './fleet/index.ts';
 import { createHttpApp, listen, type Drainable, type RequestState } from './http/index.ts';
+import { backgroundJobs, type PurgeReport } from './jobs/index.ts';
 import { createLogger, type Logger } from './log/index.ts';
 import { outboundPolicy } from './outbound/index.ts';
 import { pluginServices } from './plugin/index.ts';
 import type { PolicyEngine } from './policy/index.ts';
-import { DecisionWriter, purgeInactive, recheckAddresses, REGISTRATION_PATH, registrationRouter, resealSecrets, type RecheckReport, type RegistrationServices } from './registration/index.ts';
+import { DecisionWriter, REGISTRATION_PATH, registrationRouter, type RecheckReport, type RegistrationServices } from './registration/index.ts';
 import { MemoryBudget, ScriptHost, watchScripts } from './sandbox/index.ts';
 import { loadEncryptionKey, parseKey, SecretBox } from './secrets/index.ts';
 import { embeddedStore, tracedStore, type ProcessReport, type Store } from './store/index.ts';
@@ -78,24 +79,22 @@ export { readSettings, type Settings } from './config/index.ts';
 export { openStore, type Store } from './store/index.ts';
 export { enableTracing } from './tracing/index.ts';
 
-/** What one purge deleted. */
-export interface PurgeReport {
-  expiredClients: number;
-  inactiveClients: number;
-  decisionRecords: number;
-}
-
-/** How often expired clients are purged from the store (they are refused before that too). */
-const PURGE_INTERVAL_MS = 60_000;
-/** How long the fleet view shows a process that stopped reporting. */
-const FLEET_FORGET_MS = 3_600_000;
+export type { PurgeReport } from './jobs/index.ts';
 
 export function createRegistrar(options: RegistrarOptions): Registrar {
   const base = foundations(options);
   const policy = policyHost(base, options);
   const authorization = authorizationServer(base, policy.engine);
   const services = registrationServices(base, policy.engine, authorization.link);
-  const jobs = backgroundJobs(base, services, authorization);
+  const jobs = backgroundJobs({
+    services,
+    decisions: base.store.decisions,
+    fleet: base.store.fleet,
+    ...authorization,
+    logger: base.logger,
+    rotating: base.rotating,
+    onRecheck: (report) => base.metrics.observeRecheck(report),
+  });
   const fleet = fleetReporting(base, policy.scripts, authorization.link, options.worker === true);
   const http = httpApplication(base, services, policy, authorization.reconciler, fleet.access);
   const { settings, logger, config, store, metrics, clock } = base;
@@ -257,78 +256,6 @@ function registrationServices(base: Foundations, policy: PolicyEngine, link: Aut
     clock,
     authorizationServer: link,
     registrationEndpoint: `${settings.issuer}${REGISTRATION_PATH}`,
-  };
-}
-
-/**
- * What one process of the deployment (the only one, or DCR_WORKERS' leader) runs besides
- * requests: the reconciler, and every minute the purges and, when due, the address re-check.
- */
-function backgroundJobs(base: Foundations, services: RegistrationServices, authorization: { link: AuthorizationServerLink; reconciler: Reconciler }) {
-  const { logger, config, store, clock, metrics, secrets, rotating } = base;
-  const { link, reconciler } = authorization;
-  /** Aborted when the process stops: background work under way stops at its next step. */
-  const stopping = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let lastRecheck = clock();
-  let rechecking = false;
-
-  // Retention is judged now, by the setting in force now: lowering it takes effect at the next purge.
-  const purge = async (): Promise<PurgeReport> => {
-    const now = clock();
-    const [expiredClients, decisionRecords, inactiveClients] = await Promise.all([
-      store.clients.purgeExpired(now),
-      store.decisions.purge(now - config.current.decisionLogRetentionDays * 86_400_000),
-      purgeInactive(services, now),
-      // Processes gone for an hour leave the fleet view.
-      store.fleet.purge(now - FLEET_FORGET_MS),
-    ]);
-    return { expiredClients, inactiveClients, decisionRecords };
-  };
-  const recheck = async (): Promise<RecheckReport> => {
-    const report = await recheckAddresses(services, logger, stopping.signal);
-    metrics.observeRecheck(report);
-    return report;
-  };
-  const everyMinute = () => {
-    purge().then(
-      ({ inactiveClients }) => inactiveClients > 0 && logger.info({ deleted: inactiveClients }, 'deleted clients unused for dynamicClientInactivityExpirationDays'),
-      (err: unknown) => logger.warn({ err }, 'purging expired clients, inactive clients and decision records failed'),
-    );
-    const every = config.current.addressRecheckIntervalSeconds * 1000;
-    if (every > 0 && !rechecking && clock() - lastRecheck >= every) {
-      rechecking = true;
-      lastRecheck = clock();
-      recheck()
-        .catch((err: unknown) => logger.warn({ err }, 're-checking the addresses of client URIs failed'))
-        .finally(() => (rechecking = false));
-    }
-  };
-  // Where the jobs run, a server named at run time is reconciled at once (every worker sees the change).
-  link.whenConnected(() => timer !== undefined && void reconciler.run('configuration'));
-
-  return {
-    purge,
-    recheck,
-    start(): void {
-      if (timer) return;
-      // In the background: a server that is down at start must not keep Registrar from serving.
-      reconciler.start(() => config.current.authorizationServerSyncIntervalSeconds);
-      lastRecheck = clock();
-      timer = setInterval(everyMinute, PURGE_INTERVAL_MS).unref();
-      // Keys rotating: secrets sealed with a previous key are sealed again with the current one, once, in the background.
-      if (rotating) {
-        resealSecrets(store.clients, secrets, clock, logger, stopping.signal).then(
-          (report) => logger.info(report, 'client secrets sealed again with the current encryption key; remove DCR_ENCRYPTION_KEY_PREVIOUS once none is left unreadable'),
-          (err: unknown) => logger.warn({ err }, 'sealing client secrets again with the current key failed; the next start tries again'),
-        );
-      }
-    },
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      stopping.abort();
-      await reconciler.stop();
-    },
   };
 }
 

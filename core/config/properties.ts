@@ -1,6 +1,6 @@
 // Server configuration properties, named as in the Janssen auth server's configuration.
 // This object is the single declaration of every property: its type, default and meaning.
-// It drives validation (core/config/index.ts), discovery, and docs/configuration.md
+// It drives validation (core/config/configuration.ts), discovery, and docs/configuration.md
 // (`npm run docs`, checked by test/docs/docs.test.ts).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
